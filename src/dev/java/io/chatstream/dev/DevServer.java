@@ -1,0 +1,108 @@
+package io.chatstream.dev;
+
+import io.chatstream.config.ConfigException;
+import io.chatstream.config.Settings;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The dev server: embedded Jetty 12 serving {@code webapp/} with the classes from {@code target/classes}, through
+ * the same {@code web.xml} and composition root as the WAR. Never packaged into the WAR.
+ *
+ * <p>{@code mvn test-compile exec:exec} runs it on {@code chat.server.port} (8080); tests call
+ * {@link #newServer} on port 0.
+ */
+public final class DevServer {
+
+    /** Jars whose TLDs and {@code META-INF/resources} the webapp must see: JSTL and the WebJars. */
+    static final String CONTAINER_JARS = ".*/jakarta\\.servlet\\.jsp\\.jstl-[^/]*\\.jar$|.*/org/webjars/.*\\.jar$";
+
+    private DevServer() {
+    }
+
+    /**
+     * A server (not started) for the project in {@code projectDir}.
+     *
+     * @param host       the address to bind, e.g. {@code 127.0.0.1}
+     * @param port       0 for any free port
+     * @param initParams context init-parameters: settings by dotted name (system properties and the environment
+     *                   still win, as in any container)
+     */
+    public static Server newServer(String host, int port, Path projectDir, Map<String, String> initParams) {
+        QueuedThreadPool threads = new QueuedThreadPool(32, 4);
+        threads.setName("jetty");
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(300_000);
+        connector.setAcceptQueueSize(4096);
+        server.addConnector(connector);
+
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath("/");
+        webapp.setBaseResourceAsPath(projectDir.resolve("webapp"));
+        Path classes = projectDir.resolve("target/classes");
+        if (Files.isDirectory(classes)) {
+            webapp.setExtraClasspath(classes.toString());
+        }
+        webapp.setAttribute("org.eclipse.jetty.server.webapp.ContainerIncludeJarPattern", CONTAINER_JARS);
+        webapp.setThrowUnavailableOnStartupException(true);
+        initParams.forEach(webapp::setInitParameter);
+        server.setHandler(webapp);
+        server.setStopTimeout(5_000);
+        return server;
+    }
+
+    /** The port a started server listens on. */
+    public static int port(Server server) {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path projectDir = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Settings settings = Settings.fromSystem(name -> null);
+        int port;
+        String host;
+        try {
+            port = settings.integer("chat.server.port", 8080, 0, 65535);
+            host = settings.string("chat.server.host", "127.0.0.1");
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Server server = newServer(host, port, projectDir, Map.of());
+        try {
+            server.start();
+        } catch (Exception e) {
+            System.err.println("Chat dev server did not start: " + rootMessage(e));
+            server.stop();
+            System.exit(1);
+            return;
+        }
+        System.out.println("Chat dev server on http://" + (host.equals("127.0.0.1") ? "localhost" : host) + ":"
+                + port(server) + "/  (Ctrl+C stops it)");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.stop();
+            } catch (Exception e) {
+                System.err.println("Stopping: " + e);
+            }
+        }, "dev-server-stop"));
+        server.join();
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+}

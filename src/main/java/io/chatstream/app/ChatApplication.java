@@ -1,0 +1,245 @@
+package io.chatstream.app;
+
+import io.chatstream.backend.BackendContext;
+import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatBackendProvider;
+import io.chatstream.config.ChatConfig;
+import io.chatstream.config.ConfigException;
+import io.chatstream.config.Settings;
+import io.chatstream.protocol.ChatRequestParser;
+import io.chatstream.stream.StreamObserver;
+import io.chatstream.stream.StreamRegistry;
+
+import java.lang.System.Logger.Level;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The composition root: everything one webapp shares, built at context start and closed at context stop, the same
+ * way in the WAR and in the dev server. It knows nothing of servlets.
+ *
+ * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
+ * (created when a backend first asks), the backend and the stream registry.
+ */
+public final class ChatApplication implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ChatApplication.class.getName());
+
+    private final Settings settings;
+    private final ChatConfig config;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final Context context;
+    private final String backendName;
+    private final ChatBackend backend;
+    private final StreamRegistry registry;
+    private final StreamObserver observer;
+    private final ChatRequestParser requestParser;
+
+    private ChatApplication(Settings settings, ChatConfig config, List<StreamObserver> extraObservers) {
+        this.settings = settings;
+        this.config = config;
+        this.scheduler = new ScheduledThreadPoolExecutor(config.schedulerThreads(), threads("chat-scheduler"));
+        scheduler.setRemoveOnCancelPolicy(true);
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        this.context = new Context();
+        List<StreamObserver> observers = new ArrayList<>(extraObservers);
+        observers.add(new StreamLog());
+        this.observer = CompositeObserver.of(observers);
+        this.backendName = config.backend();
+        try {
+            this.backend = findProvider(config.backend()).create(context);
+        } catch (RuntimeException e) {
+            close(scheduler);
+            throw e;
+        }
+        this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer);
+        this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
+    }
+
+    /**
+     * Reads and validates the settings and starts everything.
+     *
+     * @param observers extra listeners to every stream (metrics)
+     * @throws ConfigException a setting is bad; its message names it
+     */
+    public static ChatApplication start(Settings settings, List<StreamObserver> observers) {
+        ChatConfig config = ChatConfig.load(settings);
+        ChatApplication app = new ChatApplication(settings, config, observers);
+        LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
+                + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase());
+        return app;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public ChatConfig config() {
+        return config;
+    }
+
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    public StreamRegistry registry() {
+        return registry;
+    }
+
+    public StreamObserver observer() {
+        return observer;
+    }
+
+    public String backendName() {
+        return backendName;
+    }
+
+    public ChatBackend backend() {
+        return backend;
+    }
+
+    public ChatRequestParser requestParser() {
+        return requestParser;
+    }
+
+    public BackendContext backendContext() {
+        return context;
+    }
+
+    /**
+     * Stops: every open stream gets its jittered {@code retry:} and is completed; generations are cancelled; the
+     * backend, HTTP client and scheduler are shut down and their threads awaited, so a container sees nothing left
+     * behind.
+     */
+    @Override
+    public void close() {
+        registry.shutdown();
+        try {
+            backend.close();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
+        }
+        context.closeHttp();
+        close(scheduler);
+        LOG.log(Level.INFO, "Chat server stopped");
+    }
+
+    private static void close(ExecutorService executor) {
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "Some chat threads did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The provider named {@code name}, found through {@link ServiceLoader}. */
+    static ChatBackendProvider findProvider(String name) {
+        TreeMap<String, ChatBackendProvider> found = new TreeMap<>();
+        ServiceLoader<ChatBackendProvider> loader =
+                ServiceLoader.load(ChatBackendProvider.class, ChatApplication.class.getClassLoader());
+        var it = loader.iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                ChatBackendProvider p = it.next();
+                found.putIfAbsent(p.name(), p);
+            } catch (ServiceConfigurationError e) {
+                LOG.log(Level.WARNING, "A chat backend could not be loaded and is skipped: " + e.getMessage());
+            }
+        }
+        ChatBackendProvider provider = found.get(name);
+        if (provider == null) {
+            throw new ConfigException("Invalid setting chat.backend = '" + name + "': expected one of "
+                    + String.join(", ", found.keySet()) + " (the backends found on the classpath)");
+        }
+        return provider;
+    }
+
+    static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** What backends get: settings, the scheduler, the lazily made HTTP client. */
+    private final class Context implements BackendContext {
+        private final Duration connectTimeout;
+        private final Duration idleTimeout;
+        private HttpClient httpClient;
+        private ExecutorService httpExecutor;
+
+        Context() {
+            connectTimeout = Duration.ofSeconds(settings.integer("chat.upstream.connect-timeout-seconds", 10, 1, 3600));
+            idleTimeout = Duration.ofSeconds(settings.integer("chat.upstream.idle-timeout-seconds", 60, 1, 86_400));
+        }
+
+        @Override
+        public Settings settings() {
+            return settings;
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return scheduler;
+        }
+
+        @Override
+        public synchronized HttpClient httpClient() {
+            if (httpClient == null) {
+                // a small fixed pool runs the client's callbacks: they parse and hand off, never wait
+                httpExecutor = Executors.newFixedThreadPool(2, threads("chat-http"));
+                httpClient = HttpClient.newBuilder()
+                        .connectTimeout(connectTimeout)
+                        .executor(httpExecutor)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .build();
+            }
+            return httpClient;
+        }
+
+        @Override
+        public Duration connectTimeout() {
+            return connectTimeout;
+        }
+
+        @Override
+        public Duration idleTimeout() {
+            return idleTimeout;
+        }
+
+        synchronized void closeHttp() {
+            if (httpClient == null) {
+                return;
+            }
+            try {
+                // HttpClient.shutdownNow() exists from Java 21; on 17 its selector thread ends once unreferenced
+                HttpClient.class.getMethod("shutdownNow").invoke(httpClient);
+            } catch (ReflectiveOperationException e) {
+                LOG.log(Level.DEBUG, "HttpClient.shutdownNow() is not available on this Java");
+            }
+            httpClient = null;
+            close(httpExecutor);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.chatstream.app;
+
+import io.chatstream.event.ChatEvent;
+import io.chatstream.stream.ChatStream;
+import io.chatstream.stream.StreamObserver;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * One log line per finished stream, through {@link System.Logger} so each container's own logging takes it: id,
+ * backend, model, duration, time to first token, events, outcome. Never message text, never keys.
+ */
+final class StreamLog implements StreamObserver {
+
+    private static final System.Logger LOG = System.getLogger("io.chatstream.streams");
+
+    @Override
+    public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
+        if (!LOG.isLoggable(Level.INFO)) {
+            return;
+        }
+        String outcome = terminal instanceof ChatEvent.End e ? "finish_reason=" + e.finishReason().wire()
+                : terminal instanceof ChatEvent.Error e ? "error=" + e.code().wire() : "unknown";
+        long ttft = stream.firstTokenNanos();
+        LOG.log(Level.INFO, "stream=" + stream.id() + " backend=" + stream.backendName() + " model=" + printable(stream.model())
+                + " duration_ms=" + nanos / 1_000_000
+                + " ttft_ms=" + (ttft < 0 ? "-" : Long.toString(ttft / 1_000_000))
+                + " events=" + stream.lastSeq() + " " + outcome);
+    }
+
+    /** The model name comes from the client: keep it to one printable line. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().limit(100).forEach(c -> b.appendCodePoint(Character.isISOControl(c) || c == ' ' ? '_' : c));
+        return b.toString();
+    }
+}

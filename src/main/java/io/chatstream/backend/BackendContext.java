@@ -1,0 +1,29 @@
+package io.chatstream.backend;
+
+import io.chatstream.config.Settings;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What the webapp shares with its backend: settings, one scheduler for timers and one asynchronous HTTP client. All
+ * belong to the webapp's lifecycle: the backend uses them and never shuts them down.
+ */
+public interface BackendContext {
+
+    /** Every setting, including the backend's own ({@code chat.<name>.*}). */
+    Settings settings();
+
+    /** The webapp's one scheduler, for timers; tasks must be short and never block. */
+    ScheduledExecutorService scheduler();
+
+    /** The webapp's one HTTP client (created on first use); use its {@code sendAsync} only. */
+    HttpClient httpClient();
+
+    /** {@code chat.upstream.connect-timeout-seconds}. */
+    Duration connectTimeout();
+
+    /** {@code chat.upstream.idle-timeout-seconds}: no byte from upstream for this long is {@code upstream_timeout}. */
+    Duration idleTimeout();
+}

@@ -1,0 +1,178 @@
+package io.chatstream.backend.demo;
+
+import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatMessage;
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.backend.ChatSink;
+import io.chatstream.backend.Generation;
+import io.chatstream.event.ErrorCode;
+import io.chatstream.event.FinishReason;
+import io.chatstream.event.Usage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A backend that needs nothing outside the process ({@code SPEC.md} section 8): a deterministic reply, a short
+ * reasoning part then a markdown answer (heading, list, code block, link) quoting the last user message verbatim,
+ * one token every {@code 1 / chat.demo.tokens-per-second} seconds.
+ *
+ * <p>Every reply is one fixed-rate task on the shared scheduler: no thread per reply, no sleeping.
+ * {@code chat.demo.reply-tokens=N} (N &gt; 0) makes the answer exactly N {@code chunk} events of one token each,
+ * the natural text repeated or cut to fit. {@code max_tokens} cuts the answer with {@code finish_reason: "length"}.
+ */
+public final class DemoBackend implements ChatBackend {
+
+    /** A token: a run of non-space characters with the spaces after it, or a run of spaces at the start. */
+    private static final Pattern TOKEN = Pattern.compile("\\s+|\\S+\\s*");
+
+    private final ScheduledExecutorService scheduler;
+    private final long intervalNanos;
+    private final int replyTokens;
+
+    /**
+     * @param tokensPerSecond pace, above 0
+     * @param replyTokens     0 for the natural reply, N for exactly N answer tokens
+     */
+    public DemoBackend(ScheduledExecutorService scheduler, double tokensPerSecond, int replyTokens) {
+        if (!(tokensPerSecond > 0)) {
+            throw new IllegalArgumentException("tokensPerSecond must be above 0");
+        }
+        this.scheduler = scheduler;
+        this.intervalNanos = Math.max(1, Math.round(1_000_000_000d / tokensPerSecond));
+        this.replyTokens = replyTokens;
+    }
+
+    @Override
+    public String defaultModel() {
+        return "demo";
+    }
+
+    @Override
+    public Generation start(ChatRequest request, ChatSink sink) {
+        List<String> reasoning = tokens(reasoningText(request));
+        List<String> answer = answerTokens(answerText(request));
+        int limit = request.maxTokens() == null ? answer.size() : Math.min(answer.size(), request.maxTokens());
+        Reply reply = new Reply(sink, reasoning, answer, limit, promptTokens(request));
+        reply.future = scheduler.scheduleAtFixedRate(reply, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+        return reply;
+    }
+
+    /** The reasoning text of a reply to {@code request}. */
+    public static String reasoningText(ChatRequest request) {
+        int chars = request.lastUserMessage().codePointCount(0, request.lastUserMessage().length());
+        return "The user sent " + chars + " characters. I will quote them back inside a short markdown answer.";
+    }
+
+    /** The natural answer to {@code request}: markdown that holds the last user message verbatim. */
+    public static String answerText(ChatRequest request) {
+        return "## Demo reply\n\n"
+                + "This answer comes from the built-in **demo backend**: no model, no network. You wrote:\n\n"
+                + request.lastUserMessage() + "\n\n"
+                + "What a real backend streams the same way:\n\n"
+                + "- reasoning, shown apart from the answer\n"
+                + "- markdown, rendered as it grows\n"
+                + "- code blocks with highlighting\n\n"
+                + "```java\n"
+                + "record Greeting(String text) {}\n"
+                + "System.out.println(new Greeting(\"hello\"));\n"
+                + "```\n\n"
+                + "Read about [server-sent events](https://html.spec.whatwg.org/multipage/server-sent-events.html).\n";
+    }
+
+    /** Splits text into tokens whose concatenation is exactly {@code text}. */
+    public static List<String> tokens(String text) {
+        List<String> tokens = new ArrayList<>();
+        Matcher m = TOKEN.matcher(text);
+        while (m.find()) {
+            tokens.add(m.group());
+        }
+        return tokens;
+    }
+
+    private List<String> answerTokens(String text) {
+        List<String> natural = tokens(text);
+        if (replyTokens <= 0) {
+            return natural;
+        }
+        List<String> fitted = new ArrayList<>(replyTokens);
+        for (int i = 0; i < replyTokens; i++) {
+            fitted.add(natural.get(i % natural.size()));
+        }
+        return fitted;
+    }
+
+    private static long promptTokens(ChatRequest request) {
+        long n = 0;
+        for (ChatMessage m : request.messages()) {
+            n += tokens(m.content()).size();
+        }
+        return n;
+    }
+
+    /** One reply: each run of the fixed-rate task emits the next token. */
+    private static final class Reply implements Runnable, Generation {
+        private final ChatSink sink;
+        private final List<String> reasoning;
+        private final List<String> answer;
+        private final int limit;
+        private final long promptTokens;
+        private int next;
+        private volatile boolean cancelled;
+        volatile ScheduledFuture<?> future;
+
+        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int limit, long promptTokens) {
+            this.sink = sink;
+            this.reasoning = reasoning;
+            this.answer = answer;
+            this.limit = limit;
+            this.promptTokens = promptTokens;
+        }
+
+        @Override
+        public void run() {
+            if (cancelled) {
+                return;
+            }
+            try {
+                emitNext();
+            } catch (RuntimeException e) {
+                // a fixed-rate task that throws is silently never run again: end the reply instead
+                cancel();
+                sink.error(ErrorCode.INTERNAL, "The demo backend failed.");
+            }
+        }
+
+        private void emitNext() {
+            int i = next++;
+            if (i < reasoning.size()) {
+                sink.reasoning(reasoning.get(i));
+                return;
+            }
+            int a = i - reasoning.size();
+            if (a < limit) {
+                sink.chunk(answer.get(a));
+                if (a + 1 < limit) {
+                    return;
+                }
+            }
+            FinishReason reason = limit < answer.size() ? FinishReason.LENGTH : FinishReason.STOP;
+            cancel();
+            sink.end(reason, new Usage(promptTokens, (long) reasoning.size() + limit));
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            ScheduledFuture<?> f = future;
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+    }
+}

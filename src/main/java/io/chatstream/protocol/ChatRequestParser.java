@@ -1,0 +1,166 @@
+package io.chatstream.protocol;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.chatstream.backend.ChatMessage;
+import io.chatstream.backend.ChatRequest;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the body of {@code POST /api/chat} ({@code SPEC.md} section 2) into a {@link ChatRequest}, or says in an
+ * {@link ApiError} (400 {@code invalid_request}) exactly what is wrong. Strict UTF-8, one JSON object, nesting and
+ * string sizes bounded, unknown fields ignored. {@code {"message":"text"}} is one user message.
+ */
+public final class ChatRequestParser {
+
+    /** Deeper JSON than this is refused before it costs a stack. */
+    static final int MAX_DEPTH = 32;
+    static final int MAX_MODEL_LENGTH = 256;
+
+    private final ObjectMapper mapper;
+    private final int maxMessages;
+
+    public ChatRequestParser(int maxMessages, long maxBodyBytes) {
+        this.maxMessages = maxMessages;
+        this.mapper = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+        mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH)
+                .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(1024, maxBodyBytes)))
+                .maxNumberLength(100)
+                .build());
+    }
+
+    public ChatRequest parse(byte[] body) throws ApiError {
+        JsonNode root;
+        try (JsonParser p = mapper.getFactory().createParser(body)) {
+            root = mapper.readTree(p);
+        } catch (JsonProcessingException e) {
+            throw ApiError.invalid("The body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiError.invalid("The body could not be read as JSON (it must be UTF-8).");
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiError.invalid("The body must be a JSON object.");
+        }
+        List<ChatMessage> messages = messages(root);
+        String model = optionalString(root, "model", MAX_MODEL_LENGTH);
+        Double temperature = null;
+        JsonNode t = root.get("temperature");
+        if (t != null && !t.isNull()) {
+            if (!t.isNumber() || t.asDouble() < 0 || t.asDouble() > 2) {
+                throw ApiError.invalid("\"temperature\" must be a number from 0 to 2.");
+            }
+            temperature = t.asDouble();
+        }
+        Integer maxTokens = null;
+        JsonNode m = root.get("max_tokens");
+        if (m != null && !m.isNull()) {
+            if (!m.isIntegralNumber() || !m.canConvertToInt() || m.asInt() < 1) {
+                throw ApiError.invalid("\"max_tokens\" must be a whole number of at least 1.");
+            }
+            maxTokens = m.asInt();
+        }
+        return new ChatRequest(messages, model, temperature, maxTokens);
+    }
+
+    /** {@code GET /api/chat?prompt=TEXT&model=M}. */
+    public ChatRequest fromQuery(Map<String, String[]> params) throws ApiError {
+        String prompt = single(params, "prompt");
+        if (prompt == null || prompt.isEmpty()) {
+            throw ApiError.invalid("The query parameter \"prompt\" is required.");
+        }
+        String model = single(params, "model");
+        if (model != null && (model.isEmpty() || model.length() > MAX_MODEL_LENGTH)) {
+            throw ApiError.invalid("\"model\" must be a non-empty string of at most " + MAX_MODEL_LENGTH
+                    + " characters.");
+        }
+        return new ChatRequest(List.of(ChatMessage.user(prompt)), model, null, null);
+    }
+
+    private static String single(Map<String, String[]> params, String name) throws ApiError {
+        String[] values = params.get(name);
+        if (values == null || values.length == 0) {
+            return null;
+        }
+        if (values.length > 1) {
+            throw ApiError.invalid("The query parameter \"" + name + "\" is given more than once.");
+        }
+        return values[0];
+    }
+
+    private List<ChatMessage> messages(JsonNode root) throws ApiError {
+        JsonNode list = root.get("messages");
+        JsonNode shorthand = root.get("message");
+        if (list == null || list.isNull()) {
+            if (shorthand == null || shorthand.isNull()) {
+                throw ApiError.invalid("The body needs \"messages\" (an array) or \"message\" (a string).");
+            }
+            if (!shorthand.isTextual() || shorthand.textValue().isEmpty()) {
+                throw ApiError.invalid("\"message\" must be a non-empty string.");
+            }
+            return List.of(ChatMessage.user(shorthand.textValue()));
+        }
+        if (!list.isArray()) {
+            throw ApiError.invalid("\"messages\" must be an array.");
+        }
+        if (list.isEmpty()) {
+            throw ApiError.invalid("\"messages\" must hold at least one message.");
+        }
+        if (list.size() > maxMessages) {
+            throw ApiError.invalid("\"messages\" holds " + list.size() + " messages; at most " + maxMessages
+                    + " are accepted.");
+        }
+        List<ChatMessage> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode m = list.get(i);
+            String where = "messages[" + i + "]";
+            if (!m.isObject()) {
+                throw ApiError.invalid(where + " must be an object with \"role\" and \"content\".");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) {
+                throw ApiError.invalid(where + ".role must be one of system, user, assistant, tool.");
+            }
+            ChatMessage.Role r = ChatMessage.Role.fromWire(role.textValue());
+            if (r == null) {
+                throw ApiError.invalid(where + ".role must be one of system, user, assistant, tool.");
+            }
+            JsonNode content = m.get("content");
+            if (content == null || !content.isTextual()) {
+                throw ApiError.invalid(where + ".content must be a string.");
+            }
+            if (content.textValue().isEmpty() && r != ChatMessage.Role.ASSISTANT) {
+                throw ApiError.invalid(where + ".content must not be empty.");
+            }
+            out.add(new ChatMessage(r, content.textValue()));
+        }
+        return out;
+    }
+
+    private static String optionalString(JsonNode root, String field, int maxLength) throws ApiError {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual() || n.textValue().isEmpty() || n.textValue().length() > maxLength) {
+            throw ApiError.invalid("\"" + field + "\" must be a non-empty string of at most " + maxLength
+                    + " characters.");
+        }
+        return n.textValue();
+    }
+}

@@ -1,0 +1,391 @@
+package io.chatstream.stream;
+
+import io.chatstream.backend.BackendUnavailableException;
+import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.backend.ChatSink;
+import io.chatstream.backend.Generation;
+import io.chatstream.event.ChatEvent;
+import io.chatstream.event.ErrorCode;
+import io.chatstream.event.FinishReason;
+import io.chatstream.event.ToolCall;
+import io.chatstream.event.Usage;
+import io.chatstream.wire.EventJson;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One generation and its events: a {@code start}, content, then exactly one terminal event, kept (bounded by
+ * {@code chat.stream.max-bytes}) until {@code chat.stream.retain-seconds} after the end so readers can attach and
+ * resume. The stream, not the backend, owns the end: {@link #cancel()}, the maximum duration and the size bound
+ * append their own terminal event and cancel the backend, and whatever the backend sends after a terminal event is
+ * dropped. Readers come and go; when the last one leaves, the generation goes on for the detach grace period, then
+ * is cancelled.
+ */
+public final class ChatStream {
+
+    private static final System.Logger LOG = System.getLogger(ChatStream.class.getName());
+    private static final StreamReader[] NO_READERS = new StreamReader[0];
+
+    private final String id;
+    private final byte[] idBytes;
+    private final String clientKey;
+    private final String principal;
+    private final String model;
+    private final String backendName;
+    private final String idempotencyKey;
+    private final StreamRegistry registry;
+    private final long startedNanos = System.nanoTime();
+    private final EventLog log = new EventLog();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Sink sink = new Sink();
+
+    private volatile StreamReader[] readers = NO_READERS;
+    private volatile boolean terminated;
+    private volatile boolean closed;
+    private volatile Generation generation;
+    private volatile ChatEvent terminal;
+    private volatile long firstTokenNanos = -1;
+    private ScheduledFuture<?> graceTimer;
+    private ScheduledFuture<?> maxDurationTimer;
+
+    ChatStream(String id, String clientKey, String principal, String model, String backendName,
+               String idempotencyKey, StreamRegistry registry) {
+        this.id = id;
+        this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
+        this.clientKey = clientKey;
+        this.principal = principal;
+        this.model = model;
+        this.backendName = backendName;
+        this.idempotencyKey = idempotencyKey;
+        this.registry = registry;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The id as ASCII bytes, for frames. */
+    public byte[] idBytes() {
+        return idBytes;
+    }
+
+    /** The client the stream counts against: its principal, else its address. */
+    public String clientKey() {
+        return clientKey;
+    }
+
+    /** The principal that started the stream, or null without auth. */
+    public String principal() {
+        return principal;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String backendName() {
+        return backendName;
+    }
+
+    /** The registry's key for the request's {@code Idempotency-Key} (client and key), or null. */
+    String idempotencyKey() {
+        return idempotencyKey;
+    }
+
+    /** True once the terminal event is in the log (or the webapp stopped): no event follows. */
+    public boolean isTerminated() {
+        return terminated;
+    }
+
+    /** The terminal event, or null while running. */
+    public ChatEvent terminal() {
+        return terminal;
+    }
+
+    /** The seq of the last event appended so far. */
+    public int lastSeq() {
+        return log.size();
+    }
+
+    /** The JSON of event {@code seq}, 1 &lt;= seq &lt;= {@link #lastSeq()}. */
+    public byte[] json(int seq) {
+        return log.json(seq);
+    }
+
+    /** JSON bytes of the events after {@code seq}: how far a reader at {@code seq} is behind. */
+    public long bytesAfter(int seq) {
+        return log.bytesAfter(seq);
+    }
+
+    /** Nanoseconds from start to the first token, or -1 before it. */
+    public long firstTokenNanos() {
+        return firstTokenNanos;
+    }
+
+    /** Nanoseconds since the stream started. */
+    public long ageNanos() {
+        return System.nanoTime() - startedNanos;
+    }
+
+    /** The number of readers attached now. */
+    public int readerCount() {
+        return readers.length;
+    }
+
+    /** Starts the generation: appends {@code start}, then hands the request to the backend. */
+    void start(ChatBackend backend, ChatRequest request) throws BackendUnavailableException {
+        append(new ChatEvent.Start(id, model));
+        lock.lock();
+        try {
+            maxDurationTimer = registry.scheduler().schedule(this::expire,
+                    registry.config().maxDuration().toNanos(), TimeUnit.NANOSECONDS);
+        } finally {
+            lock.unlock();
+        }
+        Generation g;
+        try {
+            g = backend.start(request, sink);
+        } catch (BackendUnavailableException e) {
+            terminateSilently();
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Backend " + backendName + " failed to start a reply for stream " + id, e);
+            append(new ChatEvent.Error(ErrorCode.INTERNAL, "The backend failed to start the reply."));
+            return;
+        }
+        generation = g;
+        if (terminated && g != null) {
+            g.cancel(); // cancelled while the backend was starting
+        }
+    }
+
+    /**
+     * Attaches a reader; it then pulls from the log. Returns false when the webapp is stopping. Cancels a pending
+     * detach grace timer.
+     */
+    public boolean attach(StreamReader reader) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            StreamReader[] r = readers;
+            StreamReader[] copy = Arrays.copyOf(r, r.length + 1);
+            copy[r.length] = reader;
+            readers = copy;
+            if (graceTimer != null) {
+                graceTimer.cancel(false);
+                graceTimer = null;
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Detaches a reader; when none is left and the generation runs, starts the detach grace period. */
+    public void detach(StreamReader reader) {
+        boolean cancelNow = false;
+        lock.lock();
+        try {
+            StreamReader[] r = readers;
+            int i = Arrays.asList(r).indexOf(reader);
+            if (i < 0) {
+                return;
+            }
+            StreamReader[] copy = new StreamReader[r.length - 1];
+            System.arraycopy(r, 0, copy, 0, i);
+            System.arraycopy(r, i + 1, copy, i, r.length - i - 1);
+            readers = copy.length == 0 ? NO_READERS : copy;
+            if (copy.length == 0 && !terminated && !closed) {
+                long grace = registry.config().detachGrace().toNanos();
+                if (grace == 0) {
+                    cancelNow = true;
+                } else {
+                    graceTimer = registry.scheduler().schedule(this::graceOver, grace, TimeUnit.NANOSECONDS);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (cancelNow) {
+            cancel();
+        }
+    }
+
+    /**
+     * Stops the generation now: appends {@code end} with {@code finish_reason: "cancelled"} and cancels the
+     * backend. Returns false when the stream had already ended.
+     */
+    public boolean cancel() {
+        return endByServer(new ChatEvent.End(FinishReason.CANCELLED, null));
+    }
+
+    private void graceOver() {
+        if (readers.length == 0) {
+            cancel();
+        }
+    }
+
+    private void expire() {
+        endByServer(new ChatEvent.End(FinishReason.TIMEOUT, null));
+    }
+
+    private boolean endByServer(ChatEvent terminalEvent) {
+        boolean appended = append(terminalEvent);
+        if (appended) {
+            cancelGeneration();
+        }
+        return appended;
+    }
+
+    private void cancelGeneration() {
+        Generation g = generation;
+        if (g != null) {
+            try {
+                g.cancel();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Backend " + backendName + " failed to cancel stream " + id, e);
+            }
+        }
+    }
+
+    /**
+     * The webapp is stopping: every reader gets {@code retry:} with jitter and is completed, without a terminal
+     * event; the generation is cancelled.
+     */
+    void shutdown(java.util.function.LongSupplier jitteredRetry) {
+        StreamReader[] r;
+        lock.lock();
+        try {
+            closed = true;
+            terminated = true;
+            r = readers;
+            readers = NO_READERS;
+            cancelTimers();
+        } finally {
+            lock.unlock();
+        }
+        for (StreamReader reader : r) {
+            reader.shutdown(jitteredRetry.getAsLong());
+        }
+        cancelGeneration();
+    }
+
+    /** Ends without an event: the stream never reached a client (the backend was unavailable). */
+    private void terminateSilently() {
+        lock.lock();
+        try {
+            terminated = true;
+            cancelTimers();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void cancelTimers() {
+        if (graceTimer != null) {
+            graceTimer.cancel(false);
+            graceTimer = null;
+        }
+        if (maxDurationTimer != null) {
+            maxDurationTimer.cancel(false);
+            maxDurationTimer = null;
+        }
+    }
+
+    /**
+     * Appends an event unless the stream has ended; wakes the readers. A non-terminal event that would take the log
+     * past {@code chat.stream.max-bytes} ends the stream with {@code finish_reason: "length"} instead.
+     */
+    private boolean append(ChatEvent event) {
+        byte[] json = EventJson.encode(event);
+        boolean outgrown = false;
+        lock.lock();
+        try {
+            if (terminated) {
+                return false;
+            }
+            if (!event.isTerminal() && log.bytes() + json.length > registry.config().maxStreamBytes()) {
+                event = new ChatEvent.End(FinishReason.LENGTH, null);
+                json = EventJson.encode(event);
+                outgrown = true;
+            }
+            log.append(json);
+            if (event.isTerminal()) {
+                terminal = event;
+                terminated = true;
+                cancelTimers();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (firstTokenNanos < 0 && isToken(event)) {
+            firstTokenNanos = ageNanos();
+            registry.observer().firstToken(this, firstTokenNanos);
+        }
+        for (StreamReader reader : readers) {
+            reader.wake();
+        }
+        if (event.isTerminal()) {
+            registry.terminated(this);
+            registry.observer().streamEnded(this, event, ageNanos());
+            if (outgrown) {
+                cancelGeneration();
+            }
+        }
+        return true;
+    }
+
+    private static boolean isToken(ChatEvent e) {
+        return e instanceof ChatEvent.Chunk || e instanceof ChatEvent.Reasoning || e instanceof ChatEvent.ToolCallEvent;
+    }
+
+    /** The backend's view of this stream. */
+    private final class Sink implements ChatSink {
+        @Override
+        public void reasoning(String text) {
+            if (text != null && !text.isEmpty()) {
+                append(new ChatEvent.Reasoning(text));
+            }
+        }
+
+        @Override
+        public void chunk(String text) {
+            if (text != null && !text.isEmpty()) {
+                append(new ChatEvent.Chunk(text));
+            }
+        }
+
+        @Override
+        public void toolCall(ToolCall call) {
+            append(new ChatEvent.ToolCallEvent(call));
+        }
+
+        @Override
+        public void toolResult(String toolCallId, String result) {
+            append(new ChatEvent.ToolResult(toolCallId, result));
+        }
+
+        @Override
+        public void end(FinishReason reason, Usage usage) {
+            append(new ChatEvent.End(reason, usage));
+        }
+
+        @Override
+        public void error(ErrorCode code, String message) {
+            append(new ChatEvent.Error(code, message));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "stream " + id;
+    }
+}

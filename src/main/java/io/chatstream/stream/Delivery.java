@@ -1,0 +1,282 @@
+package io.chatstream.stream;
+
+import io.chatstream.stream.StreamObserver.DetachReason;
+import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.NdjsonFrames;
+import io.chatstream.wire.SseFrames;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Delivers one stream to one connection: frames the events after the reader's cursor and writes them whenever the
+ * transport is ready, so a slow socket never makes the server buffer: the only backlog is the stream's own log.
+ *
+ * <p>All writing happens in {@link #drain()}, entered through a work-in-progress counter so exactly one thread at a
+ * time writes while every signal (a new event, the socket becoming writable, a keep-alive due) is honoured. Timers
+ * come from the shared scheduler: one keep-alive check per {@code chat.sse.keepalive-seconds} of idleness; no thread
+ * ever waits.
+ *
+ * <p>The reader is dropped (and may resume later with {@code Last-Event-ID}) when its socket takes nothing while it
+ * is more than {@code chat.sse.max-backlog-bytes} behind, or for {@code chat.sse.stall-timeout-seconds}. A failed
+ * write means the client left: logged once at debug level, then the reader detaches and the stream's lifetime rules
+ * take over.
+ */
+public final class Delivery implements StreamReader {
+
+    private static final System.Logger LOG = System.getLogger(Delivery.class.getName());
+    /** Frames are gathered up to about this many bytes per write. */
+    private static final int BATCH_BYTES = 16 * 1024;
+
+    /** The wire format. */
+    public enum Format {
+        /** {@code text/event-stream} */
+        SSE,
+        /** {@code application/x-ndjson} */
+        NDJSON
+    }
+
+    private final ChatStream stream;
+    private final Format format;
+    private final Transport transport;
+    private final ScheduledExecutorService scheduler;
+    private final StreamObserver observer;
+    private final long keepAliveNanos;
+    private final long retryMillis;
+    private final long maxBacklogBytes;
+    private final long stallTimeoutNanos;
+
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ByteSink buffer = new ByteSink(256);
+
+    /** The seq of the last event written; touched only inside drain. */
+    private int cursor;
+    private boolean retrySent;
+    private boolean needFlush;
+    private volatile boolean keepAliveDue;
+    private volatile long shutdownRetry = -1;
+    private volatile long lastWriteNanos = System.nanoTime();
+    /** When the transport last said it was not ready; 0 while it takes bytes. */
+    private volatile long stalledSince;
+    private volatile ScheduledFuture<?> timer;
+
+    /**
+     * @param afterSeq the last event the client has (0: from the first)
+     */
+    public Delivery(ChatStream stream, int afterSeq, Format format, Transport transport,
+                    ScheduledExecutorService scheduler, StreamObserver observer, long keepAliveNanos,
+                    long retryMillis, long maxBacklogBytes, long stallTimeoutNanos) {
+        this.stream = stream;
+        this.cursor = afterSeq;
+        this.format = format;
+        this.transport = transport;
+        this.scheduler = scheduler;
+        this.observer = observer;
+        this.keepAliveNanos = keepAliveNanos;
+        this.retryMillis = retryMillis;
+        this.maxBacklogBytes = maxBacklogBytes;
+        this.stallTimeoutNanos = stallTimeoutNanos;
+        this.retrySent = format != Format.SSE;
+    }
+
+    /** Attaches to the stream and writes what is there (at least the first frame). */
+    public void start(boolean resumed) {
+        if (!stream.attach(this)) {
+            shutdown(retryMillis);
+            return;
+        }
+        observer.readerAttached(stream, resumed);
+        schedule(keepAliveNanos);
+        signal();
+    }
+
+    /** The transport can take bytes again. */
+    public void onWritable() {
+        stalledSince = 0;
+        signal();
+    }
+
+    /** The connection failed or was closed by the client. */
+    public void onTransportError(Throwable t) {
+        if (closed.get()) {
+            return;
+        }
+        LOG.log(Level.DEBUG, () -> "Reader of " + stream + " went away: " + t);
+        close(DetachReason.DISCONNECTED);
+    }
+
+    @Override
+    public void wake() {
+        if (stalledSince != 0 && stream.bytesAfter(cursorSnapshot) > maxBacklogBytes) {
+            LOG.log(Level.DEBUG, () -> "Reader of " + stream + " is too far behind; dropped");
+            close(DetachReason.TOO_SLOW);
+            return;
+        }
+        signal();
+    }
+
+    @Override
+    public void shutdown(long retryMillis) {
+        shutdownRetry = retryMillis;
+        signal();
+    }
+
+    /** True once this reader has detached. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** The cursor as last published by drain, for the backlog check from other threads. */
+    private volatile int cursorSnapshot;
+
+    private void signal() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            try {
+                drain();
+            } catch (IOException e) {
+                onTransportError(e);
+            } catch (RuntimeException e) {
+                // containers throw IllegalStateException from a response that was already closed under us
+                LOG.log(Level.DEBUG, () -> "Reader of " + stream + " failed: " + e);
+                close(DetachReason.DISCONNECTED);
+            }
+            missed = wip.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void drain() throws IOException {
+        while (!closed.get()) {
+            if (!transport.isReady()) {
+                if (stalledSince == 0) {
+                    stalledSince = System.nanoTime();
+                }
+                return;
+            }
+            if (needFlush) {
+                needFlush = false;
+                transport.flush();
+                continue;
+            }
+            long retry = shutdownRetry;
+            if (retry >= 0) {
+                finishShutdown(retry);
+                return;
+            }
+            if (fillBuffer()) {
+                transport.write(buffer.array(), 0, buffer.size());
+                needFlush = true;
+                lastWriteNanos = System.nanoTime();
+                continue;
+            }
+            if (stream.isTerminated() && cursor >= stream.lastSeq()) {
+                close(DetachReason.COMPLETED);
+            }
+            return;
+        }
+    }
+
+    /** Frames what is due into the buffer; false when nothing is. */
+    private boolean fillBuffer() {
+        buffer.reset();
+        if (!retrySent) {
+            SseFrames.retry(buffer, retryMillis);
+            retrySent = true;
+        }
+        int last = stream.lastSeq();
+        int written = 0;
+        while (cursor < last && buffer.size() < BATCH_BYTES) {
+            int seq = cursor + 1;
+            byte[] json = stream.json(seq);
+            if (format == Format.SSE) {
+                SseFrames.event(buffer, stream.idBytes(), seq, json);
+            } else {
+                NdjsonFrames.event(buffer, json);
+            }
+            cursor = seq;
+            written++;
+        }
+        cursorSnapshot = cursor;
+        if (written > 0) {
+            keepAliveDue = false;
+            observer.eventsWritten(written);
+        } else if (keepAliveDue && buffer.size() == 0) {
+            keepAliveDue = false;
+            if (format == Format.SSE) {
+                SseFrames.keepAlive(buffer);
+            } else {
+                NdjsonFrames.ping(buffer);
+            }
+            observer.keepAliveSent();
+        }
+        return buffer.size() > 0;
+    }
+
+    private void finishShutdown(long retry) throws IOException {
+        if (format == Format.SSE) {
+            buffer.reset();
+            SseFrames.retry(buffer, retry);
+            transport.write(buffer.array(), 0, buffer.size());
+            if (transport.isReady()) {
+                transport.flush();
+            }
+        }
+        close(DetachReason.SHUTDOWN);
+    }
+
+    /** The keep-alive and stall check: runs once per keep-alive period of idleness. */
+    private void tick() {
+        if (closed.get()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long stalled = stalledSince;
+        if (stalled != 0 && now - stalled >= stallTimeoutNanos) {
+            LOG.log(Level.DEBUG, () -> "Reader of " + stream + " took no bytes for too long; dropped");
+            close(DetachReason.TOO_SLOW);
+            return;
+        }
+        long idle = now - lastWriteNanos;
+        if (idle >= keepAliveNanos - TimeUnit.MILLISECONDS.toNanos(1)) {
+            keepAliveDue = true;
+            signal();
+            schedule(keepAliveNanos);
+        } else {
+            schedule(keepAliveNanos - idle);
+        }
+    }
+
+    private void schedule(long delayNanos) {
+        if (!closed.get()) {
+            timer = scheduler.schedule(this::tick, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void close(DetachReason reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledFuture<?> t = timer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        if (reason != DetachReason.SHUTDOWN) {
+            stream.detach(this);
+        }
+        try {
+            transport.complete();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "Completing the response of " + stream + " failed: " + e);
+        }
+        observer.readerDetached(stream, reason);
+    }
+}

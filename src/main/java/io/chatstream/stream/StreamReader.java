@@ -1,0 +1,17 @@
+package io.chatstream.stream;
+
+/**
+ * A connection attached to a stream. The stream only signals; the reader pulls the events it has not yet sent from
+ * the stream's log, at the pace its socket allows, so the stream never buffers per reader.
+ */
+public interface StreamReader {
+
+    /** New events were appended (or the stream ended). Called on the appender's thread: must not block. */
+    void wake();
+
+    /**
+     * The webapp is stopping: write {@code retry: retryMillis} if possible and complete the response, without a
+     * terminal event. Must not block.
+     */
+    void shutdown(long retryMillis);
+}

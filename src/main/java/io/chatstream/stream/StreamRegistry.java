@@ -1,0 +1,206 @@
+package io.chatstream.stream;
+
+import io.chatstream.backend.BackendUnavailableException;
+import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.config.ChatConfig;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every stream the webapp holds, running or retained, by id; the server-wide and per-client limits on running
+ * generations; and the {@code Idempotency-Key}s of retained streams. The one place a new generation is admitted.
+ */
+public final class StreamRegistry {
+
+    private final ChatConfig config;
+    private final ChatBackend backend;
+    private final String backendName;
+    private final ScheduledExecutorService scheduler;
+    private final StreamObserver observer;
+    private final Map<String, ChatStream> streams = new ConcurrentHashMap<>();
+    private final Map<String, ChatStream> byIdempotencyKey = new ConcurrentHashMap<>();
+    private final Map<String, Integer> runningPerClient = new ConcurrentHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean stopped;
+
+    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
+                          ScheduledExecutorService scheduler, StreamObserver observer) {
+        this.config = config;
+        this.backend = backend;
+        this.backendName = backendName;
+        this.scheduler = scheduler;
+        this.observer = observer;
+    }
+
+    /** Why a generation was not admitted. */
+    public enum Refusal {
+        /** {@code chat.limits.max-streams-per-client} reached: 429. */
+        TOO_MANY_FOR_CLIENT,
+        /** {@code chat.limits.max-streams} reached, or the webapp is stopping: 503. */
+        TOO_MANY
+    }
+
+    /** A generation was refused; nothing was started. */
+    public static final class RefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final Refusal refusal;
+
+        RefusedException(Refusal refusal) {
+            super(refusal.name(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
+
+    /**
+     * A stream for {@code request}: with an {@code idempotencyKey} already used by the same client for a retained
+     * stream, that stream (no new generation); otherwise a new, started generation.
+     *
+     * @param clientKey      the client the limits count: its principal, else its address
+     * @param principal      the authenticated principal, or null
+     * @param idempotencyKey the request's {@code Idempotency-Key}, or null
+     * @throws RefusedException            a limit is reached
+     * @throws BackendUnavailableException the backend cannot start a reply
+     */
+    public ChatStream open(ChatRequest request, String clientKey, String principal, String idempotencyKey)
+            throws RefusedException, BackendUnavailableException {
+        String idemKey = idempotencyKey == null ? null : clientKey + '\n' + idempotencyKey;
+        if (idemKey != null) {
+            ChatStream existing = byIdempotencyKey.get(idemKey);
+            if (existing != null) {
+                return existing;
+            }
+        }
+        if (stopped) {
+            throw new RefusedException(Refusal.TOO_MANY);
+        }
+        admit(clientKey);
+        String model = request.model() != null ? request.model() : backend.defaultModel();
+        ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey, this);
+        if (idemKey != null) {
+            ChatStream existing = byIdempotencyKey.putIfAbsent(idemKey, stream);
+            if (existing != null) {
+                release(clientKey);
+                return existing;
+            }
+        }
+        streams.put(stream.id(), stream);
+        try {
+            stream.start(backend, request);
+        } catch (BackendUnavailableException e) {
+            expire(stream);
+            release(clientKey);
+            throw e;
+        }
+        observer.streamStarted(stream);
+        return stream;
+    }
+
+    /** The stream with this id, running or retained; null when unknown or expired. */
+    public ChatStream find(String id) {
+        return id == null ? null : streams.get(id);
+    }
+
+    /** Running generations, server-wide. */
+    public int running() {
+        return running.get();
+    }
+
+    /** Streams held, running or retained. */
+    public int size() {
+        return streams.size();
+    }
+
+    /** Running generations of one client. */
+    public int running(String clientKey) {
+        return runningPerClient.getOrDefault(clientKey, 0);
+    }
+
+    /**
+     * The webapp is stopping: refuse new generations; every open reader gets a jittered {@code retry:} (between the
+     * configured retry and three times it) and is completed without a terminal event; every generation is cancelled.
+     */
+    public void shutdown() {
+        stopped = true;
+        long base = Math.max(config.retryMillis(), 1000);
+        List<ChatStream> all = List.copyOf(streams.values());
+        for (ChatStream s : all) {
+            s.shutdown(() -> base + ThreadLocalRandom.current().nextLong(2 * base + 1));
+        }
+        streams.clear();
+        byIdempotencyKey.clear();
+        runningPerClient.clear();
+        running.set(0);
+    }
+
+    ChatConfig config() {
+        return config;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    StreamObserver observer() {
+        return observer;
+    }
+
+    /** Called once by a stream when its terminal event is in: frees its admission, schedules its expiry. */
+    void terminated(ChatStream stream) {
+        release(stream.clientKey());
+        long retain = config.retain().toNanos();
+        if (retain == 0) {
+            expire(stream);
+        } else if (!stopped) {
+            scheduler.schedule(() -> expire(stream), retain, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void expire(ChatStream stream) {
+        streams.remove(stream.id(), stream);
+        if (stream.idempotencyKey() != null) {
+            byIdempotencyKey.remove(stream.idempotencyKey(), stream);
+        }
+    }
+
+    private void admit(String clientKey) throws RefusedException {
+        int n;
+        do {
+            n = running.get();
+            if (n >= config.maxStreams()) {
+                throw new RefusedException(Refusal.TOO_MANY);
+            }
+        } while (!running.compareAndSet(n, n + 1));
+        boolean[] admitted = {false};
+        runningPerClient.compute(clientKey, (k, v) -> {
+            int count = v == null ? 0 : v;
+            if (count >= config.maxStreamsPerClient()) {
+                return v;
+            }
+            admitted[0] = true;
+            return count + 1;
+        });
+        if (!admitted[0]) {
+            running.decrementAndGet();
+            throw new RefusedException(Refusal.TOO_MANY_FOR_CLIENT);
+        }
+    }
+
+    private void release(String clientKey) {
+        if (stopped) {
+            return;
+        }
+        running.decrementAndGet();
+        runningPerClient.computeIfPresent(clientKey, (k, v) -> v <= 1 ? null : v - 1);
+    }
+}

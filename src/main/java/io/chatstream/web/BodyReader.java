@@ -1,0 +1,71 @@
+package io.chatstream.web;
+
+import io.chatstream.wire.ByteSink;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+
+import java.io.IOException;
+
+/**
+ * Reads a request body without blocking a thread (a slow client costs memory, not a thread), up to a limit. Calls
+ * exactly one of its callbacks, once.
+ */
+final class BodyReader implements ReadListener {
+
+    /** What to do with the result. */
+    interface Callback {
+        void body(byte[] body);
+
+        /** The body is larger than the limit: nothing more is read. */
+        void tooLarge();
+
+        /** The client went away or the read failed. */
+        void failed(Throwable t);
+    }
+
+    private final ServletInputStream in;
+    private final long limit;
+    private final Callback callback;
+    private final ByteSink body;
+    private final byte[] chunk = new byte[8192];
+    private boolean done;
+
+    BodyReader(ServletInputStream in, long limit, long expectedLength, Callback callback) {
+        this.in = in;
+        this.limit = limit;
+        this.callback = callback;
+        this.body = new ByteSink((int) Math.min(Math.max(expectedLength, 256), Math.min(limit, 1 << 20)));
+    }
+
+    @Override
+    public void onDataAvailable() throws IOException {
+        while (!done && in.isReady()) {
+            int n = in.read(chunk);
+            if (n < 0) {
+                return; // onAllDataRead follows
+            }
+            if (body.size() + (long) n > limit) {
+                done = true;
+                callback.tooLarge();
+                return;
+            }
+            body.write(chunk, 0, n);
+        }
+    }
+
+    @Override
+    public void onAllDataRead() {
+        if (!done) {
+            done = true;
+            callback.body(body.toByteArray());
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        if (!done) {
+            done = true;
+            callback.failed(t);
+        }
+    }
+}

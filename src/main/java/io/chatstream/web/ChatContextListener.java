@@ -1,0 +1,59 @@
+package io.chatstream.web;
+
+import io.chatstream.app.ChatApplication;
+import io.chatstream.config.ConfigException;
+import io.chatstream.config.Settings;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+
+/**
+ * Starts and stops the webapp's {@link ChatApplication} with the servlet context, and registers the API's servlets
+ * with it. Declared in {@code WEB-INF/web.xml}, so the WAR and the dev server start the same way.
+ *
+ * <p>A bad setting stops start-up: one log line names it, and the container marks the webapp failed.
+ */
+public final class ChatContextListener implements ServletContextListener {
+
+    private static final System.Logger LOG = System.getLogger(ChatContextListener.class.getName());
+
+    /** The context attribute that holds the running {@link ChatApplication}. */
+    public static final String APP_ATTRIBUTE = ChatApplication.class.getName();
+
+    private ChatApplication app;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        ServletContext ctx = event.getServletContext();
+        try {
+            app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of());
+        } catch (ConfigException e) {
+            LOG.log(Level.ERROR, "Chat server not started. " + e.getMessage());
+            throw e;
+        }
+        ctx.setAttribute(APP_ATTRIBUTE, app);
+        ApiGate gate = new ApiGate(app.config());
+        add(ctx, "chat", new ChatServlet(app, gate), "/api/chat", "/api/chat/*");
+        add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
+        add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        event.getServletContext().removeAttribute(APP_ATTRIBUTE);
+        if (app != null) {
+            app.close();
+            app = null;
+        }
+    }
+
+    private static void add(ServletContext ctx, String name, jakarta.servlet.Servlet servlet, String... paths) {
+        ServletRegistration.Dynamic reg = ctx.addServlet(name, servlet);
+        reg.setAsyncSupported(true);
+        reg.addMapping(paths);
+    }
+}

@@ -1,0 +1,292 @@
+package io.chatstream.web;
+
+import io.chatstream.app.ChatApplication;
+import io.chatstream.backend.BackendUnavailableException;
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.config.ChatConfig;
+import io.chatstream.protocol.ApiError;
+import io.chatstream.stream.ChatStream;
+import io.chatstream.stream.Delivery;
+import io.chatstream.stream.LastEventId;
+import io.chatstream.stream.StreamIds;
+import io.chatstream.stream.StreamRegistry;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The chat API ({@code SPEC.md} sections 1 to 5): {@code POST /api/chat}, {@code GET /api/chat?prompt=},
+ * {@code GET} and {@code DELETE /api/chat/streams/{id}}. Parses and admits the request, finds or opens the stream,
+ * then hands the response to a {@link Delivery} over non-blocking output. No request thread is kept.
+ */
+final class ChatServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(ChatServlet.class.getName());
+    private static final String STREAMS = "/streams/";
+
+    private final transient ChatApplication app;
+    private final transient ApiGate gate;
+
+    ChatServlet(ChatApplication app, ApiGate gate) {
+        this.app = app;
+        this.gate = gate;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) {
+        ApiError error;
+        try {
+            route(req, resp);
+            return;
+        } catch (ApiError e) {
+            error = e;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "Request " + req.getMethod() + " " + req.getRequestURI() + " failed", e);
+            error = new ApiError(503, "unavailable", "The server could not take this request now.", 1);
+        }
+        Responses.error(resp, error);
+        if (req.isAsyncStarted()) {
+            req.getAsyncContext().complete();
+        }
+    }
+
+    private void route(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
+        String path = req.getPathInfo();
+        String method = req.getMethod();
+        if (path == null || path.equals("/")) {
+            switch (method) {
+                case "POST" -> post(req, resp);
+                case "GET" -> getWithPrompt(req, resp);
+                default -> throw Responses.methodNotAllowed(resp, "GET, POST");
+            }
+            return;
+        }
+        if (!path.startsWith(STREAMS) || path.indexOf('/', STREAMS.length()) >= 0) {
+            throw new ApiError(404, "not_found", "No such API path.");
+        }
+        String id = path.substring(STREAMS.length());
+        switch (method) {
+            case "GET" -> attach(req, resp, id);
+            case "DELETE" -> cancel(req, resp, id);
+            default -> throw Responses.methodNotAllowed(resp, "GET, DELETE");
+        }
+    }
+
+    /** {@code POST /api/chat}: a JSON body, read without blocking. */
+    private void post(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
+        ApiGate.Caller caller = gate.admit(req);
+        String type = req.getContentType();
+        if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
+            throw new ApiError(415, "unsupported_media_type", "POST /api/chat takes Content-Type: application/json.");
+        }
+        long limit = app.config().maxBodyBytes();
+        long length = req.getContentLengthLong();
+        if (length > limit) {
+            throw tooLarge(limit);
+        }
+        LastEventId lastEventId = lastEventId(req);
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0);
+        req.getInputStream().setReadListener(new BodyReader(req.getInputStream(), limit, length,
+                new BodyReader.Callback() {
+                    @Override
+                    public void body(byte[] body) {
+                        try {
+                            ChatRequest request = app.requestParser().parse(body);
+                            open(async, req, resp, caller, request, lastEventId);
+                        } catch (ApiError e) {
+                            fail(async, resp, e);
+                        } catch (IOException | RuntimeException e) {
+                            LOG.log(Level.WARNING, "POST /api/chat failed", e);
+                            fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
+                                    + " request now.", 1));
+                        }
+                    }
+
+                    @Override
+                    public void tooLarge() {
+                        fail(async, resp, ChatServlet.tooLarge(limit));
+                    }
+
+                    @Override
+                    public void failed(Throwable t) {
+                        LOG.log(Level.DEBUG, () -> "Reading a request body failed: " + t);
+                        fail(async, resp, ApiError.invalid("The request body could not be read."));
+                    }
+                }));
+    }
+
+    /** {@code GET /api/chat?prompt=...}: what {@code EventSource} opens, and reconnects to with Last-Event-ID. */
+    private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
+        ApiGate.Caller caller = gate.admit(req);
+        LastEventId lastEventId = lastEventId(req);
+        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(req.getParameterMap()) : null;
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0);
+        open(async, req, resp, caller, request, lastEventId);
+    }
+
+    /** {@code GET /api/chat/streams/{id}}: from the first event, or after Last-Event-ID. */
+    private void attach(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
+        ApiGate.Caller caller = gate.admit(req);
+        LastEventId lastEventId = lastEventId(req);
+        if (lastEventId != null && !lastEventId.streamId().equals(id)) {
+            throw ApiError.invalid("Last-Event-ID names another stream than the path.");
+        }
+        ChatStream stream = find(id, caller);
+        AsyncContext async = req.startAsync();
+        async.setTimeout(0);
+        deliver(async, req, resp, stream, lastEventId == null ? 0 : lastEventId.seq(), lastEventId != null);
+    }
+
+    /** {@code DELETE /api/chat/streams/{id}}: 204 whether the stream was running or had already ended. */
+    private void cancel(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError {
+        ApiGate.Caller caller = gate.admit(req);
+        find(id, caller).cancel();
+        resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+    }
+
+    private ChatStream find(String id, ApiGate.Caller caller) throws ApiError {
+        ChatStream stream = StreamIds.isWellFormed(id) ? app.registry().find(id) : null;
+        if (stream == null || (gate.authEnabled() && !stream.principal().equals(caller.principal()))) {
+            throw ApiError.notFound();
+        }
+        return stream;
+    }
+
+    /** Resumes the stream of {@code lastEventId}, or opens a new one (or the one of its Idempotency-Key). */
+    private void open(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
+                      ChatRequest request, LastEventId lastEventId) throws ApiError, IOException {
+        if (lastEventId != null) {
+            deliver(async, req, resp, find(lastEventId.streamId(), caller), lastEventId.seq(), true);
+            return;
+        }
+        String idempotencyKey = req.getHeader("Idempotency-Key");
+        if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 255)) {
+            throw ApiError.invalid("Idempotency-Key must be 1 to 255 characters.");
+        }
+        ChatStream stream;
+        try {
+            stream = app.registry().open(request, caller.clientKey(), caller.principal(), idempotencyKey);
+        } catch (StreamRegistry.RefusedException e) {
+            throw switch (e.refusal()) {
+                case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have "
+                        + app.config().maxStreamsPerClient() + " replies running; wait for one to end.", 5);
+                case TOO_MANY -> new ApiError(503, "unavailable", "The server is at its limit of running replies.",
+                        5);
+            };
+        } catch (BackendUnavailableException e) {
+            throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);
+        }
+        deliver(async, req, resp, stream, 0, false);
+    }
+
+    /** Starts the response: 204 when everything was delivered, else headers, first frame, then the events. */
+    private void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ChatStream stream,
+                         long afterSeq, boolean resumed) throws ApiError, IOException {
+        if (afterSeq > stream.lastSeq()) {
+            throw ApiError.invalid("Last-Event-ID names an event this stream has not sent.");
+        }
+        if (stream.isTerminated() && afterSeq == stream.lastSeq()) {
+            resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+            async.complete();
+            return;
+        }
+        Delivery.Format format = format(req);
+        resp.setStatus(HttpServletResponse.SC_OK);
+        resp.setContentType(format == Delivery.Format.SSE ? "text/event-stream;charset=UTF-8"
+                : "application/x-ndjson");
+        resp.setHeader("Cache-Control", "no-cache, no-transform");
+        resp.setHeader("X-Accel-Buffering", "no");
+        resp.setHeader("X-Stream-Id", stream.id());
+        ServletOutputStream out = resp.getOutputStream();
+        ChatConfig c = app.config();
+        Delivery delivery = new Delivery(stream, (int) afterSeq, format, new ServletTransport(async, out),
+                app.scheduler(), app.observer(), c.keepAlive().toNanos(), c.retryMillis(), c.maxBacklogBytes(),
+                c.stallTimeout().toNanos());
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                delivery.onTransportError(new IOException("response completed"));
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                delivery.onTransportError(new IOException("async timeout"));
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                delivery.onTransportError(event.getThrowable());
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // not restarted
+            }
+        });
+        AtomicBoolean started = new AtomicBoolean();
+        out.setWriteListener(new WriteListener() {
+            @Override
+            public void onWritePossible() {
+                if (started.compareAndSet(false, true)) {
+                    delivery.start(resumed);
+                } else {
+                    delivery.onWritable();
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                delivery.onTransportError(t);
+            }
+        });
+    }
+
+    private static Delivery.Format format(HttpServletRequest req) {
+        String accept = req.getHeader("Accept");
+        if (accept != null) {
+            String a = accept.toLowerCase(Locale.ROOT);
+            if (a.contains("application/x-ndjson") && !a.contains("text/event-stream")) {
+                return Delivery.Format.NDJSON;
+            }
+        }
+        return Delivery.Format.SSE;
+    }
+
+    /** The {@code Last-Event-ID} header, else the {@code lastEventId} query parameter; null when neither. */
+    private static LastEventId lastEventId(HttpServletRequest req) throws ApiError {
+        String value = req.getHeader("Last-Event-ID");
+        if (value == null || value.isEmpty()) {
+            value = req.getParameter("lastEventId");
+        }
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return LastEventId.parse(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid(e.getMessage());
+        }
+    }
+
+    private static ApiError tooLarge(long limit) {
+        return new ApiError(413, "payload_too_large", "The body is larger than " + limit + " bytes.");
+    }
+
+    private static void fail(AsyncContext async, HttpServletResponse resp, ApiError e) {
+        Responses.error(resp, e);
+        async.complete();
+    }
+}

@@ -1,0 +1,46 @@
+package io.chatstream.web;
+
+import io.chatstream.protocol.ApiError;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+
+/** Writes the small JSON answers that are not streams: errors ({@code SPEC.md} section 5) and health. */
+final class Responses {
+
+    private static final System.Logger LOG = System.getLogger(Responses.class.getName());
+
+    private Responses() {
+    }
+
+    /** Answers {@code error}; a client that already left is logged at debug level. */
+    static void error(HttpServletResponse resp, ApiError error) {
+        if (resp.isCommitted()) {
+            return;
+        }
+        resp.resetBuffer();
+        resp.setStatus(error.status());
+        if (error.retryAfterSeconds() >= 0) {
+            resp.setHeader("Retry-After", Long.toString(error.retryAfterSeconds()));
+        }
+        json(resp, error.body());
+    }
+
+    static void json(HttpServletResponse resp, byte[] body) {
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding("UTF-8");
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(body.length);
+        try {
+            resp.getOutputStream().write(body);
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(Level.DEBUG, () -> "Could not send a response: " + e);
+        }
+    }
+
+    static ApiError methodNotAllowed(HttpServletResponse resp, String allow) {
+        resp.setHeader("Allow", allow);
+        return new ApiError(405, "method_not_allowed", "This path takes " + allow + ".");
+    }
+}
