@@ -1,0 +1,53 @@
+package io.chatstream.testing;
+
+import io.chatstream.dev.DevServer;
+import org.eclipse.jetty.server.Server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The dev server on a free port of 127.0.0.1 for end-to-end tests, with settings given as context
+ * init-parameters. Use in try-with-resources.
+ */
+public final class TestServer implements AutoCloseable {
+
+    private final Server server;
+    private final URI base;
+
+    private TestServer(Map<String, String> settings) throws Exception {
+        server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(), settings);
+        server.start();
+        base = URI.create("http://127.0.0.1:" + DevServer.port(server));
+    }
+
+    /** Starts a server with these settings (dotted names) on top of the defaults. */
+    public static TestServer start(Map<String, String> settings) throws Exception {
+        return new TestServer(new HashMap<>(settings));
+    }
+
+    /** Starts a server with the demo backend at a fast pace. */
+    public static TestServer fastDemo() throws Exception {
+        return start(Map.of("chat.demo.tokens-per-second", "1000"));
+    }
+
+    /** The URI of {@code path} on this server, e.g. {@code /api/chat}. */
+    public URI uri(String path) {
+        return base.resolve(path);
+    }
+
+    public int port() {
+        return base.getPort();
+    }
+
+    public Server jetty() {
+        return server;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+}
