@@ -91,7 +91,7 @@ start_server() {
 client() {
   # shellcheck disable=SC2086
   "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --port="$PORT" --path="$BASE_PATH/api/chat" \
-    --server-pid="$SERVER_PID" "$@"
+    --server-pid="$SERVER_PID" --thread-cpu "$@"
 }
 
 COMMON=(chat.demo.reply-tokens=200 chat.limits.max-streams=20000 chat.limits.max-streams-per-client=20000)

@@ -127,6 +127,7 @@ public final class LoadClient {
         ProcSampler self = new ProcSampler(ProcessHandle.current().pid(), ProcSampler.getconf("CLK_TCK", 100),
                 ProcSampler.getconf("PAGESIZE", 4096));
         long serverCpu0 = server == null ? 0 : server.sample();
+        Map<String, Long> threadCpu0 = server == null ? Map.of() : server.cpuByThreadGroup();
         long selfCpu0 = self.sample();
         startNanos = System.nanoTime();
         launched.set(streams);
@@ -155,6 +156,9 @@ public final class LoadClient {
         }
         long endNanos = System.nanoTime();
         long serverCpu1 = server == null ? 0 : server.sample();
+        if (server != null && opts.containsKey("thread-cpu")) {
+            printThreadCpu(threadCpu0, server.cpuByThreadGroup());
+        }
         long selfCpu1 = self.sample();
         Stats all = new Stats();
         for (Worker w : workers) {
@@ -449,6 +453,18 @@ public final class LoadClient {
             n += s.eventsPerBucket[b];
         }
         return n * 1e9 / ((b1 - b0) * (double) Stats.BUCKET_NANOS);
+    }
+
+    /** The server's CPU time during the run by thread group, largest first (threads that ended are missing). */
+    private static void printThreadCpu(Map<String, Long> before, Map<String, Long> after) {
+        StringBuilder b = new StringBuilder("server CPU by thread (s):");
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted((x, y) -> Long.compare(y.getValue(), x.getValue()))
+                .limit(12)
+                .forEach(e -> b.append(String.format(Locale.ROOT, " %s %.2f;", e.getKey(), e.getValue() / 1e9)));
+        System.out.println(b);
     }
 
     private boolean target(StringBuilder out, String name, String text, double value, boolean atMost) {

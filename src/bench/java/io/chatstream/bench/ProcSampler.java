@@ -1,8 +1,11 @@
 package io.chatstream.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Samples a process from {@code /proc/<pid>/stat} about every 100 ms: resident memory, threads, CPU time
@@ -63,6 +66,31 @@ final class ProcSampler implements AutoCloseable {
             peakThreads = threads;
         }
         return ticks * 1_000_000_000L / clockTicksPerSecond;
+    }
+
+    /**
+     * CPU nanoseconds so far of each live thread, added up by thread name with digits taken out
+     * ({@code jetty-12} and {@code jetty-31} both count as {@code jetty-N}).
+     */
+    Map<String, Long> cpuByThreadGroup() {
+        Map<String, Long> groups = new TreeMap<>();
+        Path tasks = stat.getParent().resolve("task");
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
+            for (Path t : dir) {
+                try {
+                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+                    String s = Files.readString(t.resolve("stat"));
+                    String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    groups.merge(name, ticks * 1_000_000_000L / clockTicksPerSecond, Long::sum);
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            gone = true;
+        }
+        return groups;
     }
 
     long peakRssBytes() {
