@@ -12,8 +12,6 @@ import io.chatstream.event.Usage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +20,8 @@ import java.util.regex.Pattern;
  * reasoning part then a markdown answer (heading, list, code block, link) quoting the last user message verbatim,
  * one token every {@code 1 / chat.demo.tokens-per-second} seconds.
  *
- * <p>Every reply is one fixed-rate task on the shared scheduler: no thread per reply, no sleeping.
+ * <p>Every reply is a timer on one {@link TokenClock} that the shared scheduler turns each millisecond while some
+ * reply runs: no thread or task per reply, no sleeping.
  * {@code chat.demo.reply-tokens=N} (N &gt; 0) makes the answer exactly N {@code chunk} events of one token each,
  * the natural text repeated or cut to fit. {@code max_tokens} cuts the answer with {@code finish_reason: "length"}.
  */
@@ -31,7 +30,7 @@ public final class DemoBackend implements ChatBackend {
     /** A token: a run of non-space characters with the spaces after it, or a run of spaces at the start. */
     private static final Pattern TOKEN = Pattern.compile("\\s+|\\S+\\s*");
 
-    private final ScheduledExecutorService scheduler;
+    private final TokenClock clock;
     private final long intervalNanos;
     private final int replyTokens;
 
@@ -43,7 +42,7 @@ public final class DemoBackend implements ChatBackend {
         if (!(tokensPerSecond > 0)) {
             throw new IllegalArgumentException("tokensPerSecond must be above 0");
         }
-        this.scheduler = scheduler;
+        this.clock = new TokenClock(scheduler);
         this.intervalNanos = Math.max(1, Math.round(1_000_000_000d / tokensPerSecond));
         this.replyTokens = replyTokens;
     }
@@ -58,9 +57,15 @@ public final class DemoBackend implements ChatBackend {
         List<String> reasoning = tokens(reasoningText(request));
         List<String> answer = answerTokens(answerText(request));
         int limit = request.maxTokens() == null ? answer.size() : Math.min(answer.size(), request.maxTokens());
-        Reply reply = new Reply(sink, reasoning, answer, limit, promptTokens(request));
-        reply.future = scheduler.scheduleAtFixedRate(reply, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+        Reply reply = new Reply(sink, reasoning, answer, limit, promptTokens(request), intervalNanos);
+        reply.due = System.nanoTime() + intervalNanos;
+        clock.add(reply);
         return reply;
+    }
+
+    @Override
+    public void close() {
+        clock.close();
     }
 
     /** The reasoning text of a reply to {@code request}. */
@@ -115,64 +120,72 @@ public final class DemoBackend implements ChatBackend {
         return n;
     }
 
-    /** One reply: each run of the fixed-rate task emits the next token. */
-    private static final class Reply implements Runnable, Generation {
+    /** One reply: each time its timer fires it emits the tokens that are due. */
+    private static final class Reply extends TokenClock.Timer implements Generation {
         private final ChatSink sink;
         private final List<String> reasoning;
         private final List<String> answer;
         private final int limit;
         private final long promptTokens;
+        private final long intervalNanos;
         private int next;
         private volatile boolean cancelled;
-        volatile ScheduledFuture<?> future;
 
-        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int limit, long promptTokens) {
+        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int limit, long promptTokens,
+              long intervalNanos) {
             this.sink = sink;
             this.reasoning = reasoning;
             this.answer = answer;
             this.limit = limit;
             this.promptTokens = promptTokens;
+            this.intervalNanos = intervalNanos;
         }
 
         @Override
-        public void run() {
-            if (cancelled) {
-                return;
-            }
+        boolean fire(long now) {
             try {
-                emitNext();
+                do {
+                    if (cancelled || !emitNext()) {
+                        return false;
+                    }
+                    due += intervalNanos;
+                } while (due <= now);
+                return true;
             } catch (RuntimeException e) {
-                // a fixed-rate task that throws is silently never run again: end the reply instead
-                cancel();
+                cancelled = true;
                 sink.error(ErrorCode.INTERNAL, "The demo backend failed.");
+                return false;
             }
         }
 
-        private void emitNext() {
+        @Override
+        boolean isCancelled() {
+            return cancelled;
+        }
+
+        /** Emits the next token, or the end; false once the end is out. */
+        private boolean emitNext() {
             int i = next++;
             if (i < reasoning.size()) {
                 sink.reasoning(reasoning.get(i));
-                return;
+                return true;
             }
             int a = i - reasoning.size();
             if (a < limit) {
                 sink.chunk(answer.get(a));
                 if (a + 1 < limit) {
-                    return;
+                    return true;
                 }
             }
             FinishReason reason = limit < answer.size() ? FinishReason.LENGTH : FinishReason.STOP;
-            cancel();
+            cancelled = true;
             sink.end(reason, new Usage(promptTokens, (long) reasoning.size() + limit));
+            return false;
         }
 
         @Override
         public void cancel() {
             cancelled = true;
-            ScheduledFuture<?> f = future;
-            if (f != null) {
-                f.cancel(false);
-            }
         }
     }
 }
