@@ -205,12 +205,7 @@ public final class Delivery implements StreamReader {
         int written = 0;
         while (cursor < last && buffer.size() < BATCH_BYTES) {
             int seq = cursor + 1;
-            byte[] json = stream.json(seq);
-            if (format == Format.SSE) {
-                SseFrames.event(buffer, stream.idBytes(), seq, json);
-            } else {
-                NdjsonFrames.event(buffer, json);
-            }
+            stream.frame(seq, format, buffer);
             cursor = seq;
             written++;
         }
