@@ -43,6 +43,8 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 CP="target/classes:target/test-classes:$(cat "$OUT/classpath.txt")"
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# another build of the server to compare with (a directory with webapp/ and target/classes/), e.g. an older commit
+SERVER_PROJECT=${BENCH_SERVER_PROJECT:-$PWD}
 
 SERVER_PID=
 stop_server() {
@@ -73,7 +75,7 @@ start_server() {
   else
     # shellcheck disable=SC2086
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}" -Dchat.server.port=0 \
-      -cp "$CP" io.chatstream.dev.DevServer "$PWD" >"$log" 2>&1 &
+      -cp "$SERVER_PROJECT/target/classes:$CP" io.chatstream.dev.DevServer "$SERVER_PROJECT" >"$log" 2>&1 &
     SERVER_PID=$!
     PORT=
     for _ in $(seq 1 300); do
