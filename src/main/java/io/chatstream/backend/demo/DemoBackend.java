@@ -10,7 +10,9 @@ import io.chatstream.event.FinishReason;
 import io.chatstream.event.Usage;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,6 +31,7 @@ public final class DemoBackend implements ChatBackend {
 
     /** A token: a run of non-space characters with the spaces after it, or a run of spaces at the start. */
     private static final Pattern TOKEN = Pattern.compile("\\s+|\\S+\\s*");
+    private static final Map<String, String> TEMPLATE_TOKENS = templateTokens();
 
     private final TokenClock clock;
     private final long intervalNanos;
@@ -54,10 +57,11 @@ public final class DemoBackend implements ChatBackend {
 
     @Override
     public Generation start(ChatRequest request, ChatSink sink) {
-        List<String> reasoning = tokens(reasoningText(request));
-        List<String> answer = answerTokens(answerText(request));
-        int limit = request.maxTokens() == null ? answer.size() : Math.min(answer.size(), request.maxTokens());
-        Reply reply = new Reply(sink, reasoning, answer, limit, promptTokens(request), intervalNanos);
+        List<String> reasoning = shared(tokens(reasoningText(request)));
+        List<String> answer = shared(tokens(answerText(request)));
+        int answerSize = replyTokens > 0 ? replyTokens : answer.size();
+        int limit = request.maxTokens() == null ? answerSize : Math.min(answerSize, request.maxTokens());
+        Reply reply = new Reply(sink, reasoning, answer, answerSize, limit, promptTokens(request), intervalNanos);
         reply.due = System.nanoTime() + intervalNanos;
         clock.add(reply);
         return reply;
@@ -100,16 +104,27 @@ public final class DemoBackend implements ChatBackend {
         return tokens;
     }
 
-    private List<String> answerTokens(String text) {
-        List<String> natural = tokens(text);
-        if (replyTokens <= 0) {
-            return natural;
+    /**
+     * The same tokens, each fixed word of the demo's texts replaced by one shared instance: a running reply then
+     * holds its own strings only for the user's words, not a copy of the whole template (with ten thousand replies
+     * running that is 40 MB less).
+     */
+    private static List<String> shared(List<String> tokens) {
+        String[] out = new String[tokens.size()];
+        for (int i = 0; i < out.length; i++) {
+            String t = tokens.get(i);
+            out[i] = TEMPLATE_TOKENS.getOrDefault(t, t);
         }
-        List<String> fitted = new ArrayList<>(replyTokens);
-        for (int i = 0; i < replyTokens; i++) {
-            fitted.add(natural.get(i % natural.size()));
+        return List.of(out);
+    }
+
+    private static Map<String, String> templateTokens() {
+        ChatRequest sample = ChatRequest.of("x");
+        Map<String, String> m = new HashMap<>();
+        for (String t : tokens(reasoningText(sample) + answerText(sample))) {
+            m.putIfAbsent(t, t);
         }
-        return fitted;
+        return Map.copyOf(m);
     }
 
     private static long promptTokens(ChatRequest request) {
@@ -124,18 +139,21 @@ public final class DemoBackend implements ChatBackend {
     private static final class Reply extends TokenClock.Timer implements Generation {
         private final ChatSink sink;
         private final List<String> reasoning;
+        /** The natural answer; with chat.demo.reply-tokens it is repeated or cut to answerSize tokens. */
         private final List<String> answer;
+        private final int answerSize;
         private final int limit;
         private final long promptTokens;
         private final long intervalNanos;
         private int next;
         private volatile boolean cancelled;
 
-        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int limit, long promptTokens,
-              long intervalNanos) {
+        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int answerSize, int limit,
+              long promptTokens, long intervalNanos) {
             this.sink = sink;
             this.reasoning = reasoning;
             this.answer = answer;
+            this.answerSize = answerSize;
             this.limit = limit;
             this.promptTokens = promptTokens;
             this.intervalNanos = intervalNanos;
@@ -172,12 +190,12 @@ public final class DemoBackend implements ChatBackend {
             }
             int a = i - reasoning.size();
             if (a < limit) {
-                sink.chunk(answer.get(a));
+                sink.chunk(answer.get(a % answer.size()));
                 if (a + 1 < limit) {
                     return true;
                 }
             }
-            FinishReason reason = limit < answer.size() ? FinishReason.LENGTH : FinishReason.STOP;
+            FinishReason reason = limit < answerSize ? FinishReason.LENGTH : FinishReason.STOP;
             cancelled = true;
             sink.end(reason, new Usage(promptTokens, (long) reasoning.size() + limit));
             return false;
