@@ -116,7 +116,7 @@ for s in "${SCENARIOS[@]}"; do
     s3)
       start_server s3 chat.demo.reply-tokens=2000 chat.limits.max-streams=20000 \
         chat.limits.max-streams-per-client=20000 chat.demo.tokens-per-second=1000
-      client --label=s3-warmup --streams=200 --total=600 --ramp=1 --reply-tokens=2000 --timeout=120 >/dev/null || true
+      client --label=s3-warmup --streams=200 --total=1000 --ramp=1 --reply-tokens=2000 --timeout=120 >/dev/null || true
       client --label=s3 --streams=200 --total=2000 --ramp=1 --reply-tokens=2000 --timeout=300 \
         --target-cpu-ms-per-1k=4 | tee "$OUT/s3-$CONTAINER.txt" || status=1
       ;;

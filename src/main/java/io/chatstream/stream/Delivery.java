@@ -30,11 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Delivery implements StreamReader {
 
     private static final System.Logger LOG = System.getLogger(Delivery.class.getName());
-    /**
-     * Frames are gathered up to about this many bytes per write (one frame may take a write past it); also the
-     * response buffer size the web layer asks of the container.
-     */
-    public static final int BATCH_BYTES = 4 * 1024;
+    /** Frames are gathered up to about this many bytes per write. */
+    private static final int BATCH_BYTES = 16 * 1024;
 
     /** The wire format. */
     public enum Format {

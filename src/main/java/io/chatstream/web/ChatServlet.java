@@ -210,10 +210,6 @@ final class ChatServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-cache, no-transform");
         resp.setHeader("X-Accel-Buffering", "no");
         resp.setHeader("X-Stream-Id", stream.id());
-        // Frames are written in batches of at most about 4 KiB and flushed at once, so a larger response buffer only
-        // costs memory for the stream's whole life: Jetty holds 32 KiB per open response by default. Smaller than the
-        // batches, Jetty would cut each write into buffer-sized system calls.
-        resp.setBufferSize(Delivery.BATCH_BYTES);
         ServletOutputStream out = resp.getOutputStream();
         ChatConfig c = app.config();
         Delivery delivery = new Delivery(stream, (int) afterSeq, format, new ServletTransport(async, out),
