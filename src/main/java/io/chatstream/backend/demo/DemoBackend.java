@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,8 +24,8 @@ import java.util.regex.Pattern;
  * reasoning part then a markdown answer (heading, list, code block, link) quoting the last user message verbatim,
  * one token every {@code 1 / chat.demo.tokens-per-second} seconds.
  *
- * <p>Every reply is a timer on one {@link TokenClock} that the shared scheduler turns each millisecond while some
- * reply runs: no thread or task per reply, no sleeping.
+ * <p>Every reply is a timer on a {@link TokenClock} (one per scheduler thread) that the shared scheduler turns each
+ * millisecond while some reply runs: no thread or task per reply, no sleeping.
  * {@code chat.demo.reply-tokens=N} (N &gt; 0) makes the answer exactly N {@code chunk} events of one token each,
  * the natural text repeated or cut to fit. {@code max_tokens} cuts the answer with {@code finish_reason: "length"}.
  */
@@ -33,7 +35,9 @@ public final class DemoBackend implements ChatBackend {
     private static final Pattern TOKEN = Pattern.compile("\\s+|\\S+\\s*");
     private static final Map<String, String> TEMPLATE_TOKENS = templateTokens();
 
-    private final TokenClock clock;
+    /** One clock per scheduler thread, so that under load every thread serves (and writes for) its share. */
+    private final TokenClock[] clocks;
+    private final AtomicInteger nextClock = new AtomicInteger();
     private final long intervalNanos;
     private final int replyTokens;
 
@@ -45,7 +49,11 @@ public final class DemoBackend implements ChatBackend {
         if (!(tokensPerSecond > 0)) {
             throw new IllegalArgumentException("tokensPerSecond must be above 0");
         }
-        this.clock = new TokenClock(scheduler);
+        int threads = scheduler instanceof ThreadPoolExecutor pool ? Math.max(1, pool.getCorePoolSize()) : 1;
+        this.clocks = new TokenClock[threads];
+        for (int i = 0; i < threads; i++) {
+            clocks[i] = new TokenClock(scheduler);
+        }
         this.intervalNanos = Math.max(1, Math.round(1_000_000_000d / tokensPerSecond));
         this.replyTokens = replyTokens;
     }
@@ -63,13 +71,15 @@ public final class DemoBackend implements ChatBackend {
         int limit = request.maxTokens() == null ? answerSize : Math.min(answerSize, request.maxTokens());
         Reply reply = new Reply(sink, reasoning, answer, answerSize, limit, promptTokens(request), intervalNanos);
         reply.due = System.nanoTime() + intervalNanos;
-        clock.add(reply);
+        clocks[Math.floorMod(nextClock.getAndIncrement(), clocks.length)].add(reply);
         return reply;
     }
 
     @Override
     public void close() {
-        clock.close();
+        for (TokenClock clock : clocks) {
+            clock.close();
+        }
     }
 
     /** The reasoning text of a reply to {@code request}. */
