@@ -32,8 +32,6 @@ public final class ChatStream {
 
     private static final System.Logger LOG = System.getLogger(ChatStream.class.getName());
     private static final StreamReader[] NO_READERS = new StreamReader[0];
-    /** Each appending thread encodes into its own buffer, which the log then copies: no garbage per event. */
-    private static final ThreadLocal<ByteSink> SCRATCH = ThreadLocal.withInitial(() -> new ByteSink(256));
 
     private final String id;
     private final byte[] idBytes;
@@ -313,8 +311,10 @@ public final class ChatStream {
      * past {@code chat.stream.max-bytes} ends the stream with {@code finish_reason: "length"} instead.
      */
     private boolean append(ChatEvent event) {
-        ByteSink json = SCRATCH.get();
-        json.reset();
+        ByteSink json = WriteBatch.scratch(); // the app's threads reuse one; a request thread's events are few
+        if (json == null) {
+            json = new ByteSink(128);
+        }
         EventJson.encode(event, json);
         boolean outgrown = false;
         lock.lock();
@@ -329,9 +329,6 @@ public final class ChatStream {
                 outgrown = true;
             }
             log.append(json.array(), 0, json.size());
-            if (json.array().length > 64 * 1024) {
-                SCRATCH.remove(); // an outsized event: do not keep its buffer for the thread's life
-            }
             if (event.isTerminal()) {
                 terminal = event;
                 terminated = true;

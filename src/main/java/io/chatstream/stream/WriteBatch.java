@@ -1,5 +1,7 @@
 package io.chatstream.stream;
 
+import io.chatstream.wire.ByteSink;
+
 import java.util.Arrays;
 
 /**
@@ -8,6 +10,9 @@ import java.util.Arrays;
  * in one pass, or catches up after running late, and an upstream read that carries several tokens, so cost one
  * write (one system call) per connection instead of one per event; under load, when work runs late, more events
  * share each write, and the server sheds system calls instead of falling behind.
+ *
+ * <p>The batch also lends its thread a buffer to encode events in. Only the application's own threads hold one in a
+ * thread-local: a container's threads never do, so nothing of the webapp stays behind on them after undeploy.
  *
  * <p>The threads that produce events open a batch around each task: {@link #open()} before, {@link #close()} in a
  * {@code finally} after (the composition root does so for the shared scheduler and the HTTP client's executor).
@@ -21,6 +26,8 @@ public final class WriteBatch {
     private Delivery[] woken = new Delivery[64];
     private int size;
     private boolean open;
+    /** Where events appended on this thread are encoded before the log copies them: no garbage per event. */
+    private ByteSink scratch = new ByteSink(256);
 
     private WriteBatch() {
     }
@@ -52,6 +59,22 @@ public final class WriteBatch {
         if (woken.length > 1024) {
             woken = new Delivery[64]; // a burst is over: do not keep its array
         }
+    }
+
+    /**
+     * A buffer to encode an event in, empty, owned by this thread's open batch; null on a thread without one (a
+     * container's request thread, which must not be left holding the webapp's objects).
+     */
+    static ByteSink scratch() {
+        WriteBatch b = CURRENT.get();
+        if (b == null || !b.open) {
+            return null;
+        }
+        if (b.scratch.array().length > 64 * 1024) {
+            b.scratch = new ByteSink(256); // an outsized event went through: do not keep its buffer
+        }
+        b.scratch.reset();
+        return b.scratch;
     }
 
     /** Defers a reader's write to the end of this thread's open batch; false when none is open. */
