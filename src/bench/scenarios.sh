@@ -102,13 +102,13 @@ for s in "${SCENARIOS[@]}"; do
   case "$s" in
     s1)
       start_server s1 "${COMMON[@]}" chat.demo.tokens-per-second=20
-      client --label=s1-warmup --streams=300 --ramp=1 --reply-tokens=200 --timeout=60 >/dev/null || true
+      client --label=s1-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
       client --label=s1 --streams=1000 --ramp=2 --reply-tokens=200 --timeout=120 \
         --target-gap-p99-ms=55 | tee "$OUT/s1-$CONTAINER.txt" || status=1
       ;;
     s2)
       start_server s2 "${COMMON[@]}" chat.demo.tokens-per-second=20
-      client --label=s2-warmup --streams=300 --ramp=1 --reply-tokens=200 --timeout=60 >/dev/null || true
+      client --label=s2-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
       client --label=s2 --streams=10000 --ramp=5 --reply-tokens=200 --timeout=180 \
         --target-events-per-sec=100000 --target-gap-p99-ms=150 --target-max-threads=64 --target-max-rss-mb=768 \
         | tee "$OUT/s2-$CONTAINER.txt" || status=1
@@ -122,7 +122,8 @@ for s in "${SCENARIOS[@]}"; do
       ;;
     s4)
       start_server s4 "${COMMON[@]}" chat.demo.tokens-per-second=0.1 chat.sse.keepalive-seconds=5
-      client --label=s4-warmup --streams=200 --ramp=1 --hold=2 --keepalive=5 --timeout=60 >/dev/null || true
+      client --label=s4-warmup --streams=2000 --ramp=2 --hold=6 --keepalive=5 --timeout=60 >/dev/null || true
+      sleep 17 # the warm-up's streams outlive their connections by chat.stream.detach-grace-seconds (15 s)
       client --label=s4 --streams=10000 --ramp=10 --hold=60 --keepalive=5 --heap-probe --timeout=150 \
         --target-heap-kb-per-stream=16 --target-keepalive-p99-ms=100 | tee "$OUT/s4-$CONTAINER.txt" || status=1
       ;;
