@@ -75,7 +75,7 @@ start_server() {
   else
     # shellcheck disable=SC2086
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}" -Dchat.server.port=0 \
-      -cp "$SERVER_PROJECT/target/classes:$CP" io.chatstream.dev.DevServer "$SERVER_PROJECT" >"$log" 2>&1 &
+      -cp "$SERVER_PROJECT/target/classes:$SERVER_PROJECT/target/test-classes:$CP" io.chatstream.dev.DevServer "$SERVER_PROJECT" >"$log" 2>&1 &
     SERVER_PID=$!
     PORT=
     for _ in $(seq 1 300); do

@@ -59,6 +59,7 @@ public final class LoadClient {
     private volatile long firstCompletionNanos;
     private volatile boolean closeNow;
     private volatile boolean stopped;
+    private long serverSysNanos;
 
     private LoadClient(Map<String, String> opts) throws IOException {
         this.opts = opts;
@@ -127,6 +128,7 @@ public final class LoadClient {
         ProcSampler self = new ProcSampler(ProcessHandle.current().pid(), ProcSampler.getconf("CLK_TCK", 100),
                 ProcSampler.getconf("PAGESIZE", 4096));
         long serverCpu0 = server == null ? 0 : server.sample();
+        long serverSys0 = server == null ? 0 : server.systemNanos();
         Map<String, Long> threadCpu0 = server == null ? Map.of() : server.cpuByThreadGroup();
         long selfCpu0 = self.sample();
         startNanos = System.nanoTime();
@@ -156,6 +158,7 @@ public final class LoadClient {
         }
         long endNanos = System.nanoTime();
         long serverCpu1 = server == null ? 0 : server.sample();
+        serverSysNanos = server == null ? 0 : server.systemNanos() - serverSys0;
         if (server != null && opts.containsKey("thread-cpu")) {
             printThreadCpu(threadCpu0, server.cpuByThreadGroup());
         }
@@ -395,10 +398,11 @@ public final class LoadClient {
         double serverMsPer1k = s.events == 0 ? 0 : serverCpuNanos / 1e6 / (s.events / 1000.0);
         if (server != null) {
             out.append(String.format(Locale.ROOT,
-                    "server       pid %d: peak RSS %,.0f MB, peak threads %d, CPU %.2f s (%.2f cores) = %.2f ms per "
-                            + "1,000 events%n",
+                    "server       pid %d: peak RSS %,.0f MB, peak threads %d, CPU %.2f s (%.2f cores, %.0f%% in the "
+                            + "kernel) = %.2f ms per 1,000 events%n",
                     serverPid, server.peakRssBytes() / 1048576.0, server.peakThreads(), serverCpuNanos / 1e9,
-                    serverCpuNanos / 1e9 / seconds, serverMsPer1k));
+                    serverCpuNanos / 1e9 / seconds, serverCpuNanos == 0 ? 0 : 100.0 * serverSysNanos / serverCpuNanos,
+                    serverMsPer1k));
         }
         out.append(String.format(Locale.ROOT, "client       %d threads, CPU %.2f s (%.2f cores)%n", threads,
                 selfCpuNanos / 1e9, selfCpuNanos / 1e9 / seconds));

@@ -21,6 +21,7 @@ final class ProcSampler implements AutoCloseable {
     private volatile long peakRssBytes;
     private volatile int peakThreads;
     private volatile long lastCpuTicks;
+    private volatile long lastSystemTicks;
     private volatile boolean gone;
 
     ProcSampler(long pid, long clockTicksPerSecond, long pageSize) {
@@ -56,6 +57,7 @@ final class ProcSampler implements AutoCloseable {
         // fields after "(comm)": state is field 3; utime 14, stime 15, num_threads 20, rss 24 (pages)
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        lastSystemTicks = Long.parseLong(f[12]);
         int threads = Integer.parseInt(f[17]);
         long rss = Long.parseLong(f[21]) * pageSize;
         lastCpuTicks = ticks;
@@ -91,6 +93,11 @@ final class ProcSampler implements AutoCloseable {
             gone = true;
         }
         return groups;
+    }
+
+    /** The system (kernel) part of the CPU time as of the last sample, in nanoseconds. */
+    long systemNanos() {
+        return lastSystemTicks * 1_000_000_000L / clockTicksPerSecond;
     }
 
     long peakRssBytes() {
