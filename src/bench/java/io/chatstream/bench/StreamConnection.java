@@ -34,6 +34,8 @@ final class StreamConnection {
     final ByteBuffer request;
     final long connectNanos;
     SelectionKey key;
+    /** The TCP connection is established (the request may still be on its way). */
+    boolean connected;
 
     private final Stats stats;
     private final long runStartNanos;
