@@ -60,6 +60,17 @@ public final class DevServer {
         return server;
     }
 
+    /**
+     * Stops the webapp first, while connections are still open, so every open stream gets its {@code retry:} and a
+     * clean end (as on a container's undeploy), then the server.
+     */
+    public static void stop(Server server) throws Exception {
+        if (server.getHandler() instanceof WebAppContext webapp) {
+            webapp.stop();
+        }
+        server.stop();
+    }
+
     /** The port a started server listens on. */
     public static int port(Server server) {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
@@ -91,7 +102,7 @@ public final class DevServer {
                 + port(server) + "/  (Ctrl+C stops it)");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                server.stop();
+                stop(server);
             } catch (Exception e) {
                 System.err.println("Stopping: " + e);
             }

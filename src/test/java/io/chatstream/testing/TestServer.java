@@ -48,6 +48,6 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        DevServer.stop(server);
     }
 }
