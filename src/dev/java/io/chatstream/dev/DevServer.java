@@ -53,6 +53,8 @@ public final class DevServer {
             webapp.setExtraClasspath(classes.toString());
         }
         webapp.setAttribute("org.eclipse.jetty.server.webapp.ContainerIncludeJarPattern", CONTAINER_JARS);
+        // the classes are on this JVM's class path too: load them once, so tests can reach the running app
+        webapp.setParentLoaderPriority(true);
         webapp.setThrowUnavailableOnStartupException(true);
         initParams.forEach(webapp::setInitParameter);
         server.setHandler(webapp);

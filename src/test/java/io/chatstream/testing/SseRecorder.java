@@ -157,7 +157,7 @@ public final class SseRecorder implements AutoCloseable {
 
     /** An event: its id, seq and parsed JSON. */
     public record Event(String id, String streamId, long seq, JsonNode json) {
-        static Event of(SseParser.Frame f) {
+        public static Event of(SseParser.Frame f) {
             int colon = f.id().lastIndexOf(':');
             try {
                 return new Event(f.id(), f.id().substring(0, colon), Long.parseLong(f.id().substring(colon + 1)),

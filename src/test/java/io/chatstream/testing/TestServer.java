@@ -1,6 +1,9 @@
 package io.chatstream.testing;
 
+import io.chatstream.app.ChatApplication;
 import io.chatstream.dev.DevServer;
+import io.chatstream.web.ChatContextListener;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 
 import java.net.URI;
@@ -40,6 +43,12 @@ public final class TestServer implements AutoCloseable {
 
     public int port() {
         return base.getPort();
+    }
+
+    /** The running application inside the webapp. */
+    public ChatApplication app() {
+        WebAppContext webapp = (WebAppContext) server.getHandler();
+        return (ChatApplication) webapp.getServletContext().getAttribute(ChatContextListener.APP_ATTRIBUTE);
     }
 
     public Server jetty() {
