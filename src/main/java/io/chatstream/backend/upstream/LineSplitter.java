@@ -82,10 +82,10 @@ public final class LineSplitter {
     }
 
     private void append(byte b) {
+        if (length >= maxLineBytes) {
+            throw UpstreamException.malformed("a line was longer than " + maxLineBytes + " bytes");
+        }
         if (length == line.length) {
-            if (length >= maxLineBytes) {
-                throw UpstreamException.malformed("a line was longer than " + maxLineBytes + " bytes");
-            }
             line = Arrays.copyOf(line, (int) Math.min(maxLineBytes, 2L * line.length));
         }
         line[length++] = b;

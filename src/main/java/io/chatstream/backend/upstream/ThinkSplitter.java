@@ -111,7 +111,9 @@ public final class ThinkSplitter {
             String reasoning = held.substring(0, close);
             String rest = held.substring(close + CLOSE.length());
             held.setLength(0);
-            sink.reasoning(reasoning);
+            if (!reasoning.isEmpty()) {
+                sink.reasoning(reasoning);
+            }
             state = State.AFTER_THINKING;
             afterThinking(rest);
             return;
