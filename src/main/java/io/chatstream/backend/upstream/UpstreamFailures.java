@@ -14,9 +14,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** What an upstream failure means for a client: its {@link ErrorCode} and a message for operators. */
 final class UpstreamFailures {
+
+    /** The title of an HTML error page (proxies and gateways send those): more telling than its markup. */
+    private static final Pattern HTML_TITLE = Pattern.compile("(?is)<title>([^<]{1,300})</title>");
 
     /** @param detail what happened, without the upstream's name (the call adds it) */
     record Failure(ErrorCode code, String detail) {
@@ -86,9 +91,10 @@ final class UpstreamFailures {
                 }
             }
         } catch (IOException e) {
-            // not JSON (or cut at the read limit): quote the text as it is
+            // not JSON (or cut at the read limit): quote the text
         }
-        return Snippets.of(text);
+        Matcher title = HTML_TITLE.matcher(text);
+        return Snippets.of(title.find() ? title.group(1) : text);
     }
 
     private static Throwable unwrap(Throwable t) {
