@@ -60,26 +60,22 @@ class OpenAiEndToEndTest {
 
     /** An open event stream: its id and a reader of its events. */
     private record Stream(String id, InputStream body, SseParser parser, List<JsonNode> events) {
-        /** Reads until an event of {@code type} arrives; returns it. */
+        /** Reads until an event of {@code type} has arrived; returns the first one. */
         JsonNode until(String type) throws Exception {
-            for (JsonNode e : events) {
-                if (e.get("type").asText().equals(type)) {
-                    return e;
-                }
-            }
             byte[] buffer = new byte[8192];
             while (true) {
+                for (JsonNode e : events) {
+                    if (e.get("type").asText().equals(type)) {
+                        return e;
+                    }
+                }
                 int n = body.read(buffer);
                 if (n < 0) {
                     throw new AssertionError("the stream ended without a " + type + " event: " + events);
                 }
                 for (SseParser.Frame f : parser.feed(buffer, 0, n)) {
                     if (f.isEvent()) {
-                        JsonNode e = Json.parse(f.data());
-                        events.add(e);
-                        if (e.get("type").asText().equals(type)) {
-                            return e;
-                        }
+                        events.add(Json.parse(f.data()));
                     }
                 }
             }
