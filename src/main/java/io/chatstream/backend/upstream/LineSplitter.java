@@ -76,11 +76,6 @@ public final class LineSplitter {
         }
     }
 
-    /** Bytes held of a line not yet ended. */
-    public int pending() {
-        return length;
-    }
-
     private void append(byte b) {
         if (length >= maxLineBytes) {
             throw UpstreamException.malformed("a line was longer than " + maxLineBytes + " bytes");

@@ -152,11 +152,6 @@ public final class UpstreamCall implements Generation {
         stop();
     }
 
-    /** True once the call needs nothing more: the terminal call was made, or the call was cancelled. */
-    public boolean isDone() {
-        return sink.isClosed();
-    }
-
     private HttpResponse.BodySubscriber<Void> subscriber(HttpResponse.ResponseInfo info) {
         touch();
         headersReceived = true;
