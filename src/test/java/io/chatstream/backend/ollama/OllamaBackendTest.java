@@ -40,7 +40,7 @@ class OllamaBackendTest {
     private static final String NDJSON = "application/x-ndjson";
 
     @AfterAll
-    static void closeContexts() throws InterruptedException {
+    static void closeContexts() {
         CONTEXT.close();
         QUICK_IDLE.close();
     }

@@ -27,7 +27,7 @@ class OpenAiBackendProviderTest {
 
     private static final String KEY = "sk-provider-test-5f4e3d2c1b";
 
-    private static ChatBackend create(Map<String, String> settings) throws InterruptedException {
+    private static ChatBackend create(Map<String, String> settings) {
         try (TestBackendContext context = new TestBackendContext(settings, Duration.ofSeconds(10))) {
             return new OpenAiBackendProvider().create(context);
         }

@@ -44,7 +44,7 @@ class OpenAiBackendTest {
     private static final TestBackendContext QUICK_IDLE = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
 
     @AfterAll
-    static void closeContexts() throws InterruptedException {
+    static void closeContexts() {
         CONTEXT.close();
         QUICK_IDLE.close();
     }

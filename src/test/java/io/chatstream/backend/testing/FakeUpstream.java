@@ -12,10 +12,12 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -154,14 +156,18 @@ public final class FakeUpstream implements AutoCloseable {
 
     /** Stops listening, closes every connection, and rethrows what went wrong in a handler. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         server.close();
         for (Socket s : sockets) {
             s.close();
         }
-        acceptor.join(5_000);
-        for (Thread t : threads) {
-            t.join(5_000);
+        try {
+            acceptor.join(5_000);
+            for (Thread t : threads) {
+                t.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (!failures.isEmpty()) {
             AssertionError e = new AssertionError("the fake upstream failed", failures.get(0));
@@ -342,12 +348,12 @@ public final class FakeUpstream implements AutoCloseable {
                 for (int i = 0; i < body.length; i++) {
                     boolean leadOfMultiByte = (body[i] & 0xC0) == 0xC0;
                     if (leadOfMultiByte && i + 1 > start) {
-                        pieces.add(java.util.Arrays.copyOfRange(body, start, i + 1));
+                        pieces.add(Arrays.copyOfRange(body, start, i + 1));
                         start = i + 1;
                     }
                 }
                 if (start < body.length) {
-                    pieces.add(java.util.Arrays.copyOfRange(body, start, body.length));
+                    pieces.add(Arrays.copyOfRange(body, start, body.length));
                 }
                 return pieces;
             };
@@ -356,11 +362,11 @@ public final class FakeUpstream implements AutoCloseable {
         /** Pieces of pseudo-random sizes from 1 to {@code max} bytes, the same for the same seed. */
         static Splits random(long seed, int max) {
             return body -> {
-                java.util.Random random = new java.util.Random(seed);
+                java.util.Random random = new Random(seed);
                 List<byte[]> pieces = new ArrayList<>();
                 for (int i = 0; i < body.length; ) {
                     int n = Math.min(body.length - i, 1 + random.nextInt(max));
-                    pieces.add(java.util.Arrays.copyOfRange(body, i, i + n));
+                    pieces.add(Arrays.copyOfRange(body, i, i + n));
                     i += n;
                 }
                 return pieces;

@@ -76,10 +76,14 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         scheduler.shutdownNow();
         httpExecutor.shutdownNow();
-        scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        httpExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            httpExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
