@@ -171,6 +171,7 @@ function apply(message, event, seq) {
 
 /** Follows `message`'s reply (new, or resumed from its saved stream id and last event) to its end. */
 async function follow(message) {
+  message.tools = message.tools || [];
   const view = viewFor(message);
   const reply = new ReplyStream({
     apiBase: API,
@@ -259,7 +260,7 @@ function finish(message, outcome) {
   if (message.status !== 'lost') {
     delete message.stream;
   }
-  store.flush();
+  store.save();
   const view = viewFor(message);
   view.setConnection(null);
   view.update(message, true);
@@ -293,7 +294,7 @@ function submit() {
     stream: { key: newKey(), id: null, lastSeq: 0 },
   };
   store.messages.push(user, reply);
-  store.flush();
+  store.save();
   showEmpty();
   viewFor(user);
   viewFor(reply);
@@ -330,7 +331,7 @@ function retry(message) {
     delete message.error;
     delete message.finish;
   }
-  store.flush();
+  store.save();
   follow(message);
   el.prompt.focus();
 }
@@ -493,6 +494,7 @@ for (const m of store.messages) {
     m.status = 'lost';
     m.error = { kind: 'lost', text: 'The connection to the server was lost.' };
     viewFor(m).update(m, true);
+    store.changed();
   }
 }
 if (last && last.role === 'assistant' && last.status === 'streaming' && last.stream) {

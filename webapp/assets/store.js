@@ -18,6 +18,7 @@ export class ConversationStore {
     this.storage = storage;
     this.messages = [];
     this.timer = 0;
+    this.dirty = false;
     this.load();
     const flush = () => this.flush();
     window.addEventListener('pagehide', flush);
@@ -42,15 +43,29 @@ export class ConversationStore {
 
   /** Saves soon. Call after every change. */
   changed() {
+    this.dirty = true;
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), SAVE_DELAY_MILLIS);
     }
   }
 
-  /** Saves now. */
+  /** Saves now. Call after a change that must not wait (a message sent, a reply finished). */
+  save() {
+    this.dirty = true;
+    this.flush();
+  }
+
+  /**
+   * Saves now, when anything changed since the last save: a page that only shows the conversation never writes
+   * it, so it cannot overwrite what another tab of the same chat saved meanwhile.
+   */
   flush() {
     clearTimeout(this.timer);
     this.timer = 0;
+    if (!this.dirty) {
+      return;
+    }
+    this.dirty = false;
     try {
       this.storage.setItem(this.key, JSON.stringify({ version: VERSION, messages: this.messages }));
     } catch (e) {
@@ -61,6 +76,6 @@ export class ConversationStore {
 
   clear() {
     this.messages = [];
-    this.flush();
+    this.save();
   }
 }

@@ -34,11 +34,20 @@ final class ChatPage {
         browser.await(d -> "true".equals(browser.js("return document.documentElement.dataset.ready")));
     }
 
-    /** Forgets the stored conversation (the page must be open) and reloads. */
-    void clearStorage() {
-        browser.js("localStorage.clear()");
-        browser.driver.navigate().refresh();
-        awaitReady();
+    /**
+     * Opens the page on {@code uri} with nothing stored. The storage is cleared from another page of the same
+     * origin: the chat page itself saves its conversation again when it is left.
+     */
+    ChatPage openFresh(URI uri) {
+        return openWith(uri, null);
+    }
+
+    /** Opens the page on {@code uri} with this conversation stored (JSON of the page's store), or none. */
+    ChatPage openWith(URI uri, String storedJson) {
+        browser.driver.get(uri.resolve("api/health").toString());
+        browser.js("localStorage.clear(); if (arguments[1]) localStorage.setItem(arguments[0], arguments[1]);",
+                STORE_KEY, storedJson);
+        return open(uri);
     }
 
     WebElement prompt() {
