@@ -13,6 +13,10 @@ import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +51,7 @@ public final class ChatRequestParser {
 
     public ChatRequest parse(byte[] body) throws ApiError {
         JsonNode root;
-        try (JsonParser p = mapper.getFactory().createParser(body)) {
+        try (JsonParser p = mapper.getFactory().createParser(strictUtf8(body))) {
             root = mapper.readTree(p);
         } catch (JsonProcessingException e) {
             throw ApiError.invalid("The body is not valid JSON: " + e.getOriginalMessage());
@@ -76,6 +80,21 @@ public final class ChatRequestParser {
             maxTokens = m.asInt();
         }
         return new ChatRequest(messages, model, temperature, maxTokens);
+    }
+
+    /**
+     * Decodes strictly: a malformed or overlong sequence or an encoded surrogate is refused (a JSON parser may let
+     * some of these through as other characters).
+     */
+    private static String strictUtf8(byte[] body) throws ApiError {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiError.invalid("The body is not valid UTF-8.");
+        }
     }
 
     /** {@code GET /api/chat?prompt=TEXT&model=M}. */

@@ -3,12 +3,15 @@ package io.chatstream.web;
 import io.chatstream.app.ChatApplication;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -37,6 +40,9 @@ public final class ChatContextListener implements ServletContextListener {
         }
         ctx.setAttribute(APP_ATTRIBUTE, app);
         ApiGate gate = new ApiGate(app.config());
+        FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
+        cors.setAsyncSupported(true);
+        cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
         add(ctx, "chat", new ChatServlet(app, gate), "/api/chat", "/api/chat/*");
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");

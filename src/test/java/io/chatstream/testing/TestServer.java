@@ -1,6 +1,9 @@
 package io.chatstream.testing;
 
+import io.chatstream.app.ChatApplication;
 import io.chatstream.dev.DevServer;
+import io.chatstream.web.ChatContextListener;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 
 import java.net.URI;
@@ -42,12 +45,18 @@ public final class TestServer implements AutoCloseable {
         return base.getPort();
     }
 
+    /** The running application inside the webapp. */
+    public ChatApplication app() {
+        WebAppContext webapp = (WebAppContext) server.getHandler();
+        return (ChatApplication) webapp.getServletContext().getAttribute(ChatContextListener.APP_ATTRIBUTE);
+    }
+
     public Server jetty() {
         return server;
     }
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        DevServer.stop(server);
     }
 }
