@@ -413,6 +413,10 @@ el.prompt.addEventListener('keydown', (e) => {
     stop();
     return;
   }
+  if (e.key === 'Escape' && embedded) {
+    window.parent.postMessage({ type: 'chatstream:close' }, '*');
+    return;
+  }
   if (e.key !== 'Enter' || e.shiftKey || e.altKey || e.ctrlKey || e.metaKey) {
     return;
   }

@@ -101,7 +101,7 @@ class ScreenshotTest {
         assertTrue(overflow.intValue() <= 0, "the page is wider than the phone by " + overflow + " px");
     }
 
-    private static void save(Chromium browser, String name) throws IOException {
+    static void save(Chromium browser, String name) throws IOException {
         byte[] png = browser.driver.getScreenshotAs(OutputType.BYTES);
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
         assertTrue(image.getWidth() > 300 && image.getHeight() > 300, "screenshot size");
