@@ -56,7 +56,9 @@ const MAX_ATTEMPTS = 8;
  * `state(name, detail)` with `connecting`, `streaming`, or `reconnecting` (`{attempt, delayMillis, error}`).
  */
 export class ReplyStream {
-  constructor({ apiBase, messages, idempotencyKey, streamId = null, lastSeq = 0, handlers = {}, fetchImpl }) {
+  constructor({
+    apiBase, messages, idempotencyKey, streamId = null, lastSeq = 0, handlers = {}, retryMillis = null, fetchImpl,
+  }) {
     this.apiBase = apiBase;
     this.messages = messages;
     this.idempotencyKey = idempotencyKey;
@@ -64,7 +66,7 @@ export class ReplyStream {
     this.lastSeq = lastSeq;
     this.handlers = handlers;
     this.fetch = fetchImpl || window.fetch.bind(window);
-    this.retryMillis = null;
+    this.retryMillis = retryMillis;   // until the server's retry: says otherwise
     this.stopped = false;
     this.aborter = new AbortController();
     this.wake = null;
