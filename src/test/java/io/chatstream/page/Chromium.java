@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * chat page's tests. Nothing is downloaded: the driver's path is given, so Selenium Manager never runs.
  *
  * <p>Where the browser is not installed the tests are skipped (an assumption), unless
- * {@code CHAT_REQUIRE_BROWSER=1} (set by {@code .ci/run}), which makes a missing browser a failure.
+ * {@code CHAT_REQUIRE_BROWSER=1} (set by {@code .ci/run}) or {@code CI=true}, which make a missing browser a
+ * failure.
  */
 final class Chromium implements AutoCloseable {
 
@@ -70,7 +71,8 @@ final class Chromium implements AutoCloseable {
         Logger.getLogger("org.openqa.selenium.devtools").setLevel(Level.SEVERE);
         boolean installed = Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER);
         String why = "needs " + BROWSER + " and " + DRIVER + " (apt-get install chromium chromium-driver)";
-        if ("1".equals(System.getenv("CHAT_REQUIRE_BROWSER")) || Boolean.getBoolean("chat.test.require-browser")) {
+        if ("1".equals(System.getenv("CHAT_REQUIRE_BROWSER")) || "true".equals(System.getenv("CI"))
+                || Boolean.getBoolean("chat.test.require-browser")) {
             if (!installed) {
                 throw new AssertionError("The browser tests " + why);
             }
