@@ -79,7 +79,10 @@ class ChatPageTest {
             return "streaming".equals(page.lastReplyStatus()) && shown != null && shown.contains("Demo reply")
                     ? shown : null;
         });
+        browser.js("window.__heading = document.querySelector('#messages .answer h2')");
         assertEquals("done", page.awaitReplyEnd());
+        // only the growing end is re-rendered: the heading shown early is the very node shown at the end
+        assertEquals(Boolean.TRUE, browser.js("return window.__heading.isConnected"));
 
         String full = page.shownLastReply();
         assertTrue(partial.length() < full.length(), "text was shown before the reply ended");

@@ -70,14 +70,14 @@ final class Chromium implements AutoCloseable {
         // chromedriver's CDP endpoint is all these tests use; the devtools client's version notice is noise
         Logger.getLogger("org.openqa.selenium.devtools").setLevel(Level.SEVERE);
         boolean installed = Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER);
-        String why = "needs " + BROWSER + " and " + DRIVER + " (apt-get install chromium chromium-driver)";
+        String why = "need " + BROWSER + " and " + DRIVER + " (apt-get install chromium chromium-driver)";
         if ("1".equals(System.getenv("CHAT_REQUIRE_BROWSER")) || "true".equals(System.getenv("CI"))
                 || Boolean.getBoolean("chat.test.require-browser")) {
             if (!installed) {
                 throw new AssertionError("The browser tests " + why);
             }
         }
-        Assumptions.assumeTrue(installed, "Browser tests skipped: " + why);
+        Assumptions.assumeTrue(installed, "Browser tests skipped: they " + why);
     }
 
     Object js(String script, Object... args) {

@@ -2,8 +2,6 @@ package io.chatstream.page;
 
 import io.chatstream.testing.SseParser;
 import io.chatstream.testing.TestServer;
-import io.chatstream.web.ChatContextListener;
-import org.eclipse.jetty.ee10.webapp.WebAppContext;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,15 +15,9 @@ final class PageTesting {
     private PageTesting() {
     }
 
-    /**
-     * How many streams the server holds, running or retained: how many generations were started. Read through
-     * reflection: the webapp's classes come from its own class loader, not the test's.
-     */
-    static int streamsHeld(TestServer server) throws ReflectiveOperationException {
-        WebAppContext context = (WebAppContext) server.jetty().getHandler();
-        Object app = context.getServletContext().getAttribute(ChatContextListener.APP_ATTRIBUTE);
-        Object registry = app.getClass().getMethod("registry").invoke(app);
-        return (Integer) registry.getClass().getMethod("size").invoke(registry);
+    /** How many streams the server holds, running or retained: how many generations were started. */
+    static int streamsHeld(TestServer server) {
+        return server.app().registry().size();
     }
 
     /** {@code GET /api/chat/streams/{id}} from the first event: the whole stream, parsed. */
