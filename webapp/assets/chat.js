@@ -74,10 +74,12 @@ function announce(text) {
 
 /* ---------- rendering ---------- */
 
-function viewFor(message) {
+function viewFor(message, fresh = false) {
   let view = views.get(message.id);
   if (!view) {
     view = message.role === 'user' ? new UserView(message) : new AssistantView(message, afterRender);
+    // only a message just sent comes in with a movement; a restored conversation simply is there
+    view.root.classList.toggle('new', fresh);
     views.set(message.id, view);
     el.log.append(view.root);
   }
@@ -264,8 +266,10 @@ function finish(message, outcome) {
   const view = viewFor(message);
   view.setConnection(null);
   view.update(message, true);
-  announce(message.status === 'done' ? 'Reply finished.' : message.status === 'stopped' ? 'Stopped.'
-      : message.error.text);
+  // errors are announced by their notice (role=alert)
+  if (message.status === 'done' || message.status === 'stopped') {
+    announce(message.status === 'done' ? 'Reply finished.' : 'Stopped.');
+  }
 }
 
 function setBusy(busy) {
@@ -296,8 +300,8 @@ function submit() {
   store.messages.push(user, reply);
   store.save();
   showEmpty();
-  viewFor(user);
-  viewFor(reply);
+  viewFor(user, true);
+  viewFor(reply, true);
   stick = true;
   afterRender();
   announce('Message sent. Waiting for the reply.');

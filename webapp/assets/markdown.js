@@ -164,6 +164,17 @@ export class MarkdownView {
     this.render();
   }
 
+  /** Forgets the text and removes what was shown. */
+  clear() {
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+    }
+    this.blocks.forEach((b) => b.node.remove());
+    this.blocks = [];
+    this.text = '';
+  }
+
   render() {
     configure();
     const tokens = marked.lexer(this.text);

@@ -222,8 +222,6 @@ export class AssistantView {
     this.thinkingTouched = false;
     this.toolsKey = '';
     this.connection = null;
-    this.markdown.blocks.forEach((b) => b.node.remove());
-    this.markdown.blocks = [];
-    this.markdown.text = '';
+    this.markdown.clear();
   }
 }

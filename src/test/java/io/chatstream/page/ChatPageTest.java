@@ -136,7 +136,7 @@ class ChatPageTest {
         assertEquals(answer(prompt), page.storedLastReply());
 
         WebElement user = browser.driver.findElement(By.cssSelector("#messages .msg-user .bubble"));
-        assertEquals(prompt, user.getText(), "the user's message is shown as text");
+        assertEquals(prompt, user.getDomProperty("textContent"), "the user's message is shown as text");
         for (WebElement a : page.lastReply().findElements(By.cssSelector(".answer a"))) {
             if (a.getText().equals("x") || a.getText().equals("y")) {
                 a.click();
@@ -193,8 +193,8 @@ class ChatPageTest {
         assertTrue(page.articles().isEmpty());
 
         prompt.sendKeys(Keys.ENTER);
-        assertEquals("line one\nline two",
-                browser.driver.findElement(By.cssSelector("#messages .msg-user .bubble")).getText());
+        assertEquals("line one\nline two", browser.driver.findElement(By.cssSelector("#messages .msg-user .bubble"))
+                .getDomProperty("textContent"));
         assertEquals("", prompt.getDomProperty("value"));
         assertEquals("done", page.awaitReplyEnd());
     }
@@ -203,6 +203,7 @@ class ChatPageTest {
     void theEnterThatConfirmsAnInputMethodCandidateNeverSends() {
         WebElement prompt = page.prompt();
         prompt.click();
+        browser.await(d -> "prompt".equals(browser.js("return document.activeElement.id")));
         // a real composition through the browser's input-method path: the Enter arrives with isComposing
         browser.driver.executeCdpCommand("Input.imeSetComposition",
                 Map.of("text", "ni hao", "selectionStart", 6, "selectionEnd", 6));
@@ -211,7 +212,7 @@ class ChatPageTest {
         browser.driver.executeCdpCommand("Input.dispatchKeyEvent", Map.of("type", "keyUp", "key", "Enter",
                 "code", "Enter", "windowsVirtualKeyCode", 13, "nativeVirtualKeyCode", 13));
         browser.driver.executeCdpCommand("Input.insertText", Map.of("text", "你好"));
-        assertEquals("你好", prompt.getDomProperty("value"));
+        browser.await(d -> "你好".equals(prompt.getDomProperty("value")));
         assertTrue(page.articles().isEmpty(), "the confirming Enter sent the message");
 
         // each guard on its own: isComposing, Safari's keyCode 229 after compositionend, a composition under way
@@ -228,7 +229,8 @@ class ChatPageTest {
         browser.js("document.getElementById('prompt').dispatchEvent(new CompositionEvent('compositionend'))");
         browser.asyncJs("setTimeout(arguments[0], 10)");
         prompt.sendKeys(Keys.ENTER);
-        assertEquals("你好", browser.driver.findElement(By.cssSelector("#messages .msg-user .bubble")).getText());
+        assertEquals("你好", browser.driver.findElement(By.cssSelector("#messages .msg-user .bubble"))
+                .getDomProperty("textContent"));
         assertEquals("done", page.awaitReplyEnd());
     }
 
@@ -255,7 +257,7 @@ class ChatPageTest {
         assertEquals(4, page.articles().size());
         assertEquals(2, browser.driver.findElements(By.cssSelector("#messages .answer h2")).size());
         assertEquals(answer("second question"), page.storedLastReply());
-        assertEquals("second question", page.articles().get(2).getText());
+        assertEquals("second question", page.articles().get(2).getDomProperty("textContent"));
 
         browser.driver.findElement(By.id("new-chat")).click();
         assertTrue(page.articles().isEmpty());
@@ -273,7 +275,8 @@ class ChatPageTest {
 
         assertEquals("error", page.awaitReplyEnd());
         WebElement notice = page.lastReply().findElement(By.cssSelector(".notice"));
-        assertTrue(notice.getText().contains("no longer available"), notice.getText());
+        String text = notice.getDomProperty("textContent");
+        assertTrue(text.contains("no longer available"), text);
         assertEquals("alert", notice.getDomAttribute("role"));
 
         WebElement retry = notice.findElement(By.cssSelector("button[data-action=retry]"));
@@ -281,6 +284,27 @@ class ChatPageTest {
         assertEquals("done", page.awaitReplyEnd());
         assertEquals(answer("lost one"), page.storedLastReply());
         assertEquals(1, page.replies().size());
+    }
+
+    @Test
+    void toolCallsAndTheirResultsShowCompactlyAsText() {
+        page.openWith(server.uri("/"), "{\"version\": 1, \"messages\": ["
+                + "{\"id\": \"u1\", \"role\": \"user\", \"content\": \"weather?\"},"
+                + "{\"id\": \"a1\", \"role\": \"assistant\", \"content\": \"It is **sunny**.\", \"status\": \"done\","
+                + " \"tools\": [{\"id\": \"c1\", \"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\":\\\"Paris\\\"}\","
+                + " \"result\": \"<img src=x onerror=\\\"window.__xss=7\\\">sunny\"}]}]}");
+        WebElement tool = page.lastReply().findElement(By.cssSelector(".tools details.tool"));
+        assertNull(tool.getDomAttribute("open"), "folded to one line");
+        assertEquals("get_weather", tool.findElement(By.cssSelector(".tool-name")).getText());
+        assertEquals("done", tool.findElement(By.cssSelector(".tool-state")).getText());
+
+        tool.findElement(By.tagName("summary")).click();
+        assertEquals("{\"city\":\"Paris\"}", tool.findElement(By.cssSelector(".tool-args")).getText());
+        assertEquals("<img src=x onerror=\"window.__xss=7\">sunny",
+                tool.findElement(By.cssSelector(".tool-result")).getText());
+        assertEquals(0L, browser.js("return document.querySelectorAll('#messages .tools img').length"));
+        assertNull(browser.js("return window.__xss"));
+        assertEquals("sunny", page.lastReply().findElement(By.cssSelector(".answer strong")).getText());
     }
 
     @Test
