@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -132,7 +131,7 @@ class MetricsApiTest {
     private Map<String, Double> scrape(URI uri) throws IOException, InterruptedException {
         HttpResponse<String> r = get(uri, null);
         assertEquals(200, r.statusCode(), r.body());
-        return parse(r.body());
+        return MetricSamples.parse(r.body());
     }
 
     private Map<String, Double> awaitScrape(URI uri, Predicate<Map<String, Double>> until) throws Exception {
@@ -146,19 +145,6 @@ class MetricsApiTest {
             m = scrape(uri);
         }
         return m;
-    }
-
-    /** Samples by {@code name{labels}}. */
-    public static Map<String, Double> parse(String text) {
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : text.split("\n")) {
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int space = line.lastIndexOf(' ');
-            samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1).replace("+Inf", "Infinity")));
-        }
-        return samples;
     }
 
     private static void assertDelta(double delta, Map<String, Double> before, Map<String, Double> after, String key) {
