@@ -61,15 +61,16 @@ final class JettyContainer extends Container {
             throw new IllegalStateException("start.jar --add-modules failed:\n"
                     + Files.readString(base.resolve("add-modules.log")));
         }
+        // as the README shows it: the WAR in webapps/, a context file next to it naming it
         copy(war(), base.resolve("webapps/chat.war"));
-        contextFile(CHAT, base.resolve("webapps/chat.war"), CHAT_PARAMETERS);
+        contextFile(CHAT, "<Property name=\"jetty.webapps\"/>/chat.war", CHAT_PARAMETERS);
         Path slowWar = base.resolve("apps/slow.war");
         copy(war(), slowWar);
-        contextFile(SLOW, slowWar, SLOW_PARAMETERS);
+        contextFile(SLOW, xmlEscape(slowWar.toString()), SLOW_PARAMETERS);
     }
 
     /** {@code webapps/<context>.xml}: a WebAppContext for the WAR with an init-parameter per setting. */
-    private void contextFile(String context, Path war, Map<String, String> parameters) throws IOException {
+    private void contextFile(String context, String warXml, Map<String, String> parameters) throws IOException {
         String params = parameters.entrySet().stream()
                 .map(e -> "  <Call name=\"setInitParameter\"><Arg>" + xmlEscape(e.getKey()) + "</Arg><Arg>"
                         + xmlEscape(e.getValue()) + "</Arg></Call>\n")
@@ -81,7 +82,7 @@ final class JettyContainer extends Container {
                   <Set name="contextPath">/%s</Set>
                   <Set name="war">%s</Set>
                 %s</Configure>
-                """.formatted(context, xmlEscape(war.toString()), params);
+                """.formatted(context, warXml, params);
         Files.writeString(descriptor(context), xml, StandardCharsets.UTF_8);
     }
 
