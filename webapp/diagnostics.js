@@ -163,9 +163,25 @@
   // ---- the page ----
   var doc = root.document;
   var form = doc.getElementById('diagnostics-form');
+  // diagnostics.html?idle=70&ticks=5 presets the test, so a link can be shared
+  var params = new URLSearchParams(root.location.search);
+  var ticks = whole(params.get('ticks'), 1, 60) || 10;
+  var presetIdle = whole(params.get('idle'), 0, 600);
+  if (presetIdle !== null) {
+    var select = doc.getElementById('diagnostics-idle');
+    if (!Array.prototype.some.call(select.options, function (o) { return o.value === String(presetIdle); })) {
+      select.add(new Option(presetIdle + ' s', String(presetIdle)));
+    }
+    select.value = String(presetIdle);
+  }
   var stopButton = doc.getElementById('diagnostics-stop');
   var controller = null;
   var timer = null;
+
+  function whole(text, min, max) {
+    var n = /^\d+$/.test(text || '') ? Number(text) : NaN;
+    return n >= min && n <= max ? n : null;
+  }
 
   function show(run) {
     var a = analyse(run);
@@ -228,7 +244,7 @@
     stopButton.disabled = false;
     timer = setInterval(function () { show(run); }, 1000);
     show(run);
-    fetch('api/diagnostics?ticks=10&idle=' + encodeURIComponent(idle),
+    fetch('api/diagnostics?ticks=' + ticks + '&idle=' + encodeURIComponent(idle),
         {headers: headers, cache: 'no-store', credentials: 'same-origin', signal: controller.signal})
       .then(function (response) {
         run.status = response.status;
