@@ -56,6 +56,12 @@ abstract class Container implements AutoCloseable {
         this.name = name;
         Path work = Path.of(System.getProperty("it.work", "target/it"));
         Files.createDirectories(work);
+        // keep only the latest run of each container (its logs are worth a look after a failure)
+        try (Stream<Path> old = Files.list(work)) {
+            for (Path p : old.filter(p -> p.getFileName().toString().startsWith(name + "-")).toList()) {
+                deleteTree(p);
+            }
+        }
         this.base = Files.createTempDirectory(work, name + "-");
         this.port = freePort();
     }
@@ -184,6 +190,14 @@ abstract class Container implements AutoCloseable {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static int freePort() throws IOException {

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -27,6 +28,9 @@ class DiagnosticsPageBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         Path chromium = HeadlessChromium.find();
+        if (chromium == null && HeadlessChromium.required()) {
+            fail("Chromium is not installed (CI installs it, see .ci/run)");
+        }
         assumeTrue(chromium != null, "Chromium is not installed");
         server = TestServer.start(Map.of());
         browser = HeadlessChromium.start(chromium);

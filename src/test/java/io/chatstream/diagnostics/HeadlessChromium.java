@@ -43,6 +43,11 @@ final class HeadlessChromium implements AutoCloseable {
         this.socket = socket;
     }
 
+    /** On CI a missing browser fails the browser tests instead of skipping them. */
+    static boolean required() {
+        return "1".equals(System.getenv("CHAT_REQUIRE_BROWSER")) || "true".equals(System.getenv("CI"));
+    }
+
     /** The browser's executable on the PATH, or null. */
     static Path find() {
         for (String name : new String[] {"chromium", "chromium-browser", "google-chrome"}) {
