@@ -100,7 +100,10 @@ public final class Diagnostics implements AutoCloseable {
         }
     }
 
-    /** One test connection. Exactly one of {@link #start} or {@link #cancel} begins its end. */
+    /**
+     * One test connection. It ends once: after its {@code idle_end} is written, when the webapp stops, or on
+     * {@link #cancel()}; then its response is completed and its timer cancelled.
+     */
     public final class Run {
         private final int ticks;
         private final int idleSeconds;
@@ -214,6 +217,9 @@ public final class Diagnostics implements AutoCloseable {
                 }
                 cancelTimer();
                 pump();
+                if (!done) {
+                    end(); // the socket is not taking bytes, and the container will not call back for long
+                }
             } finally {
                 lock.unlock();
             }
