@@ -66,19 +66,7 @@ public final class Settings {
     }
 
     public int integer(String name, int defaultValue, int min, int max) {
-        Source source = source(name);
-        if (source == null) {
-            return defaultValue;
-        }
-        try {
-            long value = Long.parseLong(source.value.trim());
-            if (value >= min && value <= max) {
-                return (int) value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with what is accepted
-        }
-        throw bad(name, source, "a whole number from " + min + " to " + max);
+        return (int) longValue(name, defaultValue, min, max);
     }
 
     public long longValue(String name, long defaultValue, long min, long max) {

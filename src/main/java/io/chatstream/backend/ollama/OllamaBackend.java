@@ -1,16 +1,13 @@
 package io.chatstream.backend.ollama;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatBackend;
-import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.backend.upstream.Json;
-import io.chatstream.backend.upstream.ThinkSplitter;
 import io.chatstream.backend.upstream.UpstreamCall;
 
 import java.net.URI;
@@ -78,12 +75,7 @@ public final class OllamaBackend implements ChatBackend {
     static ObjectNode requestBody(ChatRequest request, String model) {
         ObjectNode body = Json.object();
         body.put("model", model);
-        ArrayNode messages = body.putArray("messages");
-        for (ChatMessage m : request.messages()) {
-            String content = m.role() == ChatMessage.Role.ASSISTANT
-                    ? ThinkSplitter.stripThinking(m.content()) : m.content();
-            messages.addObject().put("role", m.role().wire()).put("content", content);
-        }
+        Json.putMessages(body, request);
         body.put("stream", true);
         if (request.temperature() != null || request.maxTokens() != null) {
             ObjectNode options = body.putObject("options");

@@ -3,7 +3,10 @@ package io.chatstream.backend.upstream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatstream.backend.ChatMessage;
+import io.chatstream.backend.ChatRequest;
 
 /** The one Jackson mapper of the HTTP backends, and the few reads they share. */
 public final class Json {
@@ -35,6 +38,19 @@ public final class Json {
     public static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value != null && value.isTextual() ? value.textValue() : null;
+    }
+
+    /**
+     * Adds {@code "messages":[{"role":...,"content":...}]} for {@code request}, as both dialects take it. Assistant
+     * messages go without their {@code <think>} block: reasoning is never sent back upstream.
+     */
+    public static void putMessages(ObjectNode body, ChatRequest request) {
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : request.messages()) {
+            String content = m.role() == ChatMessage.Role.ASSISTANT
+                    ? ThinkSplitter.stripThinking(m.content()) : m.content();
+            messages.addObject().put("role", m.role().wire()).put("content", content);
+        }
     }
 
     /** A new empty object node. */
