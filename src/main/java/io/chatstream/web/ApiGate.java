@@ -3,6 +3,7 @@ package io.chatstream.web;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.protocol.ApiError;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,11 +34,14 @@ final class ApiGate {
         return config.authMode() != ChatConfig.AuthMode.NONE;
     }
 
-    /** The caller, or 401 when auth is on and the request does not carry it. */
-    Caller admit(HttpServletRequest req) throws ApiError {
+    /**
+     * The caller, or 401 when auth is on and the request does not carry it; in token mode the 401 carries the
+     * {@code WWW-Authenticate: Bearer} challenge of RFC 6750.
+     */
+    Caller admit(HttpServletRequest req, HttpServletResponse resp) throws ApiError {
         String principal = switch (config.authMode()) {
             case NONE -> null;
-            case TOKEN -> tokenPrincipal(req);
+            case TOKEN -> tokenPrincipal(req, resp);
             case CONTAINER -> {
                 Principal p = req.getUserPrincipal();
                 if (p == null || p.getName() == null) {
@@ -49,9 +53,10 @@ final class ApiGate {
         return new Caller(principal, principal != null ? principal : clientAddress(req));
     }
 
-    private String tokenPrincipal(HttpServletRequest req) throws ApiError {
+    private String tokenPrincipal(HttpServletRequest req, HttpServletResponse resp) throws ApiError {
         String header = req.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            resp.setHeader("WWW-Authenticate", "Bearer realm=\"chat\"");
             throw new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.");
         }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
@@ -61,6 +66,7 @@ final class ApiGate {
                 return "token:" + HexFormat.of().formatHex(sha256(t), 0, 8);
             }
         }
+        resp.setHeader("WWW-Authenticate", "Bearer realm=\"chat\", error=\"invalid_token\"");
         throw new ApiError(401, "unauthorized", "The bearer token is not accepted.");
     }
 

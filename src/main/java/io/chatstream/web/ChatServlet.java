@@ -85,7 +85,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code POST /api/chat}: a JSON body, read without blocking. */
     private void post(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
-        ApiGate.Caller caller = gate.admit(req);
+        ApiGate.Caller caller = gate.admit(req, resp);
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
             throw new ApiError(415, "unsupported_media_type", "POST /api/chat takes Content-Type: application/json.");
@@ -129,7 +129,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code GET /api/chat?prompt=...}: what {@code EventSource} opens, and reconnects to with Last-Event-ID. */
     private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
-        ApiGate.Caller caller = gate.admit(req);
+        ApiGate.Caller caller = gate.admit(req, resp);
         LastEventId lastEventId = lastEventId(req);
         ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(req.getParameterMap()) : null;
         AsyncContext async = req.startAsync();
@@ -139,7 +139,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code GET /api/chat/streams/{id}}: from the first event, or after Last-Event-ID. */
     private void attach(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
-        ApiGate.Caller caller = gate.admit(req);
+        ApiGate.Caller caller = gate.admit(req, resp);
         LastEventId lastEventId = lastEventId(req);
         if (lastEventId != null && !lastEventId.streamId().equals(id)) {
             throw ApiError.invalid("Last-Event-ID names another stream than the path.");
@@ -152,7 +152,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code DELETE /api/chat/streams/{id}}: 204 whether the stream was running or had already ended. */
     private void cancel(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError {
-        ApiGate.Caller caller = gate.admit(req);
+        ApiGate.Caller caller = gate.admit(req, resp);
         find(id, caller).cancel();
         resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }
