@@ -131,7 +131,7 @@ final class ChatServlet extends HttpServlet {
     private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req, resp);
         LastEventId lastEventId = lastEventId(req);
-        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(req.getParameterMap()) : null;
+        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(parameters(req)) : null;
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
         open(async, req, resp, caller, request, lastEventId);
@@ -269,7 +269,8 @@ final class ChatServlet extends HttpServlet {
     private static LastEventId lastEventId(HttpServletRequest req) throws ApiError {
         String value = req.getHeader("Last-Event-ID");
         if (value == null || value.isEmpty()) {
-            value = req.getParameter("lastEventId");
+            String[] param = parameters(req).get("lastEventId");
+            value = param == null || param.length == 0 ? null : param[0];
         }
         if (value == null || value.isEmpty()) {
             return null;
@@ -278,6 +279,18 @@ final class ChatServlet extends HttpServlet {
             return LastEventId.parse(value.trim());
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid(e.getMessage());
+        }
+    }
+
+    /**
+     * The query parameters; a query the container cannot decode (bad %-escapes, invalid UTF-8) is the client's
+     * error, a 400, whatever the container throws for it.
+     */
+    private static java.util.Map<String, String[]> parameters(HttpServletRequest req) throws ApiError {
+        try {
+            return req.getParameterMap();
+        } catch (RuntimeException e) {
+            throw ApiError.invalid("The query string cannot be decoded: use %-escapes of UTF-8 bytes.");
         }
     }
 
