@@ -33,7 +33,7 @@ public final class ChatContextListener implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
         try {
-            app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of());
+            app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of(), ctx.getClassLoader());
         } catch (ConfigException e) {
             LOG.log(Level.ERROR, "Chat server not started. " + e.getMessage());
             throw e;
