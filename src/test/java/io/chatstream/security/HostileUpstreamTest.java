@@ -67,6 +67,20 @@ class HostileUpstreamTest {
                         Thread.sleep(20);
                     }
                 }
+                case "endless-whitespace" -> { // content that might still precede a <think> block, forever
+                    ex.respond(200, "text/event-stream");
+                    String piece = String.format(CHUNK, " \\n".repeat(1000));
+                    while (true) {
+                        ex.write(piece);
+                    }
+                }
+                case "endless-tool-calls" -> { // a new tool call index in every event, never finished
+                    ex.respond(200, "text/event-stream");
+                    for (int i = 0; ; i++) {
+                        ex.write("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":" + i
+                                + "}]}}]}\n\n");
+                    }
+                }
                 case "endless-comments" -> {
                     ex.respond(200, "text/event-stream");
                     while (true) {
@@ -115,17 +129,22 @@ class HostileUpstreamTest {
                     "endless-fast", "end:length",
                     "endless-slow", "end:timeout",
                     "endless-comments", "end:timeout",
+                    "endless-whitespace", "end:length",
+                    "endless-tool-calls", "error:upstream_error",
                     "garbage", "error:upstream_error",
                     "garbage-json", "error:upstream_error");
             Map<String, CompletableFuture<List<Event>>> hostile = new ConcurrentHashMap<>();
             long t0 = System.nanoTime();
+            java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(
+                    expected.size());
             for (String scenario : expected.keySet()) {
-                hostile.put(scenario, CompletableFuture.supplyAsync(() -> read(s, scenario)));
+                hostile.put(scenario, CompletableFuture.supplyAsync(() -> read(s, scenario), readers));
             }
+            readers.shutdown();
             // a well-behaved stream at the same time: on time, whole, ended by its own upstream
             AtomicLong maxGap = new AtomicLong();
             List<Event> normal = readTimed(s, "normal", maxGap);
-            assertEquals("stop", last(normal).json().get("finish_reason").asText());
+            assertEquals("stop", last(normal).json().path("finish_reason").asText(), last(normal).json().toString());
             assertEquals(1 + 50 + 1, normal.size());
             assertTrue(maxGap.get() < 1_000, "the good stream waited " + maxGap.get() + " ms between events");
 
