@@ -23,6 +23,9 @@ final class BodyReader implements ReadListener {
         void failed(Throwable t);
     }
 
+    /** The most a declared Content-Length makes us allocate before any byte came: a length is a claim. */
+    private static final int MAX_INITIAL_CAPACITY = 16 * 1024;
+
     private final ServletInputStream in;
     private final long limit;
     private final Callback callback;
@@ -34,7 +37,8 @@ final class BodyReader implements ReadListener {
         this.in = in;
         this.limit = limit;
         this.callback = callback;
-        this.body = new ByteSink((int) Math.min(Math.max(expectedLength, 256), Math.min(limit, 1 << 20)));
+        // the buffer grows with what arrives; a client announcing a large body and sending nothing costs little
+        this.body = new ByteSink((int) Math.min(Math.max(expectedLength, 256), Math.min(limit, MAX_INITIAL_CAPACITY)));
     }
 
     @Override
