@@ -25,6 +25,8 @@ import java.util.List;
  * @param maxStreams           {@code chat.limits.max-streams}
  * @param maxStreamsPerClient  {@code chat.limits.max-streams-per-client}
  * @param maxMessages          {@code chat.limits.max-messages}
+ * @param bodyTimeout          {@code chat.limits.body-timeout-seconds}: a request body not complete this long after
+ *                             its head is answered 408, whatever the container's idle timeout
  * @param trustedProxies       {@code chat.limits.trusted-proxies}: IP addresses and CIDR blocks
  *                             ({@link AddressRange}) of the reverse proxies whose {@code X-Forwarded-For} is believed
  * @param authMode             {@code chat.auth.mode}
@@ -50,6 +52,7 @@ public record ChatConfig(
         int maxStreams,
         int maxStreamsPerClient,
         int maxMessages,
+        Duration bodyTimeout,
         List<String> trustedProxies,
         AuthMode authMode,
         List<String> authTokens,
@@ -116,6 +119,7 @@ public record ChatConfig(
                 s.integer("chat.limits.max-streams", 10_000, 1, 10_000_000),
                 s.integer("chat.limits.max-streams-per-client", 8, 1, 10_000_000),
                 s.integer("chat.limits.max-messages", 1000, 1, 1_000_000),
+                Duration.ofSeconds(s.integer("chat.limits.body-timeout-seconds", 30, 1, 3600)),
                 trustedProxies,
                 authMode,
                 tokens,

@@ -22,7 +22,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The chat API ({@code SPEC.md} sections 1 to 5): {@code POST /api/chat}, {@code GET /api/chat?prompt=},
@@ -98,33 +101,52 @@ final class ChatServlet extends HttpServlet {
         LastEventId lastEventId = lastEventId(req);
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        req.getInputStream().setReadListener(new BodyReader(req.getInputStream(), limit, length,
-                new BodyReader.Callback() {
-                    @Override
-                    public void body(byte[] body) {
-                        try {
-                            ChatRequest request = app.requestParser().parse(body);
-                            open(async, req, resp, caller, request, lastEventId);
-                        } catch (ApiError e) {
-                            fail(async, resp, e);
-                        } catch (IOException | RuntimeException e) {
-                            LOG.log(Level.WARNING, "POST /api/chat failed", e);
-                            fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
-                                    + " request now.", 1));
-                        }
-                    }
+        AtomicReference<ScheduledFuture<?>> deadline = new AtomicReference<>();
+        BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
+            @Override
+            public void body(byte[] body) {
+                cancel(deadline);
+                try {
+                    ChatRequest request = app.requestParser().parse(body);
+                    open(async, req, resp, caller, request, lastEventId);
+                } catch (ApiError e) {
+                    fail(async, resp, e);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "POST /api/chat failed", e);
+                    fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
+                            + " request now.", 1));
+                }
+            }
 
-                    @Override
-                    public void tooLarge() {
-                        fail(async, resp, ChatServlet.tooLarge(limit));
-                    }
+            @Override
+            public void tooLarge() {
+                cancel(deadline);
+                fail(async, resp, ChatServlet.tooLarge(limit));
+            }
 
-                    @Override
-                    public void failed(Throwable t) {
-                        LOG.log(Level.DEBUG, () -> "Reading a request body failed: " + t);
-                        fail(async, resp, ApiError.invalid("The request body could not be read."));
-                    }
-                }));
+            @Override
+            public void failed(Throwable t) {
+                cancel(deadline);
+                LOG.log(Level.DEBUG, () -> "Reading a request body failed: " + t);
+                fail(async, resp, ApiError.invalid("The request body could not be read."));
+            }
+        });
+        // the container's idle timeout must be long for streams: a body that trickles in is bounded here
+        long seconds = app.config().bodyTimeout().toSeconds();
+        deadline.set(app.scheduler().schedule(() -> {
+            if (reader.expire()) {
+                fail(async, resp, new ApiError(408, "request_timeout", "The request body did not arrive within "
+                        + seconds + " s."));
+            }
+        }, seconds, TimeUnit.SECONDS));
+        req.getInputStream().setReadListener(reader);
+    }
+
+    private static void cancel(AtomicReference<ScheduledFuture<?>> timer) {
+        ScheduledFuture<?> t = timer.get();
+        if (t != null) {
+            t.cancel(false);
+        }
     }
 
     /** {@code GET /api/chat?prompt=...}: what {@code EventSource} opens, and reconnects to with Last-Event-ID. */
