@@ -12,13 +12,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.net.http.HttpResponse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Clients that announce a large body and then send nothing (or a trickle) cost the server what they sent, not what
- * they announced: a {@code Content-Length} is a claim, not an allocation.
+ * they announced (a {@code Content-Length} is a claim, not an allocation), and only for
+ * {@code chat.limits.body-timeout-seconds}: then they get 408, whatever the container's idle timeout.
  */
 @Timeout(60)
 class StalledBodyTest {
@@ -61,6 +63,45 @@ class StalledBodyTest {
             assertTrue(Api.await(10_000, () -> connector.getConnectedEndPoints().isEmpty()),
                     "the server let go of every one");
             assertEquals(0, s.app().registry().running());
+        }
+    }
+
+    @Test
+    void aBodyThatDoesNotArriveInTimeIs408AndABodyThatDoesIsServed() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.limits.body-timeout-seconds", "1",
+                "chat.demo.tokens-per-second", "1000", "chat.stream.retain-seconds", "0"))) {
+            String head = "POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n";
+            for (boolean trickle : new boolean[] {false, true}) {
+                try (Socket socket = RawHttp.connect(s.port())) {
+                    OutputStream out = socket.getOutputStream();
+                    long t0 = System.nanoTime();
+                    out.write((head + "{\"message\":").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    if (trickle) { // a byte every 200 ms never lets the connection go idle
+                        for (int i = 0; i < 10; i++) {
+                            Thread.sleep(200);
+                            try {
+                                out.write(' ');
+                                out.flush();
+                            } catch (java.io.IOException e) {
+                                break; // answered and closed already
+                            }
+                        }
+                    }
+                    RawHttp.Response resp = RawHttp.read(socket.getInputStream());
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    assertEquals(408, resp.status(), resp.body());
+                    assertTrue(resp.body().contains("\"request_timeout\""), resp.body());
+                    assertTrue(ms >= 900 && ms < 5_000, "answered after " + ms + " ms");
+                }
+            }
+            HttpResponse<String> ok = Api.send(Api.post(s, "{\"message\":\"in time\"}"));
+            assertEquals(200, ok.statusCode());
+            java.util.concurrent.ScheduledThreadPoolExecutor scheduler =
+                    (java.util.concurrent.ScheduledThreadPoolExecutor) s.app().scheduler();
+            assertTrue(Api.await(5_000, () -> scheduler.getQueue().isEmpty()),
+                    "no body deadline is left once the body came: " + scheduler.getQueue());
         }
     }
 }
