@@ -248,4 +248,37 @@ class CorsTest {
             assertEquals(403, send(preflight(s, "/api/chat", OTHER, "POST")).statusCode());
         }
     }
+
+    @Test
+    void aBrowserRequestFromAnotherSiteMayNotStartAReply() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.cors.allowed-origins", PORTAL,
+                "chat.demo.tokens-per-second", "1000", "chat.limits.max-streams-per-client", "100"))) {
+            // an <img src> or a link of another site: no Origin, but the browser says where it comes from
+            for (String site : List.of("cross-site", "same-site", "CROSS-SITE")) {
+                for (HttpRequest.Builder b : List.of(HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")),
+                        HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")).header("Origin", OTHER),
+                        HttpRequest.newBuilder(s.uri("/api/chat")).header("Origin", OTHER)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"x\"}")))) {
+                    HttpResponse<String> resp = send(b.header("Sec-Fetch-Site", site));
+                    assertEquals(403, resp.statusCode(), site);
+                    assertNoCorsHeader(resp.headers());
+                }
+            }
+            assertEquals(0, s.app().registry().running(), "no reply started");
+            assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/health")).header("Sec-Fetch-Site",
+                    "cross-site")).statusCode(), "health stays open");
+            // the allowed origin, the page itself, a typed URL, and clients that are no browser
+            for (HttpRequest.Builder b : List.of(
+                    HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")).header("Sec-Fetch-Site", "cross-site")
+                            .header("Origin", PORTAL),
+                    HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")).header("Sec-Fetch-Site", "same-origin"),
+                    HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")).header("Sec-Fetch-Site", "none"),
+                    HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")))) {
+                HttpResponse<String> resp = send(b);
+                assertEquals(200, resp.statusCode());
+                assertTrue(resp.body().contains("\"type\":\"end\""));
+            }
+        }
+    }
 }
