@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RoundTripFuzzTest {
 
     private static final long SEED = 0x6A09E667F3BCC908L;
-    private static final int REQUESTS = 500;
+    private static final int REQUESTS = 800;
 
     /** One request: what it sends and which events must come back. */
     private record Case(int index, long seed, HttpRequest request, String model, List<Piece> pieces, boolean ndjson,
@@ -157,7 +157,7 @@ class RoundTripFuzzTest {
                     pieces++;
                 }
                 assertEquals(REQUESTS, pieces);
-                assertTrue(texts > 2_000, "thousands of hostile texts: " + texts);
+                assertTrue(texts > 2_500, "thousands of hostile texts: " + texts);
             } finally {
                 clients.shutdownNow();
             }
