@@ -1,5 +1,8 @@
 package io.chatstream.security;
 
+import io.chatstream.config.ChatConfig;
+import io.chatstream.config.ConfigException;
+import io.chatstream.config.Settings;
 import io.chatstream.testing.TestServer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
@@ -8,13 +11,15 @@ import org.junit.jupiter.api.Timeout;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.net.http.HttpResponse;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -98,10 +103,20 @@ class StalledBodyTest {
             }
             HttpResponse<String> ok = Api.send(Api.post(s, "{\"message\":\"in time\"}"));
             assertEquals(200, ok.statusCode());
-            java.util.concurrent.ScheduledThreadPoolExecutor scheduler =
-                    (java.util.concurrent.ScheduledThreadPoolExecutor) s.app().scheduler();
+            ScheduledThreadPoolExecutor scheduler = (ScheduledThreadPoolExecutor) s.app().scheduler();
             assertTrue(Api.await(5_000, () -> scheduler.getQueue().isEmpty()),
                     "no body deadline is left once the body came: " + scheduler.getQueue());
+        }
+    }
+
+    @Test
+    void theBodyTimeoutIsASettingCheckedAtStart() {
+        assertEquals(30, ChatConfig.load(Settings.of(Map.of()))
+                .bodyTimeout().toSeconds());
+        for (String bad : new String[] {"0", "-1", "soon", "3601"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ChatConfig.load(
+                    Settings.of(Map.of("chat.limits.body-timeout-seconds", bad))));
+            assertTrue(e.getMessage().contains("chat.limits.body-timeout-seconds"), e.getMessage());
         }
     }
 }
