@@ -2,15 +2,18 @@ package io.chatstream.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.ChatSink;
+import io.chatstream.backend.upstream.ThinkSplitter;
+import io.chatstream.backend.upstream.ToolCallAssembler;
+import io.chatstream.backend.upstream.UpstreamException;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
-import io.chatstream.backend.upstream.ThinkSplitter;
-import io.chatstream.backend.upstream.ToolCallAssembler;
-import io.chatstream.backend.upstream.UpstreamException;
 import io.chatstream.testing.SseRecorder;
 import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +27,7 @@ class BoundedUpstreamStateTest {
 
     @Test
     void whitespaceThatMightPrecedeAThinkBlockIsHeldOnlySoLong() {
-        java.util.List<String> chunks = new java.util.ArrayList<>();
+        List<String> chunks = new ArrayList<>();
         ThinkSplitter splitter = new ThinkSplitter(new ChatSink() {
             @Override
             public void reasoning(String text) {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -135,7 +136,7 @@ class ChurnTest {
     void tenThousandDroppedConnectionsLeaveNothingBehind() throws Exception {
         // the one log line per finished stream, counted instead of printed (10,000 lines)
         Logger streams = Logger.getLogger("io.chatstream.streams");
-        Map<String, AtomicInteger> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
         Handler counter = new Handler() {
             @Override
             public void publish(LogRecord r) {

@@ -2,18 +2,20 @@ package io.chatstream.security;
 
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,7 +46,7 @@ class CorsTest {
 
     /** The answers one allowed origin gets: every /api answer, streams and errors too. */
     static List<HttpHeaders> answersTo(TestServer s, String origin) throws Exception {
-        List<HttpHeaders> all = new java.util.ArrayList<>();
+        List<HttpHeaders> all = new ArrayList<>();
         try (SseRecorder r = SseRecorder.open(http, HttpRequest.newBuilder(s.uri("/api/chat"))
                 .header("Origin", origin).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"cors\"}")).build())) {
@@ -95,7 +97,7 @@ class CorsTest {
 
     static void assertNoCorsHeader(HttpHeaders h) {
         for (String name : h.map().keySet()) {
-            assertFalse(name.toLowerCase(java.util.Locale.ROOT).startsWith("access-control-"),
+            assertFalse(name.toLowerCase(Locale.ROOT).startsWith("access-control-"),
                     "no CORS header for another origin: " + h.map());
         }
     }

@@ -13,6 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -175,9 +178,9 @@ class HostileInputTest {
         HttpResponse<String> resp;
         try {
             resp = Api.HTTP.send(HttpRequest.newBuilder(s.uri("/api/chat")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big)))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
                     .build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             // the server may close while the client still sends; then ask on a raw socket, which reads first
             resp = null;
         }
@@ -267,7 +270,7 @@ class HostileInputTest {
                 + "Last-Event-ID: AAAAAAAAAAAAAAAAAAAAA").getBytes(StandardCharsets.US_ASCII);
         for (byte[] tail : List.of(new byte[] {(byte) 0xC3, (byte) 0x84, ':', '1'}, new byte[] {(byte) 0xFF, ':', '1'},
                 new byte[] {'A', ':', (byte) 0xB9})) {
-            java.io.ByteArrayOutputStream req = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream req = new ByteArrayOutputStream();
             req.write(head);
             req.write(tail);
             req.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -11,11 +11,14 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -135,7 +138,7 @@ class HostileUpstreamTest {
                     "garbage-json", "error:upstream_error");
             Map<String, CompletableFuture<List<Event>>> hostile = new ConcurrentHashMap<>();
             long t0 = System.nanoTime();
-            java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(
+            ExecutorService readers = Executors.newFixedThreadPool(
                     expected.size());
             for (String scenario : expected.keySet()) {
                 hostile.put(scenario, CompletableFuture.supplyAsync(() -> read(s, scenario), readers));
@@ -188,7 +191,7 @@ class HostileUpstreamTest {
 
     private static List<Event> readTimed(TestServer s, String message, AtomicLong maxGapMillis) throws Exception {
         try (SseRecorder r = Api.open(Api.post(s, "{\"message\":\"" + message + "\"}"))) {
-            List<Event> events = new java.util.ArrayList<>();
+            List<Event> events = new ArrayList<>();
             long last = System.nanoTime();
             while (true) {
                 Event e = r.nextEvent(T);

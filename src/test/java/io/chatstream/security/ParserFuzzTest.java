@@ -20,8 +20,10 @@ import io.chatstream.testing.SseRecorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
 import java.lang.reflect.Constructor;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +31,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,12 +82,12 @@ class ParserFuzzTest {
 
     /** {@code seed} with 1 to 8 random edits: bit flips, new bytes, tokens, cuts, repeats, truncation. */
     static byte[] mutate(Random r, byte[] seed) {
-        java.io.ByteArrayOutputStream out;
+        ByteArrayOutputStream out;
         byte[] b = seed.clone();
         int edits = 1 + r.nextInt(8);
         for (int e = 0; e < edits; e++) {
             int at = b.length == 0 ? 0 : r.nextInt(b.length + 1);
-            out = new java.io.ByteArrayOutputStream(b.length + 16);
+            out = new ByteArrayOutputStream(b.length + 16);
             switch (r.nextInt(7)) {
                 case 0 -> {
                     if (b.length > 0) {
@@ -287,7 +290,7 @@ class ParserFuzzTest {
     }
 
     /** Feeds {@code input} in random cuts. */
-    private static void feedCut(Random r, byte[] input, java.util.function.Consumer<ByteBuffer> feed) {
+    private static void feedCut(Random r, byte[] input, Consumer<ByteBuffer> feed) {
         for (int at = 0; at < input.length; ) {
             int n = Math.min(input.length - at, 1 + r.nextInt(r.nextBoolean() ? 8 : 700));
             feed.accept(ByteBuffer.wrap(input, at, n));
@@ -324,7 +327,7 @@ class ParserFuzzTest {
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(input)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             return null;
         }
         if (text.startsWith("\uFEFF")) {

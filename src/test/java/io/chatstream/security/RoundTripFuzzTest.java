@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -180,7 +181,7 @@ class RoundTripFuzzTest {
             return null;
         } catch (Throwable t) {
             ByteArrayOutputStream trace = new ByteArrayOutputStream();
-            t.printStackTrace(new java.io.PrintStream(trace, true, StandardCharsets.UTF_8));
+            t.printStackTrace(new PrintStream(trace, true, StandardCharsets.UTF_8));
             return "case " + c.index() + " (seed " + c.seed() + "): " + trace.toString(StandardCharsets.UTF_8);
         }
     }

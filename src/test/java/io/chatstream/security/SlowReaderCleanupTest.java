@@ -6,6 +6,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -67,7 +69,7 @@ class SlowReaderCleanupTest {
     }
 
     /** Reads the response head, byte by byte so nothing of the body is taken, and returns its X-Stream-Id. */
-    private static String streamIdFromHead(java.io.InputStream in) throws java.io.IOException {
+    private static String streamIdFromHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();

@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
@@ -89,7 +90,7 @@ class StalledBodyTest {
                             try {
                                 out.write(' ');
                                 out.flush();
-                            } catch (java.io.IOException e) {
+                            } catch (IOException e) {
                                 break; // answered and closed already
                             }
                         }

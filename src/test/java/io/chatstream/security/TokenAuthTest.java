@@ -9,12 +9,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static io.chatstream.security.Api.assertError;
@@ -61,7 +64,7 @@ class TokenAuthTest {
         List<String> refused = List.of("", "Bearer", "Bearer ", "Bearer wrong", "Bearer " + ALPHA + "x",
                 "Bearer " + ALPHA.substring(0, 10), "Basic " + Base64.getEncoder().encodeToString(
                         (":" + ALPHA).getBytes(StandardCharsets.UTF_8)), ALPHA, "Token " + ALPHA,
-                "Bearer " + ALPHA + "," + BETA, "Bearer " + ALPHA.toUpperCase(java.util.Locale.ROOT));
+                "Bearer " + ALPHA + "," + BETA, "Bearer " + ALPHA.toUpperCase(Locale.ROOT));
         int running = s.app().registry().running();
         for (String authorization : refused) {
             List<HttpRequest.Builder> calls = List.of(post(s, "{\"message\":\"x\"}"), prompt(s, "x"),
@@ -87,9 +90,9 @@ class TokenAuthTest {
      */
     @Test
     void aTokenOrStreamIdDifferingOnlyInCaseIsRefusedOnAConnectionThatCarriedTheRightOne() throws Exception {
-        java.net.http.HttpClient oneConnection = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
-        String upper = ALPHA.toUpperCase(java.util.Locale.ROOT);
+        HttpClient oneConnection = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).build();
+        String upper = ALPHA.toUpperCase(Locale.ROOT);
         String id;
         try (SseRecorder r = SseRecorder.open(oneConnection, as(ALPHA, prompt(s, "case")).build())) {
             id = r.header("X-Stream-Id");
@@ -198,7 +201,7 @@ class TokenAuthTest {
 
     @Test
     void limitsCountPerToken() throws Exception {
-        List<SseRecorder> alpha = new java.util.ArrayList<>();
+        List<SseRecorder> alpha = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
                 SseRecorder r = open(as(ALPHA, prompt(s, "limit " + i)));
