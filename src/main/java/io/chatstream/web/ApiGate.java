@@ -44,14 +44,11 @@ final class ApiGate {
         return config.authMode() != ChatConfig.AuthMode.NONE;
     }
 
-    /**
-     * The caller, or 401 when auth is on and the request does not carry it; in token mode the 401 carries the
-     * {@code WWW-Authenticate: Bearer} challenge of RFC 6750.
-     */
-    Caller admit(HttpServletRequest req, HttpServletResponse resp) throws ApiError {
+    /** The caller, or 401 when auth is on and the request does not carry it (then see {@link #challenge}). */
+    Caller admit(HttpServletRequest req) throws ApiError {
         String principal = switch (config.authMode()) {
             case NONE -> null;
-            case TOKEN -> tokenPrincipal(req, resp);
+            case TOKEN -> tokenPrincipal(req);
             case CONTAINER -> {
                 Principal p = req.getUserPrincipal();
                 if (p == null || p.getName() == null) {
@@ -63,10 +60,22 @@ final class ApiGate {
         return new Caller(principal, principal != null ? principal : clientAddress(req));
     }
 
-    private String tokenPrincipal(HttpServletRequest req, HttpServletResponse resp) throws ApiError {
+    /**
+     * Adds to a 401 the challenge of RFC 6750 in token mode: {@code WWW-Authenticate: Bearer realm="chat"}, with
+     * {@code error="invalid_token"} when a bearer token was sent but not accepted.
+     */
+    void challenge(HttpServletRequest req, HttpServletResponse resp) {
+        if (config.authMode() != ChatConfig.AuthMode.TOKEN) {
+            return;
+        }
+        String header = req.getHeader("Authorization");
+        boolean sent = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);
+        resp.setHeader("WWW-Authenticate", "Bearer realm=\"chat\"" + (sent ? ", error=\"invalid_token\"" : ""));
+    }
+
+    private String tokenPrincipal(HttpServletRequest req) throws ApiError {
         String header = req.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            resp.setHeader("WWW-Authenticate", "Bearer realm=\"chat\"");
             throw new ApiError(401, "unauthorized", "Send Authorization: Bearer <token>.");
         }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
@@ -76,7 +85,6 @@ final class ApiGate {
                 return "token:" + HexFormat.of().formatHex(sha256(t), 0, 8);
             }
         }
-        resp.setHeader("WWW-Authenticate", "Bearer realm=\"chat\", error=\"invalid_token\"");
         throw new ApiError(401, "unauthorized", "The bearer token is not accepted.");
     }
 

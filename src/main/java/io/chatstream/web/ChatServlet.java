@@ -58,6 +58,9 @@ final class ChatServlet extends HttpServlet {
             LOG.log(Level.WARNING, "Request " + req.getMethod() + " " + req.getRequestURI() + " failed", e);
             error = new ApiError(503, "unavailable", "The server could not take this request now.", 1);
         }
+        if (error.status() == 401) {
+            gate.challenge(req, resp);
+        }
         Responses.error(resp, error);
         if (req.isAsyncStarted()) {
             req.getAsyncContext().complete();
@@ -88,7 +91,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code POST /api/chat}: a JSON body, read without blocking. */
     private void post(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
-        ApiGate.Caller caller = gate.admit(req, resp);
+        ApiGate.Caller caller = gate.admit(req);
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
             throw new ApiError(415, "unsupported_media_type", "POST /api/chat takes Content-Type: application/json.");
@@ -151,7 +154,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code GET /api/chat?prompt=...}: what {@code EventSource} opens, and reconnects to with Last-Event-ID. */
     private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
-        ApiGate.Caller caller = gate.admit(req, resp);
+        ApiGate.Caller caller = gate.admit(req);
         LastEventId lastEventId = lastEventId(req);
         ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(parameters(req)) : null;
         AsyncContext async = req.startAsync();
@@ -161,7 +164,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code GET /api/chat/streams/{id}}: from the first event, or after Last-Event-ID. */
     private void attach(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
-        ApiGate.Caller caller = gate.admit(req, resp);
+        ApiGate.Caller caller = gate.admit(req);
         LastEventId lastEventId = lastEventId(req);
         if (lastEventId != null && !lastEventId.streamId().equals(id)) {
             throw ApiError.invalid("Last-Event-ID names another stream than the path.");
@@ -174,7 +177,7 @@ final class ChatServlet extends HttpServlet {
 
     /** {@code DELETE /api/chat/streams/{id}}: 204 whether the stream was running or had already ended. */
     private void cancel(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError {
-        ApiGate.Caller caller = gate.admit(req, resp);
+        ApiGate.Caller caller = gate.admit(req);
         find(id, caller).cancel();
         resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
     }
