@@ -3,6 +3,7 @@ package io.chatstream.dev;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -43,6 +44,10 @@ public final class DevServer {
         connector.setPort(port);
         connector.setIdleTimeout(300_000);
         connector.setAcceptQueueSize(4096);
+        // Jetty's per-connection header cache matches values ignoring case: a bearer token or stream id differing
+        // only in case from one seen before on the connection would reach the app as that earlier value
+        connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
+                .setHeaderCacheCaseSensitive(true);
         server.addConnector(connector);
 
         WebAppContext webapp = new WebAppContext();

@@ -15,7 +15,8 @@ import java.util.function.Function;
  *
  * <p>Typed getters validate: a bad value throws {@link ConfigException} whose message names the setting, where the
  * value came from and what is accepted. Values of settings whose name ends in {@code key}, {@code token} or
- * {@code tokens} are never put in a message. Custom backends read their own settings through this class.
+ * {@code tokens} are never put in a message, nor the {@code user:password@} part of a URL. Custom backends read
+ * their own settings through this class.
  */
 public final class Settings {
 
@@ -135,9 +136,14 @@ public final class Settings {
     }
 
     private ConfigException bad(String name, Source source, String expected) {
-        String shown = isSecret(name) ? "(hidden)" : "'" + source.value + "'";
+        String shown = isSecret(name) ? "(hidden)" : "'" + withoutUserInfo(source.value) + "'";
         return new ConfigException("Invalid setting " + name + " = " + shown + " (from " + source.where
                 + "): expected " + expected);
+    }
+
+    /** A URL's {@code user:password@} (where people paste keys) is masked: {@code https://***@host/}. */
+    static String withoutUserInfo(String value) {
+        return value.replaceAll("(?i)([a-z][a-z0-9+.-]*://)[^/?#\\s]*@", "$1***@");
     }
 
     static boolean isSecret(String name) {

@@ -63,6 +63,9 @@ public final class ChatRequestParser {
         }
         List<ChatMessage> messages = messages(root);
         String model = optionalString(root, "model", MAX_MODEL_LENGTH);
+        if (model != null) {
+            checkModel(model);
+        }
         Double temperature = null;
         JsonNode t = root.get("temperature");
         if (t != null && !t.isNull()) {
@@ -104,9 +107,8 @@ public final class ChatRequestParser {
             throw ApiError.invalid("The query parameter \"prompt\" is required.");
         }
         String model = single(params, "model");
-        if (model != null && (model.isEmpty() || model.length() > MAX_MODEL_LENGTH)) {
-            throw ApiError.invalid("\"model\" must be a non-empty string of at most " + MAX_MODEL_LENGTH
-                    + " characters.");
+        if (model != null) {
+            checkModel(model);
         }
         return new ChatRequest(List.of(ChatMessage.user(prompt)), model, null, null);
     }
@@ -169,6 +171,17 @@ public final class ChatRequestParser {
             out.add(new ChatMessage(r, content.textValue()));
         }
         return out;
+    }
+
+    /**
+     * A model name goes upstream (in a JSON body, perhaps a URL or header) and into logs: a control character has
+     * no place in one.
+     */
+    private static void checkModel(String model) throws ApiError {
+        if (model.isEmpty() || model.length() > MAX_MODEL_LENGTH || model.chars().anyMatch(Character::isISOControl)) {
+            throw ApiError.invalid("\"model\" must be a non-empty string of at most " + MAX_MODEL_LENGTH
+                    + " characters, none of them a control character.");
+        }
     }
 
     private static String optionalString(JsonNode root, String field, int maxLength) throws ApiError {

@@ -21,6 +21,12 @@ import java.util.Set;
  * {@code Access-Control-Request-Method}) is answered 204 with the allowed methods, headers and max age. Any other
  * origin gets no CORS header at all, and 403 on a preflight. Same-origin requests need none of this and pass as they
  * are.
+ *
+ * <p>A browser request that its {@code Sec-Fetch-Site} header says comes from another site ({@code cross-site} or
+ * {@code same-site}) and whose origin is not allowed is refused with 403 before it reaches the API, health excepted.
+ * Such a page could not read the answer anyway, but a simple {@code GET /api/chat?prompt=} (an {@code <img>}, an
+ * {@code EventSource}) would otherwise start a reply on the user's cookies. Requests without the header (scripts,
+ * older browsers) and same-origin ones are not affected.
  */
 final class CorsFilter extends HttpFilter {
 
@@ -61,8 +67,17 @@ final class CorsFilter extends HttpFilter {
         }
         if (allowed) {
             corsHeaders(resp, origin);
+        } else if (fromAnotherSite(req) && !"/api/health".equals(req.getServletPath())) {
+            Responses.error(resp, new ApiError(403, "forbidden", "This origin may not use the API."));
+            return;
         }
         chain.doFilter(req, resp);
+    }
+
+    /** Fetch metadata: a browser says the request comes from a page of another site. */
+    private static boolean fromAnotherSite(HttpServletRequest req) {
+        String site = req.getHeader("Sec-Fetch-Site");
+        return "cross-site".equalsIgnoreCase(site) || "same-site".equalsIgnoreCase(site);
     }
 
     private void corsHeaders(HttpServletResponse resp, String origin) {

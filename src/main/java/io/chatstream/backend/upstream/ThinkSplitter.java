@@ -26,6 +26,8 @@ public final class ThinkSplitter {
 
     static final String OPEN = "<think>";
     static final String CLOSE = "</think>";
+    /** Leading whitespace held back while a block may still open; beyond it, the content is answer. */
+    static final int MAX_LEADING_WHITESPACE = 4096;
 
     private static final Pattern BLOCK = Pattern.compile("<think>.*?(</think>\\s*|\\z)", Pattern.DOTALL);
 
@@ -86,6 +88,12 @@ public final class ThinkSplitter {
         held.append(content);
         int first = firstNonWhitespace(held);
         if (first < 0) {
+            if (held.length() > MAX_LEADING_WHITESPACE) { // an upstream sending only whitespace must not pile up
+                String text = held.toString();
+                held.setLength(0);
+                state = State.ANSWER;
+                sink.chunk(text);
+            }
             return;
         }
         int available = held.length() - first;

@@ -24,6 +24,9 @@ import java.util.TreeMap;
  */
 public final class ToolCallAssembler {
 
+    /** The most calls one reply may open: each costs memory even when it brings no text. */
+    static final int MAX_CALLS = 1024;
+
     private final TreeMap<Integer, Builder> calls = new TreeMap<>();
     private final int maxChars;
     private int chars;
@@ -88,6 +91,9 @@ public final class ToolCallAssembler {
             return last;
         } else {
             key = calls.isEmpty() ? 0 : calls.lastKey() + 1;
+        }
+        if (calls.size() >= MAX_CALLS && !calls.containsKey(key)) {
+            throw UpstreamException.malformed("it opened more than " + MAX_CALLS + " tool calls");
         }
         last = calls.computeIfAbsent(key, k -> new Builder());
         return last;
