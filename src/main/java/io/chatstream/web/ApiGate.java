@@ -61,10 +61,18 @@ final class ApiGate {
     }
 
     /**
-     * Adds to a 401 the challenge of RFC 6750 in token mode: {@code WWW-Authenticate: Bearer realm="chat"}, with
-     * {@code error="invalid_token"} when a bearer token was sent but not accepted.
+     * Answers {@code error}; a 401 in token mode carries the challenge of RFC 6750,
+     * {@code WWW-Authenticate: Bearer realm="chat"}, with {@code error="invalid_token"} when a bearer token was sent
+     * but not accepted.
      */
-    void challenge(HttpServletRequest req, HttpServletResponse resp) {
+    void refuse(HttpServletRequest req, HttpServletResponse resp, ApiError error) {
+        if (error.status() == 401) {
+            challenge(req, resp);
+        }
+        Responses.error(resp, error);
+    }
+
+    private void challenge(HttpServletRequest req, HttpServletResponse resp) {
         if (config.authMode() != ChatConfig.AuthMode.TOKEN) {
             return;
         }

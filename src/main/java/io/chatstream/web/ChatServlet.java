@@ -58,10 +58,7 @@ final class ChatServlet extends HttpServlet {
             LOG.log(Level.WARNING, "Request " + req.getMethod() + " " + req.getRequestURI() + " failed", e);
             error = new ApiError(503, "unavailable", "The server could not take this request now.", 1);
         }
-        if (error.status() == 401) {
-            gate.challenge(req, resp);
-        }
-        Responses.error(resp, error);
+        gate.refuse(req, resp, error);
         if (req.isAsyncStarted()) {
             req.getAsyncContext().complete();
         }

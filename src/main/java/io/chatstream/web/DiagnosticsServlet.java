@@ -48,7 +48,7 @@ final class DiagnosticsServlet extends HttpServlet {
                 throw new ApiError(503, "unavailable", "Too many connection tests are running; try again soon.", 30);
             }
         } catch (ApiError e) {
-            Responses.error(resp, e);
+            gate.refuse(req, resp, e);
             return;
         }
         try {

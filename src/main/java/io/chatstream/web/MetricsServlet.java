@@ -42,7 +42,11 @@ final class MetricsServlet extends HttpServlet {
                 gate.admit(req);
             }
         } catch (ApiError e) {
-            Responses.error(resp, e);
+            if (gate != null) {
+                gate.refuse(req, resp, e);
+            } else {
+                Responses.error(resp, e);
+            }
             return;
         }
         byte[] body = metrics.scrape(registry).getBytes(StandardCharsets.UTF_8);
