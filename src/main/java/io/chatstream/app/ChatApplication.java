@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ChatApplication implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ChatApplication.class.getName());
+    /** How long a stopping webapp gives busy connections to take their {@code retry:}. */
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
 
     private final Settings settings;
     private final ChatConfig config;
@@ -135,7 +137,7 @@ public final class ChatApplication implements AutoCloseable {
      */
     @Override
     public void close() {
-        registry.shutdown();
+        registry.shutdown(SHUTDOWN_WAIT);
         try {
             backend.close();
         } catch (RuntimeException e) {

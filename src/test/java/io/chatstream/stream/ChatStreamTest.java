@@ -175,6 +175,16 @@ class ChatStreamTest {
             public void shutdown(long retryMillis) {
                 retries.add(retryMillis);
             }
+
+            @Override
+            public boolean isClosed() {
+                return !retries.isEmpty();
+            }
+
+            @Override
+            public void abort() {
+                throw new AssertionError("a reader that finished its shutdown is not aborted");
+            }
         });
         reg.shutdown();
         assertEquals(1, retries.size());
