@@ -1,16 +1,97 @@
-<%@ page contentType="text/html;charset=UTF-8" pageEncoding="UTF-8" %>
+<%@ page contentType="text/html;charset=UTF-8" pageEncoding="UTF-8" session="false" trimDirectiveWhitespaces="true" %>
 <%@ taglib prefix="c" uri="jakarta.tags.core" %>
+<%@ taglib prefix="fn" uri="jakarta.tags.functions" %>
+<%-- The chat page. Everything is addressed from the webapp's own context path (from the deployment, not from the
+     request), so it works at / in the dev server and at /chat (or any mount) in a container.
+     ?embed=1 is the compact variant that embed.js puts into an iframe; ?title= names it. --%>
+<c:set var="ctx" value="${fn:escapeXml(pageContext.servletContext.contextPath)}"/>
+<c:set var="embed" value="${param.embed == '1'}"/>
+<c:set var="title" value="${empty param.title ? 'Chat' : fn:substring(param.title, 0, 60)}"/>
 <!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Chat</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+  <meta name="color-scheme" content="light dark">
+  <meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)">
+  <meta name="theme-color" content="#17181c" media="(prefers-color-scheme: dark)">
+  <title><c:out value="${title}"/></title>
+  <link rel="icon" href="${ctx}/assets/icon.svg" type="image/svg+xml">
+  <link rel="stylesheet" href="${ctx}/webjars/highlightjs/11.11.1/styles/github.min.css" media="(prefers-color-scheme: light)">
+  <link rel="stylesheet" href="${ctx}/webjars/highlightjs/11.11.1/styles/github-dark.min.css" media="(prefers-color-scheme: dark)">
+  <link rel="stylesheet" href="${ctx}/assets/chat.css">
+  <script src="${ctx}/webjars/marked/17.0.1/lib/marked.umd.js" defer></script>
+  <script src="${ctx}/webjars/dompurify/3.3.3/dist/purify.min.js" defer></script>
+  <script src="${ctx}/webjars/highlightjs/11.11.1/highlight.min.js" defer></script>
+  <script src="${ctx}/assets/chat.js" type="module"></script>
 </head>
-<body data-context-path="<c:out value='${pageContext.request.contextPath}'/>">
-  <main>
-    <h1>Chat</h1>
-    <p>The server is running. The API is at <code><c:out value='${pageContext.request.contextPath}'/>/api/chat</code>.</p>
+<body data-context-path="${ctx}"${embed ? ' class="embed"' : ''}>
+<a class="skip-link" href="#prompt">Skip to the message box</a>
+<div class="app">
+  <header class="topbar">
+    <div class="brand">
+      <span class="logo" aria-hidden="true">
+        <svg viewBox="0 0 24 24" width="18" height="18" focusable="false"><path d="M12 3l1.9 5.6L19.5 10l-5.6 1.9L12 17.5l-1.9-5.6L4.5 10l5.6-1.4z"/></svg>
+      </span>
+      <h1><c:out value="${title}"/></h1>
+    </div>
+    <div class="topbar-actions">
+      <button id="new-chat" type="button" class="btn btn-ghost" title="New chat">
+        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M12 5v14M5 12h14"/></svg>
+        <span>New chat</span>
+      </button>
+      <c:if test="${embed}">
+        <button id="close-embed" type="button" class="btn btn-ghost btn-icon" aria-label="Close chat" title="Close">
+          <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18"/></svg>
+        </button>
+      </c:if>
+    </div>
+  </header>
+
+  <main id="conversation" class="conversation" tabindex="-1" aria-label="Conversation">
+    <section id="empty" class="empty" aria-labelledby="empty-title">
+      <div class="empty-mark" aria-hidden="true">
+        <svg viewBox="0 0 24 24" width="28" height="28" focusable="false"><path d="M12 3l1.9 5.6L19.5 10l-5.6 1.9L12 17.5l-1.9-5.6L4.5 10l5.6-1.4z"/></svg>
+      </div>
+      <h2 id="empty-title">How can I help?</h2>
+      <p>Ask anything. Replies stream in as they are written, and pick up where they left off if the connection drops.</p>
+      <div class="suggestions">
+        <button type="button" class="suggestion" data-prompt="Explain server-sent events in three sentences.">
+          <strong>Explain</strong><span>server-sent events in three sentences</span>
+        </button>
+        <button type="button" class="suggestion" data-prompt="Write a Java record for a chat message, with a short example.">
+          <strong>Write</strong><span>a Java record for a chat message</span>
+        </button>
+        <button type="button" class="suggestion" data-prompt="Compare SSE and WebSockets in a small table.">
+          <strong>Compare</strong><span>SSE and WebSockets in a table</span>
+        </button>
+        <button type="button" class="suggestion" data-prompt="Give me a checklist for deploying a WAR to Tomcat.">
+          <strong>List</strong><span>steps to deploy a WAR to Tomcat</span>
+        </button>
+      </div>
+    </section>
+    <div id="messages" class="messages" role="log" aria-live="polite" aria-relevant="additions text" aria-label="Messages" hidden></div>
   </main>
+
+  <footer class="composer-area">
+    <button id="jump" type="button" class="jump" hidden aria-label="Scroll to the latest message">
+      <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M12 5v14M6 13l6 6 6-6"/></svg>
+    </button>
+    <form id="composer" class="composer" novalidate>
+      <label for="prompt" class="visually-hidden">Message</label>
+      <textarea id="prompt" name="prompt" rows="1" placeholder="Message…" autocomplete="off" enterkeyhint="send"
+                aria-describedby="composer-hint"></textarea>
+      <button id="send" type="submit" class="send" aria-label="Send message" title="Send (Enter)">
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"><path d="M12 19V5M5 12l7-7 7 7"/></svg>
+      </button>
+      <button id="stop" type="button" class="send stop" aria-label="Stop generating" title="Stop (Esc)" hidden>
+        <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false"><rect x="5" y="5" width="14" height="14" rx="2"/></svg>
+      </button>
+    </form>
+    <p id="composer-hint" class="hint">Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.</p>
+    <div id="status" class="visually-hidden" role="status" aria-live="polite"></div>
+  </footer>
+</div>
+<noscript><p class="noscript">This chat needs JavaScript.</p></noscript>
 </body>
 </html>

@@ -50,6 +50,10 @@ public final class DevServer {
         connector.setPort(port);
         connector.setIdleTimeout(300_000);
         connector.setAcceptQueueSize(4096);
+        // Jetty's per-connection header cache matches values ignoring case: a bearer token or stream id differing
+        // only in case from one seen before on the connection would reach the app as that earlier value
+        connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
+                .setHeaderCacheCaseSensitive(true);
         server.addConnector(connector);
 
         WebAppContext webapp = new WebAppContext();
@@ -60,11 +64,24 @@ public final class DevServer {
             webapp.setExtraClasspath(classes.toString());
         }
         webapp.setAttribute("org.eclipse.jetty.server.webapp.ContainerIncludeJarPattern", CONTAINER_JARS);
+        // the classes are on this JVM's class path too: load them once, so tests can reach the running app
+        webapp.setParentLoaderPriority(true);
         webapp.setThrowUnavailableOnStartupException(true);
         initParams.forEach(webapp::setInitParameter);
         server.setHandler(webapp);
         server.setStopTimeout(5_000);
         return server;
+    }
+
+    /**
+     * Stops the webapp first, while connections are still open, so every open stream gets its {@code retry:} and a
+     * clean end (as on a container's undeploy), then the server.
+     */
+    public static void stop(Server server) throws Exception {
+        if (server.getHandler() instanceof WebAppContext webapp) {
+            webapp.stop();
+        }
+        server.stop();
     }
 
     /** The port a started server listens on. */
@@ -98,7 +115,7 @@ public final class DevServer {
                 + port(server) + "/  (Ctrl+C stops it)");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                server.stop();
+                stop(server);
             } catch (Exception e) {
                 System.err.println("Stopping: " + e);
             }

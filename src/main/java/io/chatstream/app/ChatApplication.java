@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ChatApplication implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ChatApplication.class.getName());
+    /** How long a stopping webapp gives busy connections to take their {@code retry:}. */
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
 
     private final Settings settings;
     private final ChatConfig config;
@@ -49,7 +51,8 @@ public final class ChatApplication implements AutoCloseable {
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
 
-    private ChatApplication(Settings settings, ChatConfig config, List<StreamObserver> extraObservers) {
+    private ChatApplication(Settings settings, ChatConfig config, List<StreamObserver> extraObservers,
+                            ClassLoader backends) {
         this.settings = settings;
         this.config = config;
         this.scheduler = new BatchingScheduler(config.schedulerThreads(), threads("chat-scheduler"));
@@ -62,7 +65,7 @@ public final class ChatApplication implements AutoCloseable {
         this.observer = CompositeObserver.of(observers);
         this.backendName = config.backend();
         try {
-            this.backend = findProvider(config.backend()).create(context);
+            this.backend = findProvider(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
             close(scheduler);
             throw e;
@@ -78,8 +81,16 @@ public final class ChatApplication implements AutoCloseable {
      * @throws ConfigException a setting is bad; its message names it
      */
     public static ChatApplication start(Settings settings, List<StreamObserver> observers) {
+        return start(settings, observers, ChatApplication.class.getClassLoader());
+    }
+
+    /**
+     * As {@link #start(Settings, List)}, finding backends through {@code backends}: in a webapp, its class loader,
+     * which sees the jars of {@code WEB-INF/lib} wherever this class itself was loaded from.
+     */
+    public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends) {
         ChatConfig config = ChatConfig.load(settings);
-        ChatApplication app = new ChatApplication(settings, config, observers);
+        ChatApplication app = new ChatApplication(settings, config, observers, backends);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase());
         return app;
@@ -128,7 +139,7 @@ public final class ChatApplication implements AutoCloseable {
      */
     @Override
     public void close() {
-        registry.shutdown();
+        registry.shutdown(SHUTDOWN_WAIT);
         try {
             backend.close();
         } catch (RuntimeException e) {
@@ -151,10 +162,9 @@ public final class ChatApplication implements AutoCloseable {
     }
 
     /** The provider named {@code name}, found through {@link ServiceLoader}. */
-    static ChatBackendProvider findProvider(String name) {
+    static ChatBackendProvider findProvider(String name, ClassLoader classLoader) {
         TreeMap<String, ChatBackendProvider> found = new TreeMap<>();
-        ServiceLoader<ChatBackendProvider> loader =
-                ServiceLoader.load(ChatBackendProvider.class, ChatApplication.class.getClassLoader());
+        ServiceLoader<ChatBackendProvider> loader = ServiceLoader.load(ChatBackendProvider.class, classLoader);
         var it = loader.iterator();
         while (true) {
             try {

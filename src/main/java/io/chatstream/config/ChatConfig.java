@@ -25,8 +25,10 @@ import java.util.List;
  * @param maxStreams           {@code chat.limits.max-streams}
  * @param maxStreamsPerClient  {@code chat.limits.max-streams-per-client}
  * @param maxMessages          {@code chat.limits.max-messages}
- * @param trustedProxies       {@code chat.limits.trusted-proxies}: addresses whose {@code X-Forwarded-For} is
- *                             believed
+ * @param bodyTimeout          {@code chat.limits.body-timeout-seconds}: a request body not complete this long after
+ *                             its head is answered 408, whatever the container's idle timeout
+ * @param trustedProxies       {@code chat.limits.trusted-proxies}: IP addresses and CIDR blocks
+ *                             ({@link AddressRange}) of the reverse proxies whose {@code X-Forwarded-For} is believed
  * @param authMode             {@code chat.auth.mode}
  * @param authTokens           {@code chat.auth.tokens}
  * @param metricsAccess        {@code chat.metrics.access}: {@code api} (same auth as the API), {@code open},
@@ -50,6 +52,7 @@ public record ChatConfig(
         int maxStreams,
         int maxStreamsPerClient,
         int maxMessages,
+        Duration bodyTimeout,
         List<String> trustedProxies,
         AuthMode authMode,
         List<String> authTokens,
@@ -91,6 +94,15 @@ public record ChatConfig(
             throw new ConfigException("Invalid settings: chat.auth.mode=token needs chat.auth.tokens, a comma list of"
                     + " accepted bearer tokens");
         }
+        List<String> trustedProxies = s.list("chat.limits.trusted-proxies");
+        for (String proxy : trustedProxies) {
+            try {
+                AddressRange.parse(proxy);
+            } catch (IllegalArgumentException e) {
+                throw s.invalid("chat.limits.trusted-proxies", "a comma list of IP addresses or CIDR blocks of"
+                        + " reverse proxies, such as 10.0.0.5, 10.1.0.0/16, ::1 (no host names)");
+            }
+        }
         return new ChatConfig(
                 backend,
                 Duration.ofSeconds(s.integer("chat.sse.keepalive-seconds", 15, 1, DAY)),
@@ -107,7 +119,8 @@ public record ChatConfig(
                 s.integer("chat.limits.max-streams", 10_000, 1, 10_000_000),
                 s.integer("chat.limits.max-streams-per-client", 8, 1, 10_000_000),
                 s.integer("chat.limits.max-messages", 1000, 1, 1_000_000),
-                s.list("chat.limits.trusted-proxies"),
+                Duration.ofSeconds(s.integer("chat.limits.body-timeout-seconds", 30, 1, 3600)),
+                trustedProxies,
                 authMode,
                 tokens,
                 s.choice("chat.metrics.access", "api", "api", "open", "off"),

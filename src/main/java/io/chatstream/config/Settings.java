@@ -15,7 +15,8 @@ import java.util.function.Function;
  *
  * <p>Typed getters validate: a bad value throws {@link ConfigException} whose message names the setting, where the
  * value came from and what is accepted. Values of settings whose name ends in {@code key}, {@code token} or
- * {@code tokens} are never put in a message. Custom backends read their own settings through this class.
+ * {@code tokens} are never put in a message, nor the {@code user:password@} part of a URL. Custom backends read
+ * their own settings through this class.
  */
 public final class Settings {
 
@@ -66,19 +67,7 @@ public final class Settings {
     }
 
     public int integer(String name, int defaultValue, int min, int max) {
-        Source source = source(name);
-        if (source == null) {
-            return defaultValue;
-        }
-        try {
-            long value = Long.parseLong(source.value.trim());
-            if (value >= min && value <= max) {
-                return (int) value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with what is accepted
-        }
-        throw bad(name, source, "a whole number from " + min + " to " + max);
+        return (int) longValue(name, defaultValue, min, max);
     }
 
     public long longValue(String name, long defaultValue, long min, long max) {
@@ -147,9 +136,14 @@ public final class Settings {
     }
 
     private ConfigException bad(String name, Source source, String expected) {
-        String shown = isSecret(name) ? "(hidden)" : "'" + source.value + "'";
+        String shown = isSecret(name) ? "(hidden)" : "'" + withoutUserInfo(source.value) + "'";
         return new ConfigException("Invalid setting " + name + " = " + shown + " (from " + source.where
                 + "): expected " + expected);
+    }
+
+    /** A URL's {@code user:password@} (where people paste keys) is masked: {@code https://***@host/}. */
+    static String withoutUserInfo(String value) {
+        return value.replaceAll("(?i)([a-z][a-z0-9+.-]*://)[^/?#\\s]*@", "$1***@");
     }
 
     static boolean isSecret(String name) {

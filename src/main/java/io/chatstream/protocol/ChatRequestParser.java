@@ -13,6 +13,10 @@ import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +51,7 @@ public final class ChatRequestParser {
 
     public ChatRequest parse(byte[] body) throws ApiError {
         JsonNode root;
-        try (JsonParser p = mapper.getFactory().createParser(body)) {
+        try (JsonParser p = mapper.getFactory().createParser(strictUtf8(body))) {
             root = mapper.readTree(p);
         } catch (JsonProcessingException e) {
             throw ApiError.invalid("The body is not valid JSON: " + e.getOriginalMessage());
@@ -59,6 +63,9 @@ public final class ChatRequestParser {
         }
         List<ChatMessage> messages = messages(root);
         String model = optionalString(root, "model", MAX_MODEL_LENGTH);
+        if (model != null) {
+            checkModel(model);
+        }
         Double temperature = null;
         JsonNode t = root.get("temperature");
         if (t != null && !t.isNull()) {
@@ -78,6 +85,21 @@ public final class ChatRequestParser {
         return new ChatRequest(messages, model, temperature, maxTokens);
     }
 
+    /**
+     * Decodes strictly: a malformed or overlong sequence or an encoded surrogate is refused (a JSON parser may let
+     * some of these through as other characters).
+     */
+    private static String strictUtf8(byte[] body) throws ApiError {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw ApiError.invalid("The body is not valid UTF-8.");
+        }
+    }
+
     /** {@code GET /api/chat?prompt=TEXT&model=M}. */
     public ChatRequest fromQuery(Map<String, String[]> params) throws ApiError {
         String prompt = single(params, "prompt");
@@ -85,9 +107,8 @@ public final class ChatRequestParser {
             throw ApiError.invalid("The query parameter \"prompt\" is required.");
         }
         String model = single(params, "model");
-        if (model != null && (model.isEmpty() || model.length() > MAX_MODEL_LENGTH)) {
-            throw ApiError.invalid("\"model\" must be a non-empty string of at most " + MAX_MODEL_LENGTH
-                    + " characters.");
+        if (model != null) {
+            checkModel(model);
         }
         return new ChatRequest(List.of(ChatMessage.user(prompt)), model, null, null);
     }
@@ -150,6 +171,17 @@ public final class ChatRequestParser {
             out.add(new ChatMessage(r, content.textValue()));
         }
         return out;
+    }
+
+    /**
+     * A model name goes upstream (in a JSON body, perhaps a URL or header) and into logs: a control character has
+     * no place in one.
+     */
+    private static void checkModel(String model) throws ApiError {
+        if (model.isEmpty() || model.length() > MAX_MODEL_LENGTH || model.chars().anyMatch(Character::isISOControl)) {
+            throw ApiError.invalid("\"model\" must be a non-empty string of at most " + MAX_MODEL_LENGTH
+                    + " characters, none of them a control character.");
+        }
     }
 
     private static String optionalString(JsonNode root, String field, int maxLength) throws ApiError {

@@ -266,7 +266,7 @@ public final class ChatStream {
      * The webapp is stopping: every reader gets {@code retry:} with jitter and is completed, without a terminal
      * event; the generation is cancelled.
      */
-    void shutdown(java.util.function.LongSupplier jitteredRetry) {
+    StreamReader[] shutdown(java.util.function.LongSupplier jitteredRetry) {
         StreamReader[] r;
         lock.lock();
         try {
@@ -282,6 +282,7 @@ public final class ChatStream {
             reader.shutdown(jitteredRetry.getAsLong());
         }
         cancelGeneration();
+        return r;
     }
 
     /** Ends without an event: the stream never reached a client (the backend was unavailable). */

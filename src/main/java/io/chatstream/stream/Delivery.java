@@ -136,7 +136,13 @@ public final class Delivery implements StreamReader {
         signal();
     }
 
+    @Override
+    public void abort() {
+        close(DetachReason.SHUTDOWN);
+    }
+
     /** True once this reader has detached. */
+    @Override
     public boolean isClosed() {
         return closed.get();
     }

@@ -14,4 +14,10 @@ public interface StreamReader {
      * terminal event. Must not block.
      */
     void shutdown(long retryMillis);
+
+    /** True once the reader is done with its connection (the response completed). */
+    boolean isClosed();
+
+    /** Completes the response now, whatever is still unwritten: when {@link #shutdown} could not finish in time. */
+    void abort();
 }

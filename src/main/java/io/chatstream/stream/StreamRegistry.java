@@ -5,6 +5,8 @@ import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.config.ChatConfig;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -131,16 +133,38 @@ public final class StreamRegistry {
      * configured retry and three times it) and is completed without a terminal event; every generation is cancelled.
      */
     public void shutdown() {
+        shutdown(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #shutdown()}, then waits up to {@code wait} for the readers to write their {@code retry:} (a reader
+     * whose socket is busy writes it when the container says it can); those still busy then are completed as they
+     * are. Called while the webapp stops, never on a request thread.
+     */
+    public void shutdown(Duration wait) {
         stopped = true;
         long base = Math.max(config.retryMillis(), 1000);
         List<ChatStream> all = List.copyOf(streams.values());
+        List<StreamReader> readers = new ArrayList<>();
         for (ChatStream s : all) {
-            s.shutdown(() -> base + ThreadLocalRandom.current().nextLong(2 * base + 1));
+            readers.addAll(List.of(s.shutdown(() -> base + ThreadLocalRandom.current().nextLong(2 * base + 1))));
         }
         streams.clear();
         byIdempotencyKey.clear();
         runningPerClient.clear();
         running.set(0);
+        long deadline = System.nanoTime() + wait.toNanos();
+        readers.removeIf(StreamReader::isClosed);
+        while (!readers.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            readers.removeIf(StreamReader::isClosed);
+        }
+        readers.forEach(StreamReader::abort);
     }
 
     ChatConfig config() {

@@ -1,19 +1,28 @@
 package io.chatstream.web;
 
+import io.chatstream.config.AddressRange;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.protocol.ApiError;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.Principal;
+import java.util.Enumeration;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
  * The one place a request to the API is let in: who the caller is ({@code chat.auth.mode}) and which client its
- * streams count against (the principal, else the remote address; {@code X-Forwarded-For} only from
- * {@code chat.limits.trusted-proxies}).
+ * streams count against: the principal, else the client's address.
+ *
+ * <p>The client's address is the connection's remote address, unless that is one of
+ * {@code chat.limits.trusted-proxies}: then {@code X-Forwarded-For} is read from the right (the hop the nearest
+ * proxy appended) past every trusted proxy, and the first address that is not one is the client. Hops a client
+ * wrote itself stand left of that and are never reached, so a made-up header neither escapes a limit nor spends
+ * another client's. A hop that is no IP literal ({@code unknown}, a name, garbage) stops the walk: the request then
+ * counts against the last trusted address. With no trusted proxies the header is ignored.
  */
 final class ApiGate {
 
@@ -23,17 +32,19 @@ final class ApiGate {
 
     private final ChatConfig config;
     private final byte[][] tokens;
+    private final List<AddressRange> trustedProxies;
 
     ApiGate(ChatConfig config) {
         this.config = config;
         this.tokens = config.authTokens().stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        this.trustedProxies = config.trustedProxies().stream().map(AddressRange::parse).toList();
     }
 
     boolean authEnabled() {
         return config.authMode() != ChatConfig.AuthMode.NONE;
     }
 
-    /** The caller, or 401 when auth is on and the request does not carry it. */
+    /** The caller, or 401 when auth is on and the request does not carry it (then see {@link #challenge}). */
     Caller admit(HttpServletRequest req) throws ApiError {
         String principal = switch (config.authMode()) {
             case NONE -> null;
@@ -47,6 +58,27 @@ final class ApiGate {
             }
         };
         return new Caller(principal, principal != null ? principal : clientAddress(req));
+    }
+
+    /**
+     * Answers {@code error}; a 401 in token mode carries the challenge of RFC 6750,
+     * {@code WWW-Authenticate: Bearer realm="chat"}, with {@code error="invalid_token"} when a bearer token was sent
+     * but not accepted.
+     */
+    void refuse(HttpServletRequest req, HttpServletResponse resp, ApiError error) {
+        if (error.status() == 401) {
+            challenge(req, resp);
+        }
+        Responses.error(resp, error);
+    }
+
+    private void challenge(HttpServletRequest req, HttpServletResponse resp) {
+        if (config.authMode() != ChatConfig.AuthMode.TOKEN) {
+            return;
+        }
+        String header = req.getHeader("Authorization");
+        boolean sent = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);
+        resp.setHeader("WWW-Authenticate", "Bearer realm=\"chat\"" + (sent ? ", error=\"invalid_token\"" : ""));
     }
 
     private String tokenPrincipal(HttpServletRequest req) throws ApiError {
@@ -64,25 +96,60 @@ final class ApiGate {
         throw new ApiError(401, "unauthorized", "The bearer token is not accepted.");
     }
 
-    /** The remote address, or the nearest untrusted address of {@code X-Forwarded-For} from a trusted proxy. */
+    /** The client's address, canonical (one text per address): see the class comment. */
     String clientAddress(HttpServletRequest req) {
         String remote = req.getRemoteAddr();
-        List<String> trusted = config.trustedProxies();
-        if (trusted.isEmpty() || !trusted.contains(remote)) {
-            return remote;
+        byte[] nearest = AddressRange.literal(remote);
+        if (nearest == null) {
+            return remote; // not an IP socket (a unix domain socket, a test double): nothing to canonicalise
         }
-        String xff = req.getHeader("X-Forwarded-For");
-        if (xff == null || xff.isBlank()) {
-            return remote;
+        if (!trusted(nearest)) {
+            return AddressRange.text(nearest);
         }
-        String[] hops = xff.split(",");
+        String[] hops = forwardedFor(req);
         for (int i = hops.length - 1; i >= 0; i--) {
-            String hop = hops[i].trim();
-            if (!hop.isEmpty() && !trusted.contains(hop)) {
-                return hop.length() > 64 ? hop.substring(0, 64) : hop;
+            byte[] hop = AddressRange.literal(withoutPort(hops[i].trim()));
+            if (hop == null) {
+                break;
+            }
+            nearest = hop;
+            if (!trusted(hop)) {
+                break;
             }
         }
-        return remote;
+        return AddressRange.text(nearest);
+    }
+
+    private boolean trusted(byte[] address) {
+        for (AddressRange r : trustedProxies) {
+            if (r.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every hop of every {@code X-Forwarded-For} header line, in order. */
+    private static String[] forwardedFor(HttpServletRequest req) {
+        Enumeration<String> lines = req.getHeaders("X-Forwarded-For");
+        if (lines == null || !lines.hasMoreElements()) {
+            return new String[0];
+        }
+        StringBuilder all = new StringBuilder();
+        while (lines.hasMoreElements()) {
+            all.append(lines.nextElement()).append(',');
+        }
+        return all.toString().split(",");
+    }
+
+    /** {@code 203.0.113.5:41234} -> {@code 203.0.113.5}; {@code [2001:db8::1]:443} -> {@code [2001:db8::1]}. */
+    private static String withoutPort(String hop) {
+        if (hop.startsWith("[")) {
+            int close = hop.indexOf(']');
+            return close < 0 ? hop : hop.substring(0, close + 1);
+        }
+        int colon = hop.indexOf(':');
+        return colon > 0 && colon == hop.lastIndexOf(':') ? hop.substring(0, colon) : hop;
     }
 
     private static byte[] sha256(byte[] b) {

@@ -5,10 +5,11 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Reads a request body without blocking a thread (a slow client costs memory, not a thread), up to a limit. Calls
- * exactly one of its callbacks, once.
+ * exactly one of its callbacks, once, unless {@link #expire()} comes first.
  */
 final class BodyReader implements ReadListener {
 
@@ -23,30 +24,35 @@ final class BodyReader implements ReadListener {
         void failed(Throwable t);
     }
 
+    /** The most a declared Content-Length makes us allocate before any byte came: a length is a claim. */
+    private static final int MAX_INITIAL_CAPACITY = 16 * 1024;
+
     private final ServletInputStream in;
     private final long limit;
     private final Callback callback;
     private final ByteSink body;
     private final byte[] chunk = new byte[8192];
-    private boolean done;
+    private final AtomicBoolean done = new AtomicBoolean();
 
     BodyReader(ServletInputStream in, long limit, long expectedLength, Callback callback) {
         this.in = in;
         this.limit = limit;
         this.callback = callback;
-        this.body = new ByteSink((int) Math.min(Math.max(expectedLength, 256), Math.min(limit, 1 << 20)));
+        // the buffer grows with what arrives; a client announcing a large body and sending nothing costs little
+        this.body = new ByteSink((int) Math.min(Math.max(expectedLength, 256), Math.min(limit, MAX_INITIAL_CAPACITY)));
     }
 
     @Override
     public void onDataAvailable() throws IOException {
-        while (!done && in.isReady()) {
+        while (!done.get() && in.isReady()) {
             int n = in.read(chunk);
             if (n < 0) {
                 return; // onAllDataRead follows
             }
             if (body.size() + (long) n > limit) {
-                done = true;
-                callback.tooLarge();
+                if (done.compareAndSet(false, true)) {
+                    callback.tooLarge();
+                }
                 return;
             }
             body.write(chunk, 0, n);
@@ -55,17 +61,20 @@ final class BodyReader implements ReadListener {
 
     @Override
     public void onAllDataRead() {
-        if (!done) {
-            done = true;
+        if (done.compareAndSet(false, true)) {
             callback.body(body.toByteArray());
         }
     }
 
     @Override
     public void onError(Throwable t) {
-        if (!done) {
-            done = true;
+        if (done.compareAndSet(false, true)) {
             callback.failed(t);
         }
+    }
+
+    /** The body took too long: true when no callback was made, nor will be; the caller answers. */
+    boolean expire() {
+        return done.compareAndSet(false, true);
     }
 }

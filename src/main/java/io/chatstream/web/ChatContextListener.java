@@ -3,12 +3,17 @@ package io.chatstream.web;
 import io.chatstream.app.ChatApplication;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import io.chatstream.diagnostics.Diagnostics;
+import io.chatstream.metrics.ChatMetrics;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -24,27 +29,46 @@ public final class ChatContextListener implements ServletContextListener {
     /** The context attribute that holds the running {@link ChatApplication}. */
     public static final String APP_ATTRIBUTE = ChatApplication.class.getName();
 
+    /** Connection tests at once, server-wide ({@code GET /api/diagnostics}). */
+    private static final int MAX_DIAGNOSTICS = 32;
+
     private ChatApplication app;
+    private Diagnostics diagnostics;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
+        ChatMetrics metrics = new ChatMetrics();
         try {
-            app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of());
+            app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of(metrics),
+                    ctx.getClassLoader());
         } catch (ConfigException e) {
             LOG.log(Level.ERROR, "Chat server not started. " + e.getMessage());
             throw e;
         }
         ctx.setAttribute(APP_ATTRIBUTE, app);
         ApiGate gate = new ApiGate(app.config());
+        FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
+        cors.setAsyncSupported(true);
+        cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
         add(ctx, "chat", new ChatServlet(app, gate), "/api/chat", "/api/chat/*");
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
+        diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS);
+        add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate), "/api/diagnostics");
+        if (!app.config().metricsAccess().equals("off")) { // off: a 404 like any unknown API path
+            ApiGate metricsGate = app.config().metricsAccess().equals("open") ? null : gate;
+            add(ctx, "metrics", new MetricsServlet(metrics, app.registry(), metricsGate), "/api/metrics");
+        }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
     }
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(APP_ATTRIBUTE);
+        if (diagnostics != null) {
+            diagnostics.close();
+            diagnostics = null;
+        }
         if (app != null) {
             app.close();
             app = null;

@@ -22,7 +22,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The chat API ({@code SPEC.md} sections 1 to 5): {@code POST /api/chat}, {@code GET /api/chat?prompt=},
@@ -55,7 +58,7 @@ final class ChatServlet extends HttpServlet {
             LOG.log(Level.WARNING, "Request " + req.getMethod() + " " + req.getRequestURI() + " failed", e);
             error = new ApiError(503, "unavailable", "The server could not take this request now.", 1);
         }
-        Responses.error(resp, error);
+        gate.refuse(req, resp, error);
         if (req.isAsyncStarted()) {
             req.getAsyncContext().complete();
         }
@@ -98,40 +101,59 @@ final class ChatServlet extends HttpServlet {
         LastEventId lastEventId = lastEventId(req);
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        req.getInputStream().setReadListener(new BodyReader(req.getInputStream(), limit, length,
-                new BodyReader.Callback() {
-                    @Override
-                    public void body(byte[] body) {
-                        try {
-                            ChatRequest request = app.requestParser().parse(body);
-                            open(async, req, resp, caller, request, lastEventId);
-                        } catch (ApiError e) {
-                            fail(async, resp, e);
-                        } catch (IOException | RuntimeException e) {
-                            LOG.log(Level.WARNING, "POST /api/chat failed", e);
-                            fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
-                                    + " request now.", 1));
-                        }
-                    }
+        AtomicReference<ScheduledFuture<?>> deadline = new AtomicReference<>();
+        BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
+            @Override
+            public void body(byte[] body) {
+                cancel(deadline);
+                try {
+                    ChatRequest request = app.requestParser().parse(body);
+                    open(async, req, resp, caller, request, lastEventId);
+                } catch (ApiError e) {
+                    fail(async, resp, e);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "POST /api/chat failed", e);
+                    fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
+                            + " request now.", 1));
+                }
+            }
 
-                    @Override
-                    public void tooLarge() {
-                        fail(async, resp, ChatServlet.tooLarge(limit));
-                    }
+            @Override
+            public void tooLarge() {
+                cancel(deadline);
+                fail(async, resp, ChatServlet.tooLarge(limit));
+            }
 
-                    @Override
-                    public void failed(Throwable t) {
-                        LOG.log(Level.DEBUG, () -> "Reading a request body failed: " + t);
-                        fail(async, resp, ApiError.invalid("The request body could not be read."));
-                    }
-                }));
+            @Override
+            public void failed(Throwable t) {
+                cancel(deadline);
+                LOG.log(Level.DEBUG, () -> "Reading a request body failed: " + t);
+                fail(async, resp, ApiError.invalid("The request body could not be read."));
+            }
+        });
+        // the container's idle timeout must be long for streams: a body that trickles in is bounded here
+        long seconds = app.config().bodyTimeout().toSeconds();
+        deadline.set(app.scheduler().schedule(() -> {
+            if (reader.expire()) {
+                fail(async, resp, new ApiError(408, "request_timeout", "The request body did not arrive within "
+                        + seconds + " s."));
+            }
+        }, seconds, TimeUnit.SECONDS));
+        req.getInputStream().setReadListener(reader);
+    }
+
+    private static void cancel(AtomicReference<ScheduledFuture<?>> timer) {
+        ScheduledFuture<?> t = timer.get();
+        if (t != null) {
+            t.cancel(false);
+        }
     }
 
     /** {@code GET /api/chat?prompt=...}: what {@code EventSource} opens, and reconnects to with Last-Event-ID. */
     private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
         LastEventId lastEventId = lastEventId(req);
-        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(req.getParameterMap()) : null;
+        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(parameters(req)) : null;
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
         open(async, req, resp, caller, request, lastEventId);
@@ -269,7 +291,8 @@ final class ChatServlet extends HttpServlet {
     private static LastEventId lastEventId(HttpServletRequest req) throws ApiError {
         String value = req.getHeader("Last-Event-ID");
         if (value == null || value.isEmpty()) {
-            value = req.getParameter("lastEventId");
+            String[] param = parameters(req).get("lastEventId");
+            value = param == null || param.length == 0 ? null : param[0];
         }
         if (value == null || value.isEmpty()) {
             return null;
@@ -278,6 +301,18 @@ final class ChatServlet extends HttpServlet {
             return LastEventId.parse(value.trim());
         } catch (IllegalArgumentException e) {
             throw ApiError.invalid(e.getMessage());
+        }
+    }
+
+    /**
+     * The query parameters; a query the container cannot decode (bad %-escapes, invalid UTF-8) is the client's
+     * error, a 400, whatever the container throws for it.
+     */
+    private static java.util.Map<String, String[]> parameters(HttpServletRequest req) throws ApiError {
+        try {
+            return req.getParameterMap();
+        } catch (RuntimeException e) {
+            throw ApiError.invalid("The query string cannot be decoded: use %-escapes of UTF-8 bytes.");
         }
     }
 

@@ -31,6 +31,8 @@ final class Responses {
         resp.setContentType("application/json");
         resp.setCharacterEncoding("UTF-8");
         resp.setHeader("Cache-Control", "no-store");
+        // an error body may quote the request; no browser may sniff it into a page
+        resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setContentLength(body.length);
         try {
             resp.getOutputStream().write(body);

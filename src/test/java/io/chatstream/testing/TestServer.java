@@ -1,12 +1,16 @@
 package io.chatstream.testing;
 
+import io.chatstream.app.ChatApplication;
 import io.chatstream.dev.DevServer;
+import io.chatstream.web.ChatContextListener;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The dev server on a free port of 127.0.0.1 for end-to-end tests, with settings given as context
@@ -17,15 +21,25 @@ public final class TestServer implements AutoCloseable {
     private final Server server;
     private final URI base;
 
-    private TestServer(Map<String, String> settings) throws Exception {
+    private TestServer(Map<String, String> settings, Consumer<WebAppContext> beforeStart) throws Exception {
         server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(), settings);
+        beforeStart.accept((WebAppContext) server.getHandler());
         server.start();
         base = URI.create("http://127.0.0.1:" + DevServer.port(server));
     }
 
     /** Starts a server with these settings (dotted names) on top of the defaults. */
     public static TestServer start(Map<String, String> settings) throws Exception {
-        return new TestServer(new HashMap<>(settings));
+        return new TestServer(new HashMap<>(settings), webapp -> { });
+    }
+
+    /**
+     * Starts a server with these settings after {@code beforeStart} has set up its webapp, e.g. with the container's
+     * login ({@code webapp.getSecurityHandler()}), as a portal's container would.
+     */
+    public static TestServer start(Map<String, String> settings, Consumer<WebAppContext> beforeStart)
+            throws Exception {
+        return new TestServer(new HashMap<>(settings), beforeStart);
     }
 
     /** Starts a server with the demo backend at a fast pace. */
@@ -42,12 +56,18 @@ public final class TestServer implements AutoCloseable {
         return base.getPort();
     }
 
+    /** The running application inside the webapp. */
+    public ChatApplication app() {
+        WebAppContext webapp = (WebAppContext) server.getHandler();
+        return (ChatApplication) webapp.getServletContext().getAttribute(ChatContextListener.APP_ATTRIBUTE);
+    }
+
     public Server jetty() {
         return server;
     }
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        DevServer.stop(server);
     }
 }

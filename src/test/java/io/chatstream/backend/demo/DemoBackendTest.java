@@ -3,7 +3,6 @@ package io.chatstream.backend.demo;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.Generation;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
@@ -12,126 +11,135 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DemoBackendTest {
 
-    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2);
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
 
     @AfterEach
     void stop() {
         scheduler.shutdownNow();
     }
 
-    private static final class Recorder implements ChatSink {
-        final List<String> reasoning = new CopyOnWriteArrayList<>();
-        final List<String> chunks = new CopyOnWriteArrayList<>();
-        final List<Long> chunkNanos = new CopyOnWriteArrayList<>();
-        final CountDownLatch ended = new CountDownLatch(1);
-        volatile FinishReason reason;
-        volatile Usage usage;
-        volatile int terminals;
+    /** Records sink calls as strings. */
+    static final class Recorder implements ChatSink {
+        final BlockingQueue<String> calls = new LinkedBlockingQueue<>();
 
         @Override
         public void reasoning(String text) {
-            reasoning.add(text);
+            calls.add("reasoning:" + text);
         }
 
         @Override
         public void chunk(String text) {
-            chunks.add(text);
-            chunkNanos.add(System.nanoTime());
+            calls.add("chunk:" + text);
         }
 
         @Override
         public void toolCall(ToolCall call) {
+            calls.add("tool_call:" + call);
         }
 
         @Override
         public void toolResult(String toolCallId, String result) {
+            calls.add("tool_result:" + toolCallId);
         }
 
         @Override
-        public void end(FinishReason r, Usage u) {
-            reason = r;
-            usage = u;
-            terminals++;
-            ended.countDown();
+        public void end(FinishReason reason, Usage usage) {
+            calls.add("end:" + reason + ":" + usage.completionTokens());
         }
 
         @Override
         public void error(ErrorCode code, String message) {
-            terminals++;
-            ended.countDown();
+            calls.add("error:" + code);
+        }
+
+        String next() throws InterruptedException {
+            String c = calls.poll(5, TimeUnit.SECONDS);
+            assertNotNull(c, "no sink call within 5 s");
+            return c;
+        }
+
+        /** Calls up to and including the terminal one. */
+        List<String> toEnd() throws InterruptedException {
+            List<String> all = new java.util.ArrayList<>();
+            while (true) {
+                String c = next();
+                all.add(c);
+                if (c.startsWith("end:") || c.startsWith("error:")) {
+                    return all;
+                }
+            }
         }
     }
 
-    private Recorder run(DemoBackend backend, ChatRequest request) throws InterruptedException {
-        Recorder r = new Recorder();
-        backend.start(request, r);
-        assertTrue(r.ended.await(10, TimeUnit.SECONDS), "no end");
-        Thread.sleep(20);
-        assertEquals(1, r.terminals);
-        return r;
+    private static String joined(List<String> calls, String prefix) {
+        StringBuilder b = new StringBuilder();
+        calls.stream().filter(c -> c.startsWith(prefix)).forEach(c -> b.append(c.substring(prefix.length())));
+        return b.toString();
     }
 
     @Test
-    void theNaturalReplyQuotesTheMessageVerbatimToken_by_token() throws Exception {
-        ChatRequest request = ChatRequest.of("Quote me: \"<b>\" \u00e9 \ud83d\ude00\nsecond line");
-        Recorder r = run(new DemoBackend(scheduler, 2000, 0), request);
-        assertEquals(DemoBackend.reasoningText(request), String.join("", r.reasoning));
-        assertEquals(DemoBackend.answerText(request), String.join("", r.chunks));
-        assertEquals(DemoBackend.tokens(DemoBackend.answerText(request)), r.chunks);
-        assertEquals(FinishReason.STOP, r.reason);
-        assertEquals(r.reasoning.size() + r.chunks.size(), r.usage.completionTokens());
-    }
-
-    @Test
-    void replyTokensMakesExactlyThatManyChunksOfTheNaturalTokensRepeated() throws Exception {
-        ChatRequest request = ChatRequest.of("hi");
-        List<String> natural = DemoBackend.tokens(DemoBackend.answerText(request));
-        Recorder r = run(new DemoBackend(scheduler, 5000, natural.size() * 2 + 3), request);
-        assertEquals(natural.size() * 2 + 3, r.chunks.size());
-        for (int i = 0; i < r.chunks.size(); i++) {
-            assertEquals(natural.get(i % natural.size()), r.chunks.get(i), "chunk " + i);
+    void tokensConcatenateToTheTextExactly() {
+        for (String text : List.of("", " lead", "a  b\n\nc\t", "emoji \uD83D\uDE00 中文 x", "trail  ")) {
+            assertEquals(text, String.join("", DemoBackend.tokens(text)));
         }
-        assertEquals(FinishReason.STOP, r.reason);
     }
 
     @Test
-    void maxTokensCutsTheAnswerWithFinishReasonLength() throws Exception {
-        ChatRequest request = new ChatRequest(List.of(ChatMessage.user("hi")), null, null, 5);
-        Recorder r = run(new DemoBackend(scheduler, 2000, 200), request);
-        assertEquals(5, r.chunks.size());
-        assertEquals(FinishReason.LENGTH, r.reason);
-    }
-
-    @Test
-    void tokensComeAtThePaceAsked() throws Exception {
-        ChatRequest request = ChatRequest.of("hi");
-        Recorder r = run(new DemoBackend(scheduler, 100, 20), request);
-        long span = r.chunkNanos.get(19) - r.chunkNanos.get(0);
-        // 19 intervals of 10 ms; the clock serves each at most a tick late, the scheduler on a busy machine later
-        assertTrue(span >= TimeUnit.MILLISECONDS.toNanos(185) && span < TimeUnit.MILLISECONDS.toNanos(1000),
-                "19 intervals took " + span / 1_000_000 + " ms");
-    }
-
-    @Test
-    void cancelStopsTheReplyWithNoFurtherSinkCall() throws Exception {
+    void theReplyQuotesTheLastUserMessageVerbatimAndEndsOnce() throws Exception {
+        ChatRequest request = new ChatRequest(List.of(ChatMessage.user("first"),
+                new ChatMessage(ChatMessage.Role.ASSISTANT, "ok"), ChatMessage.user("<img src=x onerror=alert(1)>")),
+                null, null, null);
         Recorder r = new Recorder();
-        Generation g = new DemoBackend(scheduler, 200, 200).start(ChatRequest.of("hi"), r);
-        Thread.sleep(60);
+        new DemoBackend(scheduler, 2000, 0).start(request, r);
+        List<String> calls = r.toEnd();
+        assertEquals(DemoBackend.reasoningText(request), joined(calls, "reasoning:"));
+        String answer = joined(calls, "chunk:");
+        assertEquals(DemoBackend.answerText(request), answer);
+        assertTrue(answer.contains("<img src=x onerror=alert(1)>"));
+        assertTrue(answer.contains("## ") && answer.contains("\n- ") && answer.contains("```") && answer.contains("]("),
+                "a heading, a list, a code block and a link");
+        assertTrue(calls.get(calls.size() - 1).startsWith("end:STOP"));
+        assertNull(r.calls.poll(100, TimeUnit.MILLISECONDS), "nothing after the terminal call");
+    }
+
+    @Test
+    void replyTokensGivesExactlyThatManyChunks() throws Exception {
+        Recorder r = new Recorder();
+        new DemoBackend(scheduler, 5000, 500).start(ChatRequest.of("x"), r);
+        List<String> calls = r.toEnd();
+        assertEquals(500, calls.stream().filter(c -> c.startsWith("chunk:")).count());
+    }
+
+    @Test
+    void maxTokensCutsWithLength() throws Exception {
+        Recorder r = new Recorder();
+        new DemoBackend(scheduler, 5000, 0).start(new ChatRequest(List.of(ChatMessage.user("x")), null, null, 3), r);
+        List<String> calls = r.toEnd();
+        assertEquals(3, calls.stream().filter(c -> c.startsWith("chunk:")).count());
+        assertTrue(calls.get(calls.size() - 1).startsWith("end:LENGTH"));
+    }
+
+    @Test
+    void cancelStopsTheReply() throws Exception {
+        Recorder r = new Recorder();
+        var g = new DemoBackend(scheduler, 100, 0).start(ChatRequest.of("x"), r);
+        r.next();
         g.cancel();
-        Thread.sleep(20);
-        int seen = r.reasoning.size() + r.chunks.size();
-        Thread.sleep(100);
-        assertEquals(seen, r.reasoning.size() + r.chunks.size());
-        assertEquals(0, r.terminals);
+        Thread.sleep(50);
+        r.calls.clear();
+        assertNull(r.calls.poll(200, TimeUnit.MILLISECONDS), "no call after cancel");
     }
 }

@@ -1,0 +1,101 @@
+package io.chatstream.backend.ollama;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatstream.backend.BackendContext;
+import io.chatstream.backend.BackendUnavailableException;
+import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.backend.ChatSink;
+import io.chatstream.backend.Generation;
+import io.chatstream.backend.upstream.Json;
+import io.chatstream.backend.upstream.UpstreamCall;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.Objects;
+
+/**
+ * An Ollama server, through its native chat API. One reply is one streamed request:
+ * <pre>
+ * POST {base-url}/api/chat
+ * Content-Type: application/json
+ * Accept: application/x-ndjson
+ *
+ * {"model":"qwen3","messages":[{"role":"user","content":"Hi"}],"stream":true,
+ *  "options":{"temperature":0.7,"num_predict":512}}
+ * </pre>
+ * {@code options} carries only what the client gave. Assistant messages go back without their {@code <think>}
+ * blocks. The response is decoded by {@link OllamaStreamDecoder}; status codes, timeouts and cancellation are
+ * {@link UpstreamCall}'s.
+ *
+ * <p>The model is the request's, else {@code chat.ollama.model}; with neither, {@link #start} throws
+ * {@link BackendUnavailableException} (the client gets 503 saying so).
+ */
+public final class OllamaBackend implements ChatBackend {
+
+    private final BackendContext context;
+    private final URI endpoint;
+    private final String model;
+    private final UpstreamCall.Target target;
+
+    /**
+     * @param endpoint the full URL of {@code /api/chat}
+     * @param model    the default model, or null
+     */
+    public OllamaBackend(BackendContext context, URI endpoint, String model) {
+        this.context = Objects.requireNonNull(context, "context");
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.model = model == null || model.isBlank() ? null : model.strip();
+        this.target = new UpstreamCall.Target(UpstreamCall.Target.label(endpoint), null,
+                "Ollama needs no key: check what stands between this server and it.");
+    }
+
+    /** {@code chat.ollama.model}, or "" when it is unset (then every request must name its model). */
+    @Override
+    public String defaultModel() {
+        return model == null ? "" : model;
+    }
+
+    @Override
+    public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
+        String chosen = request.model() != null && !request.model().isBlank() ? request.model() : model;
+        if (chosen == null) {
+            throw new BackendUnavailableException(
+                    "no model: the request names none and chat.ollama.model is not set.");
+        }
+        HttpRequest http = UpstreamCall.newRequest(endpoint)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(requestBody(request, chosen))))
+                .build();
+        return UpstreamCall.start(context, http, target, sink, OllamaStreamDecoder::new);
+    }
+
+    /** The JSON body of a streamed {@code /api/chat} request. */
+    static ObjectNode requestBody(ChatRequest request, String model) {
+        ObjectNode body = Json.object();
+        body.put("model", model);
+        Json.putMessages(body, request);
+        body.put("stream", true);
+        if (request.temperature() != null || request.maxTokens() != null) {
+            ObjectNode options = body.putObject("options");
+            if (request.temperature() != null) {
+                options.put("temperature", request.temperature());
+            }
+            if (request.maxTokens() != null) {
+                options.put("num_predict", request.maxTokens());
+            }
+        }
+        return body;
+    }
+
+    /** The URL the requests go to. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public String toString() {
+        return "OllamaBackend[" + endpoint + ", model=" + (model == null ? "(per request)" : model) + "]";
+    }
+}

@@ -1,0 +1,103 @@
+package io.chatstream.backend.upstream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatstream.backend.ChatMessage;
+import io.chatstream.backend.ChatRequest;
+
+/** The one Jackson mapper of the HTTP backends, and the few reads they share. */
+public final class Json {
+
+    /** Thread-safe once configured; never reconfigured. */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {
+    }
+
+    /**
+     * Parses one event's or line's JSON.
+     *
+     * @throws UpstreamException it is not JSON
+     */
+    public static JsonNode parse(String json) {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null || node.isMissingNode()) {
+                throw UpstreamException.malformed("it sent an empty event where JSON was expected");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw UpstreamException.malformed("it sent something that is not JSON: " + Snippets.of(json));
+        }
+    }
+
+    /** The text of {@code node.field}, or null when it is absent, null or not a string. */
+    public static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.textValue() : null;
+    }
+
+    /**
+     * Adds {@code "messages":[{"role":...,"content":...}]} for {@code request}, as both dialects take it. Assistant
+     * messages go without their {@code <think>} block: reasoning is never sent back upstream.
+     */
+    public static void putMessages(ObjectNode body, ChatRequest request) {
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : request.messages()) {
+            String content = m.role() == ChatMessage.Role.ASSISTANT
+                    ? ThinkSplitter.stripThinking(m.content()) : m.content();
+            messages.addObject().put("role", m.role().wire()).put("content", content);
+        }
+    }
+
+    /** A new empty object node. */
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    /** {@code node} as compact JSON bytes. */
+    public static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain nodes always serialises", e);
+        }
+    }
+
+    /** {@code node} as compact JSON text. */
+    public static String string(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a tree of plain nodes always serialises", e);
+        }
+    }
+
+    /**
+     * The message of a provider's error object, in any of the shapes they use: {@code {"error":{"message":"..."}}},
+     * {@code {"error":"..."}}, {@code {"message":"..."}}, {@code {"detail":"..."}}; null when none fits.
+     */
+    public static String errorMessage(JsonNode node) {
+        JsonNode error = node.get("error");
+        if (error != null) {
+            if (error.isTextual()) {
+                return error.textValue();
+            }
+            String message = text(error, "message");
+            if (message != null) {
+                return message;
+            }
+            if (error.isObject()) {
+                return string(error);
+            }
+        }
+        String message = text(node, "message");
+        if (message != null) {
+            return message;
+        }
+        return text(node, "detail");
+    }
+}

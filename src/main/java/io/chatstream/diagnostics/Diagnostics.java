@@ -1,0 +1,286 @@
+package io.chatstream.diagnostics;
+
+import io.chatstream.stream.Transport;
+import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.SseFrames;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The connection test behind {@code GET /api/diagnostics}: an event stream with the very headers of a chat stream
+ * that sends one timed tick a second, then stays silent for a while, then says so. A browser page
+ * ({@code diagnostics.html}) reads it and tells whether something between it and the server holds the stream back
+ * (the ticks arrive in bursts, or all at the end) or cuts connections that are silent (the silence never ends with
+ * its event), and after how long.
+ *
+ * <pre>
+ * id: diagnostics:1
+ * data: {"type":"hello","server_time_ms":1732000000000,"ticks":10,"tick_millis":1000,"idle_seconds":130,"keepalive_seconds":15}
+ *
+ * id: diagnostics:2
+ * data: {"type":"tick","n":1,"server_time_ms":1732000001000}
+ * ...                                              one tick a second, then no byte at all for idle_seconds
+ * id: diagnostics:12
+ * data: {"type":"idle_end","server_time_ms":1732000140000,"idle_seconds":130}
+ * </pre>
+ *
+ * <p>Then the response completes. When the webapp stops, open runs get {@code {"type":"shutdown"}} and complete.
+ * Runs take their timers from the shared scheduler (no thread per run), last at most {@link #MAX_TICKS} +
+ * {@link #MAX_IDLE_SECONDS} seconds, and at most {@code maxRuns} run at once.
+ */
+public final class Diagnostics implements AutoCloseable {
+
+    public static final int MAX_TICKS = 60;
+    public static final int MAX_IDLE_SECONDS = 600;
+    public static final int DEFAULT_TICKS = 10;
+    /** Long enough to meet the common idle cuts: 60 s (nginx, Apache, many load balancers), 100 s, 120 s. */
+    public static final int DEFAULT_IDLE_SECONDS = 130;
+
+    private static final System.Logger LOG = System.getLogger(Diagnostics.class.getName());
+    private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final byte[] ID = "diagnostics".getBytes(StandardCharsets.US_ASCII);
+
+    private final ScheduledExecutorService scheduler;
+    private final long keepAliveSeconds;
+    private final int maxRuns;
+    private final Set<Run> runs = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /**
+     * @param keepAliveSeconds the server's {@code chat.sse.keepalive-seconds}, told to the page so it can compare
+     * @param maxRuns          runs at once, server-wide
+     */
+    public Diagnostics(ScheduledExecutorService scheduler, long keepAliveSeconds, int maxRuns) {
+        this.scheduler = scheduler;
+        this.keepAliveSeconds = keepAliveSeconds;
+        this.maxRuns = maxRuns;
+    }
+
+    /**
+     * A new run, counted against the limit but not started; null when {@code maxRuns} are running or the webapp is
+     * stopping.
+     *
+     * @param ticks       1 to {@link #MAX_TICKS}
+     * @param idleSeconds 0 to {@link #MAX_IDLE_SECONDS}
+     */
+    public Run open(int ticks, int idleSeconds) {
+        if (ticks < 1 || ticks > MAX_TICKS || idleSeconds < 0 || idleSeconds > MAX_IDLE_SECONDS) {
+            throw new IllegalArgumentException("ticks " + ticks + ", idle " + idleSeconds);
+        }
+        Run run = new Run(ticks, idleSeconds);
+        runs.add(run);
+        if (closed || runs.size() > maxRuns) {
+            runs.remove(run);
+            return null;
+        }
+        return run;
+    }
+
+    /** Runs now open. */
+    public int running() {
+        return runs.size();
+    }
+
+    /** Ends every run with a {@code shutdown} event; no run opens after this. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Run run : List.copyOf(runs)) {
+            run.shutdown();
+        }
+    }
+
+    /**
+     * One test connection. It ends once: after its {@code idle_end} is written, when the webapp stops, or on
+     * {@link #cancel()}; then its response is completed and its timer cancelled.
+     */
+    public final class Run {
+        private final int ticks;
+        private final int idleSeconds;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final ByteSink pending = new ByteSink(256);
+        private Transport transport;
+        private long startNanos;
+        private int seq;
+        private int ticksSent;
+        private boolean needFlush;
+        private boolean finished;
+        private boolean done;
+        private ScheduledFuture<?> timer;
+
+        private Run(int ticks, int idleSeconds) {
+            this.ticks = ticks;
+            this.idleSeconds = idleSeconds;
+        }
+
+        /** The response can be written: sends {@code hello} and starts the ticks. */
+        public void start(Transport t) {
+            lock.lock();
+            try {
+                if (done) {
+                    t.complete();
+                    return;
+                }
+                transport = t;
+                startNanos = System.nanoTime();
+                event("{\"type\":\"hello\",\"server_time_ms\":" + System.currentTimeMillis() + ",\"ticks\":" + ticks
+                        + ",\"tick_millis\":1000,\"idle_seconds\":" + idleSeconds + ",\"keepalive_seconds\":"
+                        + keepAliveSeconds + "}");
+                scheduleAt(TICK_NANOS, this::tick);
+                pump();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The transport can take bytes again. */
+        public void onWritable() {
+            lock.lock();
+            try {
+                pump();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The client left or the connection failed: stop, without writing. Idempotent. */
+        public void cancel() {
+            lock.lock();
+            try {
+                if (!done) {
+                    end();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void tick() {
+            lock.lock();
+            try {
+                if (finished) {
+                    return;
+                }
+                ticksSent++;
+                event("{\"type\":\"tick\",\"n\":" + ticksSent + ",\"server_time_ms\":" + System.currentTimeMillis()
+                        + "}");
+                if (ticksSent < ticks) {
+                    // each tick is timed from the start, not from the last one: a late tick does not shift the rest
+                    scheduleAt((ticksSent + 1) * TICK_NANOS, this::tick);
+                } else {
+                    scheduleAt(ticksSent * TICK_NANOS + TimeUnit.SECONDS.toNanos(idleSeconds), this::idleEnd);
+                }
+                pump();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void idleEnd() {
+            lock.lock();
+            try {
+                if (finished) {
+                    return;
+                }
+                event("{\"type\":\"idle_end\",\"server_time_ms\":" + System.currentTimeMillis() + ",\"idle_seconds\":"
+                        + idleSeconds + "}");
+                finished = true;
+                pump();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void shutdown() {
+            lock.lock();
+            try {
+                if (done) {
+                    return;
+                }
+                if (transport == null) {
+                    end();
+                    return;
+                }
+                if (!finished) {
+                    event("{\"type\":\"shutdown\",\"server_time_ms\":" + System.currentTimeMillis() + "}");
+                    finished = true;
+                }
+                cancelTimer();
+                pump();
+                if (!done) {
+                    end(); // the socket is not taking bytes, and the container will not call back for long
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void event(String json) {
+            SseFrames.event(pending, ID, ++seq, json.getBytes(StandardCharsets.US_ASCII));
+        }
+
+        /** Writes what is pending while the transport takes it; completes once everything is out. Lock held. */
+        private void pump() {
+            try {
+                while (!done && transport != null && transport.isReady()) {
+                    if (needFlush) {
+                        needFlush = false;
+                        transport.flush();
+                    } else if (pending.size() > 0) {
+                        transport.write(pending.array(), 0, pending.size());
+                        pending.reset();
+                        needFlush = true;
+                    } else {
+                        if (finished) {
+                            end();
+                        }
+                        return;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, () -> "A diagnostics run ended: " + e);
+                end();
+            }
+        }
+
+        private void end() {
+            done = true;
+            finished = true;
+            cancelTimer();
+            runs.remove(this);
+            if (transport != null) {
+                try {
+                    transport.complete();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.DEBUG, () -> "Completing a diagnostics run failed: " + e);
+                }
+            }
+        }
+
+        private void scheduleAt(long nanosFromStart, Runnable task) {
+            long delay = Math.max(0, startNanos + nanosFromStart - System.nanoTime());
+            try {
+                timer = scheduler.schedule(task, delay, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                finished = true; // the webapp is stopping
+            }
+        }
+
+        private void cancelTimer() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+    }
+}

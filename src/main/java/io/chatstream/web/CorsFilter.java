@@ -1,0 +1,91 @@
+package io.chatstream.web;
+
+import io.chatstream.config.ChatConfig;
+import io.chatstream.protocol.ApiError;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * Cross-origin rules for {@code /api/*} ({@code SPEC.md} section 7), deny by default.
+ *
+ * <p>A request whose {@code Origin} is in {@code chat.cors.allowed-origins} (or any origin, with {@code *}) gets
+ * {@code Access-Control-Allow-Origin} (that origin, or {@code *}), {@code Vary: Origin},
+ * {@code Access-Control-Expose-Headers: X-Stream-Id} and, where {@code chat.cors.allow-credentials} is on,
+ * {@code Access-Control-Allow-Credentials: true}. Its preflight ({@code OPTIONS} with
+ * {@code Access-Control-Request-Method}) is answered 204 with the allowed methods, headers and max age. Any other
+ * origin gets no CORS header at all, and 403 on a preflight. Same-origin requests need none of this and pass as they
+ * are.
+ *
+ * <p>A browser request that its {@code Sec-Fetch-Site} header says comes from another site ({@code cross-site} or
+ * {@code same-site}) and whose origin is not allowed is refused with 403 before it reaches the API, health excepted.
+ * Such a page could not read the answer anyway, but a simple {@code GET /api/chat?prompt=} (an {@code <img>}, an
+ * {@code EventSource}) would otherwise start a reply on the user's cookies. Requests without the header (scripts,
+ * older browsers) and same-origin ones are not affected.
+ */
+final class CorsFilter extends HttpFilter {
+
+    private static final long serialVersionUID = 1L;
+
+    static final String ALLOW_METHODS = "GET, POST, DELETE";
+    static final String ALLOW_HEADERS = "Content-Type, Authorization, Last-Event-ID, Accept, Idempotency-Key";
+    static final String MAX_AGE_SECONDS = "600";
+
+    private final Set<String> origins;
+    private final boolean anyOrigin;
+    private final boolean credentials;
+
+    CorsFilter(ChatConfig config) {
+        this.origins = Set.copyOf(config.corsAllowedOrigins());
+        this.anyOrigin = origins.contains("*");
+        this.credentials = config.corsAllowCredentials();
+    }
+
+    @Override
+    protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
+            throws IOException, ServletException {
+        String origin = req.getHeader("Origin");
+        boolean preflight = "OPTIONS".equals(req.getMethod()) && origin != null
+                && req.getHeader("Access-Control-Request-Method") != null;
+        boolean allowed = origin != null && (anyOrigin || origins.contains(origin));
+        if (preflight) {
+            if (!allowed) {
+                Responses.error(resp, new ApiError(403, "forbidden", "This origin may not use the API."));
+                return;
+            }
+            corsHeaders(resp, origin);
+            resp.setHeader("Access-Control-Allow-Methods", ALLOW_METHODS);
+            resp.setHeader("Access-Control-Allow-Headers", ALLOW_HEADERS);
+            resp.setHeader("Access-Control-Max-Age", MAX_AGE_SECONDS);
+            resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
+            return;
+        }
+        if (allowed) {
+            corsHeaders(resp, origin);
+        } else if (fromAnotherSite(req) && !"/api/health".equals(req.getServletPath())) {
+            Responses.error(resp, new ApiError(403, "forbidden", "This origin may not use the API."));
+            return;
+        }
+        chain.doFilter(req, resp);
+    }
+
+    /** Fetch metadata: a browser says the request comes from a page of another site. */
+    private static boolean fromAnotherSite(HttpServletRequest req) {
+        String site = req.getHeader("Sec-Fetch-Site");
+        return "cross-site".equalsIgnoreCase(site) || "same-site".equalsIgnoreCase(site);
+    }
+
+    private void corsHeaders(HttpServletResponse resp, String origin) {
+        resp.setHeader("Access-Control-Allow-Origin", anyOrigin ? "*" : origin);
+        resp.addHeader("Vary", "Origin");
+        resp.setHeader("Access-Control-Expose-Headers", "X-Stream-Id");
+        if (credentials) {
+            resp.setHeader("Access-Control-Allow-Credentials", "true");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.chatstream.web;
+
+import io.chatstream.diagnostics.Diagnostics;
+import io.chatstream.protocol.ApiError;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code GET /api/diagnostics[?ticks=10&idle=130]}: the connection test of {@link Diagnostics}, read by
+ * {@code diagnostics.html}. Admitted like the API ({@code chat.auth.mode}); answered with the same headers as a chat
+ * stream, so whatever a proxy does to one it does to the other.
+ */
+final class DiagnosticsServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(DiagnosticsServlet.class.getName());
+
+    private final transient Diagnostics diagnostics;
+    private final transient ApiGate gate;
+
+    DiagnosticsServlet(Diagnostics diagnostics, ApiGate gate) {
+        this.diagnostics = diagnostics;
+        this.gate = gate;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) {
+        Diagnostics.Run run;
+        try {
+            if (!req.getMethod().equals("GET")) {
+                throw Responses.methodNotAllowed(resp, "GET");
+            }
+            gate.admit(req);
+            int ticks = parameter(req, "ticks", Diagnostics.DEFAULT_TICKS, 1, Diagnostics.MAX_TICKS);
+            int idle = parameter(req, "idle", Diagnostics.DEFAULT_IDLE_SECONDS, 0, Diagnostics.MAX_IDLE_SECONDS);
+            run = diagnostics.open(ticks, idle);
+            if (run == null) {
+                throw new ApiError(503, "unavailable", "Too many connection tests are running; try again soon.", 30);
+            }
+        } catch (ApiError e) {
+            gate.refuse(req, resp, e);
+            return;
+        }
+        try {
+            AsyncContext async = req.startAsync();
+            async.setTimeout(0);
+            resp.setStatus(200);
+            resp.setContentType("text/event-stream;charset=UTF-8");
+            resp.setHeader("Cache-Control", "no-cache, no-transform");
+            resp.setHeader("X-Accel-Buffering", "no");
+            ServletOutputStream out = resp.getOutputStream();
+            ServletTransport transport = new ServletTransport(async, out);
+            async.addListener(new AsyncListener() {
+                @Override
+                public void onComplete(AsyncEvent event) {
+                    run.cancel();
+                }
+
+                @Override
+                public void onTimeout(AsyncEvent event) {
+                    run.cancel();
+                }
+
+                @Override
+                public void onError(AsyncEvent event) {
+                    run.cancel();
+                }
+
+                @Override
+                public void onStartAsync(AsyncEvent event) {
+                    // not restarted
+                }
+            });
+            AtomicBoolean started = new AtomicBoolean();
+            out.setWriteListener(new WriteListener() {
+                @Override
+                public void onWritePossible() {
+                    if (started.compareAndSet(false, true)) {
+                        run.start(transport);
+                    } else {
+                        run.onWritable();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    run.cancel();
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "A diagnostics run could not start: " + e);
+            run.cancel();
+        }
+    }
+
+    private static int parameter(HttpServletRequest req, String name, int defaultValue, int min, int max)
+            throws ApiError {
+        String value = req.getParameter(name);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            int v = Integer.parseInt(value);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiError.invalid("\"" + name + "\" must be a whole number from " + min + " to " + max + ".");
+    }
+}

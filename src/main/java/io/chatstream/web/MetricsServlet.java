@@ -1,0 +1,66 @@
+package io.chatstream.web;
+
+import io.chatstream.metrics.ChatMetrics;
+import io.chatstream.protocol.ApiError;
+import io.chatstream.stream.StreamRegistry;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * {@code GET /api/metrics}: the webapp's {@link ChatMetrics} in the Prometheus text format. Who may read it is
+ * {@code chat.metrics.access}: {@code api} (the API's own auth), {@code open} (anyone; for a scraper on a private
+ * network), {@code off} (not registered: the path is a 404 like any unknown API path).
+ */
+final class MetricsServlet extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(MetricsServlet.class.getName());
+
+    private final transient ChatMetrics metrics;
+    private final transient StreamRegistry registry;
+    private final transient ApiGate gate;
+
+    /** @param gate the API's gate, or null when the metrics are open to all */
+    MetricsServlet(ChatMetrics metrics, StreamRegistry registry, ApiGate gate) {
+        this.metrics = metrics;
+        this.registry = registry;
+        this.gate = gate;
+    }
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) {
+        try {
+            if (!req.getMethod().equals("GET") && !req.getMethod().equals("HEAD")) {
+                throw Responses.methodNotAllowed(resp, "GET");
+            }
+            if (gate != null) {
+                gate.admit(req);
+            }
+        } catch (ApiError e) {
+            if (gate != null) {
+                gate.refuse(req, resp, e);
+            } else {
+                Responses.error(resp, e);
+            }
+            return;
+        }
+        byte[] body = metrics.scrape(registry).getBytes(StandardCharsets.UTF_8);
+        resp.setStatus(200);
+        resp.setContentType(ChatMetrics.CONTENT_TYPE);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(body.length);
+        if (req.getMethod().equals("HEAD")) {
+            return;
+        }
+        try {
+            resp.getOutputStream().write(body);
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, () -> "Could not send the metrics: " + e);
+        }
+    }
+}

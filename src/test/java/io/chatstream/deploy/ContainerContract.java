@@ -1,0 +1,401 @@
+package io.chatstream.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatstream.deploy.SseConnection.Timed;
+import io.chatstream.metrics.MetricSamples;
+import io.chatstream.testing.SseParser.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What must hold for {@code chat.war} dropped into a real container, checked over real HTTP. One container per
+ * concrete class, started once; the classes run side by side (see the failsafe configuration), so their long
+ * replies overlap. The long reply starts first and is checked late; redeploy and undeploy come last, as they stop
+ * the slow webapp.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class ContainerContract {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long RETRY = Long.parseLong(Container.SYSTEM_PROPERTIES.get("chat.sse.retry-millis"));
+    private static final int REPLY_TOKENS = Integer.parseInt(Container.CHAT_PARAMETERS.get("chat.demo.reply-tokens"));
+    private static final Pattern LINK = Pattern.compile("(?:src|href)\\s*=\\s*[\"']([^\"'#?]+)[\"']");
+    /** What a container logs when a webapp leaves threads, ThreadLocals or worse behind, or anything fails. */
+    private static final Pattern BAD_LOG = Pattern.compile(
+            "memory leak|failed to stop it|ThreadLocal|SEVERE|ERROR|Exception|^\\s+at [\\w.$]+\\(|^Caused by:"
+                    + "|WARNING.*io\\.chatstream|WARN.*io\\.chatstream");
+
+    private Container container;
+    private HttpClient http;
+    private SseConnection longReply;
+    private long longReplyStarted;
+
+    /** Starts the container with chat.war installed; both webapps answer when this returns. */
+    protected abstract Container startContainer() throws Exception;
+
+    @BeforeAll
+    void start() throws Exception {
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
+                .build();
+        container = startContainer();
+        longReplyStarted = System.nanoTime();
+        longReply = SseConnection.open(http, sse("/slow/api/chat?prompt=" + encode("a long one")).build());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (longReply != null) {
+            longReply.close();
+        }
+        if (container != null) {
+            container.close();
+        }
+    }
+
+    /** The page, and every script, style sheet and icon it links to on this server, under {@code /chat/}. */
+    @Test
+    @Order(1)
+    void pageAndItsAssetsLoadUnderTheContextPath() throws Exception {
+        HttpResponse<String> page = http.send(get("/chat/").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("<html"), page.body());
+        URI pageUri = container.uri("/chat/");
+        Matcher m = LINK.matcher(page.body());
+        while (m.find()) {
+            URI asset = pageUri.resolve(m.group(1));
+            if (asset.getHost() != null && asset.getPort() == pageUri.getPort() && !asset.getPath().contains("/api/")) {
+                assertTrue(asset.getPath().startsWith("/chat/"), "an asset outside the context path: " + asset);
+                assertEquals(200, Container.status(http, asset), asset.toString());
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void webJarsOfTheWarAreServedUnderTheContextPath() throws Exception {
+        Map<String, byte[]> scripts = webJarScripts();
+        assertTrue(scripts.keySet().stream().anyMatch(p -> p.startsWith("marked/")), scripts.keySet().toString());
+        assertTrue(scripts.keySet().stream().anyMatch(p -> p.startsWith("dompurify/")), scripts.keySet().toString());
+        assertTrue(scripts.keySet().stream().anyMatch(p -> p.startsWith("highlightjs/")), scripts.keySet().toString());
+        for (Map.Entry<String, byte[]> e : scripts.entrySet()) {
+            HttpResponse<byte[]> r = http.send(get("/chat/webjars/" + e.getKey()).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode(), e.getKey());
+            assertArrayEquals(e.getValue(), r.body(), e.getKey());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aReplyStreamsEndToEnd() throws Exception {
+        SseConnection c = SseConnection.open(http, post("/chat/api/chat", "{\"message\":\"Hello, container\"}"));
+        assertEquals(200, c.status());
+        assertEquals("text/event-stream;charset=utf-8", c.headers().firstValue("Content-Type").orElseThrow()
+                .toLowerCase().replace(" ", ""));
+        assertEquals("no-cache, no-transform", c.headers().firstValue("Cache-Control").orElseThrow());
+        assertEquals("no", c.headers().firstValue("X-Accel-Buffering").orElseThrow());
+        String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
+        List<JsonNode> events = events(c.awaitEnd(WAIT), streamId, 1);
+        assertEquals("start", events.get(0).get("type").asText());
+        assertEquals(streamId, events.get(0).get("stream_id").asText());
+        JsonNode end = events.get(events.size() - 1);
+        assertEquals("end", end.get("type").asText());
+        assertEquals("stop", end.get("finish_reason").asText());
+        assertTrue(events.stream().anyMatch(e -> e.get("type").asText().equals("reasoning")));
+    }
+
+    @Test
+    @Order(4)
+    void aContextParameterReachesTheApp() throws Exception {
+        SseConnection c = SseConnection.open(http, sse("/chat/api/chat?prompt=count").build());
+        List<JsonNode> events = events(c.awaitEnd(WAIT), c.headers().firstValue("X-Stream-Id").orElseThrow(), 1);
+        assertEquals(REPLY_TOKENS, events.stream().filter(e -> e.get("type").asText().equals("chunk")).count(),
+                "chat.demo.reply-tokens from the context parameters");
+    }
+
+    @Test
+    @Order(5)
+    void aSystemPropertyReachesTheApp() throws Exception {
+        SseConnection c = SseConnection.open(http, sse("/chat/api/chat?prompt=retry").build());
+        List<Timed> frames = c.awaitEnd(WAIT);
+        assertEquals(RETRY, frames.get(0).frame().retry(), "chat.sse.retry-millis from a -D option");
+    }
+
+    @Test
+    @Order(6)
+    void anEnvironmentVariableReachesTheApp() throws Exception {
+        long limit = Long.parseLong(Container.ENVIRONMENT.get("CHAT_LIMITS_MAX_BODY_BYTES"));
+        String exact = "{\"message\":\"" + "x".repeat((int) limit - 14) + "\"}";
+        assertEquals(limit, exact.length());
+        SseConnection ok = SseConnection.open(http, post("/chat/api/chat", exact));
+        assertEquals(200, ok.status());
+        ok.awaitEnd(WAIT);
+        HttpResponse<String> tooLarge = http.send(HttpRequest.newBuilder(container.uri("/chat/api/chat"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(exact + " ")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, tooLarge.statusCode(), "CHAT_LIMITS_MAX_BODY_BYTES from the environment");
+        assertEquals("payload_too_large", JSON.readTree(tooLarge.body()).get("error").get("code").asText());
+    }
+
+    @Test
+    @Order(7)
+    void aStreamResumesWithLastEventIdAfterItsConnectionDrops() throws Exception {
+        String path = "/chat/api/chat?prompt=" + encode("resume me");
+        SseConnection first = SseConnection.open(http, sse(path).build());
+        String streamId = first.headers().firstValue("X-Stream-Id").orElseThrow();
+        Frame third = null;
+        for (int i = 0; i < 3; i++) {
+            third = first.nextEvent(WAIT);
+            assertNotNull(third);
+        }
+        assertEquals(streamId + ":3", third.id());
+        first.close();
+
+        // EventSource reconnects to the same URL with the last id it saw
+        SseConnection resumed = SseConnection.open(http, sse(path).header("Last-Event-ID", third.id()).build());
+        assertEquals(200, resumed.status());
+        List<Timed> frames = resumed.awaitEnd(WAIT);
+        assertEquals(RETRY, frames.get(0).frame().retry());
+        List<JsonNode> rest = events(frames, streamId, 4);
+        assertEquals("end", rest.get(rest.size() - 1).get("type").asText());
+        assertEquals(REPLY_TOKENS, rest.stream().filter(e -> e.get("type").asText().equals("chunk")).count());
+
+        String lastId = frames.get(frames.size() - 1).frame().id();
+        HttpResponse<Void> done = http.send(get("/chat/api/chat/streams/" + streamId)
+                .header("Last-Event-ID", lastId).build(), HttpResponse.BodyHandlers.discarding());
+        assertEquals(204, done.statusCode(), "everything was delivered");
+    }
+
+    @Test
+    @Order(8)
+    void theDiagnosticStreamIsNotHeldBack() throws Exception {
+        SseConnection c = SseConnection.open(http, sse("/chat/api/diagnostics?ticks=3&idle=2").build());
+        assertEquals(200, c.status());
+        List<Timed> frames = c.awaitEnd(WAIT);
+        assertEquals(5, frames.size(), frames.toString());
+        long ticks = frames.get(3).nanos() - frames.get(1).nanos();
+        assertTrue(ticks >= TimeUnit.MILLISECONDS.toNanos(1500), "three ticks within " + ticks / 1_000_000 + " ms");
+        JsonNode hello = JSON.readTree(frames.get(0).frame().data());
+        assertEquals(5, hello.get("keepalive_seconds").asInt(), "the -D keep-alive, as the page is told");
+    }
+
+    @Test
+    @Order(9)
+    void metricsCountAReply() throws Exception {
+        Map<String, Double> before = metrics();
+        SseConnection c = SseConnection.open(http, sse("/chat/api/chat?prompt=count").build());
+        c.awaitEnd(WAIT);
+        String completed = "chat_readers_detached_total{reason=\"completed\"}";
+        Map<String, Double> after = metrics();
+        for (int i = 0; i < 100 && after.get(completed) - before.get(completed) < 1; i++) {
+            Thread.sleep(50); // the reader is counted out just after its response completes
+            after = metrics();
+        }
+        assertEquals(1, after.get("chat_streams_started_total") - before.get("chat_streams_started_total"));
+        assertEquals(1, after.get("chat_streams_ended_total{finish_reason=\"stop\"}")
+                - before.get("chat_streams_ended_total{finish_reason=\"stop\"}"));
+        assertEquals(REPLY_TOKENS, after.get("chat_tokens_total{type=\"chunk\"}")
+                - before.get("chat_tokens_total{type=\"chunk\"}"));
+        assertEquals(1, after.get("chat_time_to_first_token_seconds_count")
+                - before.get("chat_time_to_first_token_seconds_count"));
+        assertEquals(1, after.get(completed) - before.get(completed));
+    }
+
+    private Map<String, Double> metrics() throws Exception {
+        HttpResponse<String> r = http.send(get("/chat/api/metrics").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return MetricSamples.parse(r.body());
+    }
+
+    @Test
+    @Order(20)
+    void aLongReplyIsNotCutByTheContainersTimeouts() throws Exception {
+        List<Timed> frames = longReply.awaitEnd(Duration.ofSeconds(200));
+        String streamId = longReply.headers().firstValue("X-Stream-Id").orElseThrow();
+        List<JsonNode> events = events(frames, streamId, 1);
+        assertEquals(18, events.size(), "start, 15 reasoning, 1 chunk, end");
+        assertEquals("stop", events.get(17).get("finish_reason").asText());
+        long took = frames.get(frames.size() - 1).nanos() - longReplyStarted;
+        assertTrue(took >= TimeUnit.SECONDS.toNanos(85), "the reply took " + took / 1_000_000 + " ms");
+        long keepAlives = frames.stream().filter(t -> "keep-alive".equals(t.frame().comment())).count();
+        assertTrue(keepAlives >= 8, keepAlives + " keep-alives in " + frames.size() + " frames");
+        long maxGap = 0;
+        for (int i = 1; i < frames.size(); i++) {
+            maxGap = Math.max(maxGap, frames.get(i).nanos() - frames.get(i - 1).nanos());
+        }
+        assertTrue(maxGap < TimeUnit.SECONDS.toNanos(10), "a silence of " + maxGap / 1_000_000 + " ms");
+    }
+
+    @Test
+    @Order(30)
+    void redeployingCompletesOpenStreamsWithAJitteredRetry() throws Exception {
+        List<SseConnection> open = openSlowStreams(3);
+        container.redeploy(Container.SLOW);
+        Set<Long> retries = assertCompletedWithRetry(open);
+        assertTrue(retries.size() > 1, "the retries are spread out: " + retries);
+        awaitStatus("/slow/api/health", 200);
+    }
+
+    @Test
+    @Order(31)
+    void undeployingCompletesOpenStreamsWithARetry() throws Exception {
+        List<SseConnection> open = openSlowStreams(2);
+        container.undeploy(Container.SLOW);
+        assertCompletedWithRetry(open);
+        awaitStatus("/slow/api/health", 404);
+        assertEquals(200, Container.status(http, container.uri("/chat/api/health")), "the other webapp still runs");
+    }
+
+    @Test
+    @Order(40)
+    void theContainerLogsNoLeakWarningAndNoStackTrace() throws Exception {
+        List<String> log = container.logLines();
+        List<String> bad = log.stream().filter(l -> BAD_LOG.matcher(l).find()).toList();
+        assertTrue(bad.isEmpty(), container.name() + " logged:\n" + String.join("\n", bad));
+        assertTrue(log.stream().anyMatch(l -> l.contains("Chat server stopped")), "the undeploys were logged");
+    }
+
+    private List<SseConnection> openSlowStreams(int n) throws Exception {
+        List<SseConnection> open = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SseConnection c = SseConnection.open(http, sse("/slow/api/chat?prompt=" + encode("stream " + i)).build());
+            assertEquals(200, c.status());
+            assertNotNull(c.nextEvent(WAIT), "start");
+            open.add(c);
+        }
+        return open;
+    }
+
+    /** Each stream ends, cleanly, with a retry frame after its events and no terminal event (SPEC section 4). */
+    private Set<Long> assertCompletedWithRetry(List<SseConnection> open) throws Exception {
+        Set<Long> retries = new LinkedHashSet<>();
+        for (SseConnection c : open) {
+            List<Timed> frames = c.awaitEnd(Duration.ofSeconds(60));
+            Frame last = frames.get(frames.size() - 1).frame();
+            assertFalse(last.isEvent(), "the last frame is not an event: " + frames);
+            assertNotNull(last.retry(), "the last frame is a retry: " + frames);
+            assertTrue(last.retry() >= RETRY && last.retry() <= 3 * RETRY, "retry " + last.retry());
+            for (Timed t : frames) {
+                if (t.frame().isEvent()) {
+                    String type = JSON.readTree(t.frame().data()).get("type").asText();
+                    assertFalse(type.equals("end") || type.equals("error"), "no terminal event: " + frames);
+                }
+            }
+            retries.add(last.retry());
+        }
+        return retries;
+    }
+
+    private void awaitStatus(String path, int status) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        int last;
+        while ((last = Container.status(http, container.uri(path))) != status) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(path + " answered " + last + ", not " + status + ":\n" + container.tail());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** The events of {@code frames}, checked: ids {@code <streamId>:<seq>} from {@code firstSeq} up by one. */
+    private static List<JsonNode> events(List<Timed> frames, String streamId, int firstSeq) throws IOException {
+        List<JsonNode> events = new ArrayList<>();
+        int seq = firstSeq;
+        for (Timed t : frames) {
+            if (t.frame().isEvent()) {
+                assertEquals(streamId + ":" + seq++, t.frame().id());
+                events.add(JSON.readTree(t.frame().data()));
+            } else if (t.frame().retry() == null) {
+                assertNull(t.frame().data());
+            }
+        }
+        assertFalse(events.isEmpty(), "no events: " + frames);
+        return events;
+    }
+
+    /** The first {@code .js} file of each WebJar in the WAR, by its path under {@code webjars/}. */
+    private static Map<String, byte[]> webJarScripts() throws IOException {
+        Map<String, byte[]> scripts = new java.util.TreeMap<>();
+        try (JarFile war = new JarFile(Container.war().toFile())) {
+            Enumeration<JarEntry> entries = war.entries();
+            while (entries.hasMoreElements()) {
+                JarEntry e = entries.nextElement();
+                if (!e.getName().startsWith("WEB-INF/lib/") || !e.getName().endsWith(".jar")) {
+                    continue;
+                }
+                try (InputStream in = war.getInputStream(e); JarInputStream jar = new JarInputStream(in)) {
+                    String prefix = "META-INF/resources/webjars/";
+                    String first = null;
+                    byte[] bytes = null;
+                    for (JarEntry j; (j = jar.getNextJarEntry()) != null; ) {
+                        if (j.getName().startsWith(prefix) && j.getName().endsWith(".js")
+                                && (first == null || j.getName().compareTo(first) < 0)) {
+                            first = j.getName();
+                            bytes = jar.readAllBytes();
+                        }
+                    }
+                    if (first != null) {
+                        scripts.put(first.substring(prefix.length()), bytes);
+                    }
+                }
+            }
+        }
+        return scripts;
+    }
+
+    private HttpRequest.Builder get(String path) {
+        return HttpRequest.newBuilder(container.uri(path)).timeout(WAIT);
+    }
+
+    private HttpRequest.Builder sse(String path) {
+        return HttpRequest.newBuilder(container.uri(path)).header("Accept", "text/event-stream");
+    }
+
+    private HttpRequest post(String path, String json) {
+        return sse(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build();
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,107 @@
+package io.chatstream.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A standalone Jetty 12 from {@code jetty-home}, with a {@code jetty.base} of its own made by
+ * {@code start.jar --add-modules=http,ee10-deploy,ee10-annotations,ee10-jsp} (JSTL comes from the WAR itself),
+ * {@code webapps/chat.war} and context XML files in {@code webapps/}; {@code jetty.http.host}/{@code port} on the
+ * command line and the deployment scanner on (every second), so touching or removing a context file redeploys or
+ * undeploys its webapp.
+ */
+final class JettyContainer extends Container {
+
+    static final String MODULES = "http,ee10-deploy,ee10-annotations,ee10-jsp";
+
+    private final Path home;
+
+    private JettyContainer(String name, Path home) throws IOException {
+        super(name);
+        this.home = home;
+    }
+
+    static JettyContainer start(String name, Path home) throws Exception {
+        JettyContainer jetty = new JettyContainer(name, home);
+        try {
+            jetty.install();
+            List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-Xss512k",
+                    "-Djava.io.tmpdir=" + jetty.base.resolve("tmp")));
+            SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
+            command.addAll(List.of("-jar", home.resolve("start.jar").toString(),
+                    "jetty.http.host=127.0.0.1", "jetty.http.port=" + jetty.port, "jetty.deploy.scanInterval=1"));
+            jetty.launch(command, jetty.base, ENVIRONMENT);
+            jetty.awaitStarted();
+            return jetty;
+        } catch (Exception | Error e) {
+            jetty.close();
+            throw e;
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private void install() throws IOException, InterruptedException {
+        Files.createDirectories(base.resolve("tmp"));
+        Process p = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(),
+                "--add-modules=" + MODULES)
+                .directory(base.toFile()).redirectErrorStream(true)
+                .redirectOutput(base.resolve("add-modules.log").toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("start.jar --add-modules failed:\n"
+                    + Files.readString(base.resolve("add-modules.log")));
+        }
+        // as the README shows it: the WAR in webapps/, a context file next to it naming it
+        copy(war(), base.resolve("webapps/chat.war"));
+        contextFile(CHAT, "<Property name=\"jetty.webapps\"/>/chat.war", CHAT_PARAMETERS);
+        Path slowWar = base.resolve("apps/slow.war");
+        copy(war(), slowWar);
+        contextFile(SLOW, xmlEscape(slowWar.toString()), SLOW_PARAMETERS);
+    }
+
+    /** {@code webapps/<context>.xml}: a WebAppContext for the WAR with an init-parameter per setting. */
+    private void contextFile(String context, String warXml, Map<String, String> parameters) throws IOException {
+        String params = parameters.entrySet().stream()
+                .map(e -> "  <Call name=\"setInitParameter\"><Arg>" + xmlEscape(e.getKey()) + "</Arg><Arg>"
+                        + xmlEscape(e.getValue()) + "</Arg></Call>\n")
+                .collect(Collectors.joining());
+        String xml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "https://jetty.org/configure_10_0.dtd">
+                <Configure class="org.eclipse.jetty.ee10.webapp.WebAppContext">
+                  <Set name="contextPath">/%s</Set>
+                  <Set name="war">%s</Set>
+                %s</Configure>
+                """.formatted(context, warXml, params);
+        Files.writeString(descriptor(context), xml, StandardCharsets.UTF_8);
+    }
+
+    private Path descriptor(String context) {
+        return base.resolve("webapps/" + context + ".xml");
+    }
+
+    @Override
+    void redeploy(String context) throws IOException {
+        touch(descriptor(context));
+    }
+
+    @Override
+    void undeploy(String context) throws IOException {
+        Files.delete(descriptor(context));
+    }
+
+    @Override
+    List<Path> logFiles() {
+        return List.of(consoleLog());
+    }
+}

@@ -1,0 +1,10 @@
+package io.chatstream.deploy;
+
+/** chat.war in Apache Tomcat 10.1 (Servlet 6.0). */
+class Tomcat10IT extends ContainerContract {
+
+    @Override
+    protected Container startContainer() throws Exception {
+        return TomcatContainer.start("tomcat10", Container.home("it.tomcat10.home"));
+    }
+}

@@ -1,0 +1,10 @@
+package io.chatstream.deploy;
+
+/** chat.war in Apache Tomcat 11 (Servlet 6.1). */
+class Tomcat11IT extends ContainerContract {
+
+    @Override
+    protected Container startContainer() throws Exception {
+        return TomcatContainer.start("tomcat11", Container.home("it.tomcat11.home"));
+    }
+}

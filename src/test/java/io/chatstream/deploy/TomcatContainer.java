@@ -1,0 +1,123 @@
+package io.chatstream.deploy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A Tomcat from its distribution archive, run as {@code catalina.sh run} with a {@code CATALINA_BASE} of its own:
+ * the distribution's {@code conf/}, with {@code server.xml} edited to listen on 127.0.0.1 at a free port (shutdown
+ * port off; the process is stopped by SIGTERM) and to look for redeploys every second instead of every ten;
+ * {@code webapps/chat.war}; context files in {@code conf/Catalina/localhost/}.
+ */
+final class TomcatContainer extends Container {
+
+    private final Path home;
+
+    private TomcatContainer(String name, Path home) throws IOException {
+        super(name);
+        this.home = home;
+    }
+
+    /** Installs chat.war into a fresh base of the Tomcat unpacked at {@code home}, starts it, waits for both webapps. */
+    static TomcatContainer start(String name, Path home) throws Exception {
+        TomcatContainer tomcat = new TomcatContainer(name, home);
+        try {
+            tomcat.install();
+            tomcat.launch(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), tomcat.base,
+                    tomcat.environment());
+            tomcat.awaitStarted();
+            return tomcat;
+        } catch (Exception | Error e) {
+            tomcat.close();
+            throw e;
+        }
+    }
+
+    private void install() throws IOException {
+        try (Stream<Path> files = Files.list(home.resolve("conf"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                copy(f, base.resolve("conf").resolve(f.getFileName()));
+            }
+        }
+        for (String dir : List.of("logs", "temp", "work", "webapps")) {
+            Files.createDirectories(base.resolve(dir));
+        }
+        Path serverXml = base.resolve("conf/server.xml");
+        String xml = Files.readString(serverXml, StandardCharsets.UTF_8);
+        xml = replaceOnce(xml, "<Server port=\"8005\"", "<Server port=\"-1\"");
+        xml = replaceOnce(xml, "<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
+        xml = replaceOnce(xml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
+                "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+        Files.writeString(serverXml, xml, StandardCharsets.UTF_8);
+
+        copy(war(), base.resolve("webapps/chat.war"));
+        contextFile(CHAT, null, CHAT_PARAMETERS);
+        // the slow webapp: the same WAR from outside the appBase, as a context file with a docBase
+        Path slowWar = base.resolve("apps/slow.war");
+        copy(war(), slowWar);
+        contextFile(SLOW, slowWar, SLOW_PARAMETERS);
+    }
+
+    /** {@code conf/Catalina/localhost/<context>.xml} with a {@code <Parameter>} per setting. */
+    private void contextFile(String context, Path docBase, Map<String, String> parameters) throws IOException {
+        String params = parameters.entrySet().stream()
+                .map(e -> "  <Parameter name=\"" + xmlEscape(e.getKey()) + "\" value=\"" + xmlEscape(e.getValue())
+                        + "\" override=\"false\"/>\n")
+                .collect(Collectors.joining());
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Context"
+                + (docBase == null ? "" : " docBase=\"" + xmlEscape(docBase.toString()) + "\"") + ">\n" + params
+                + "</Context>\n";
+        Path file = descriptor(context);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, xml, StandardCharsets.UTF_8);
+    }
+
+    private Path descriptor(String context) {
+        return base.resolve("conf/Catalina/localhost/" + context + ".xml");
+    }
+
+    private Map<String, String> environment() {
+        Map<String, String> env = new HashMap<>(ENVIRONMENT);
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("CATALINA_HOME", home.toString());
+        env.put("CATALINA_BASE", base.toString());
+        env.put("CATALINA_OPTS", SYSTEM_PROPERTIES.entrySet().stream()
+                .map(e -> "-D" + e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(" "))
+                + " -Xmx256m -Xss512k");
+        return env;
+    }
+
+    @Override
+    void redeploy(String context) throws IOException {
+        touch(descriptor(context));
+    }
+
+    @Override
+    void undeploy(String context) throws IOException {
+        Files.delete(descriptor(context));
+    }
+
+    @Override
+    List<Path> logFiles() throws IOException {
+        try (Stream<Path> files = Files.list(base.resolve("logs"))) {
+            // the access log lists requests, not events
+            return Stream.concat(Stream.of(consoleLog()),
+                    files.filter(p -> !p.getFileName().toString().contains("access_log")).sorted()).toList();
+        }
+    }
+
+    private static String replaceOnce(String text, String from, String to) {
+        int i = text.indexOf(from);
+        if (i < 0 || text.indexOf(from, i + 1) >= 0) {
+            throw new IllegalStateException("server.xml should hold " + from + " exactly once");
+        }
+        return text.replace(from, to);
+    }
+}

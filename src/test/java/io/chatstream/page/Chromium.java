@@ -1,0 +1,126 @@
+package io.chatstream.page;
+
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * A headless Debian {@code chromium} driven through its own {@code chromedriver}, with a fresh profile, for the
+ * chat page's tests. Nothing is downloaded: the driver's path is given, so Selenium Manager never runs.
+ *
+ * <p>Where the browser is not installed the tests are skipped (an assumption), unless
+ * {@code CHAT_REQUIRE_BROWSER=1} (set by {@code .ci/run}) or {@code CI=true}, which make a missing browser a
+ * failure.
+ */
+final class Chromium implements AutoCloseable {
+
+    static final Path BROWSER = Path.of(System.getProperty("chat.test.chromium", "/usr/bin/chromium"));
+    static final Path DRIVER = Path.of(System.getProperty("chat.test.chromedriver", "/usr/bin/chromedriver"));
+    static final Duration WAIT = Duration.ofSeconds(15);
+
+    final ChromeDriver driver;
+    private final Path profile;
+
+    private Chromium(int width, int height) throws IOException {
+        profile = Files.createTempDirectory("chat-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(BROWSER.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--no-default-browser-check", "--disable-extensions",
+                "--disable-features=Translate,OptimizationHints,MediaRouter",
+                "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(DRIVER.toFile())
+                .usingAnyFreePort()
+                .withLogFile(new File(System.getProperty("java.io.tmpdir"), "chat-chromedriver.log"))
+                .build();
+        driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().scriptTimeout(WAIT);
+    }
+
+    /** A browser with a window of this size; skips (or fails, on CI) the test when none is installed. */
+    static Chromium start(int width, int height) throws IOException {
+        requireInstalled();
+        return new Chromium(width, height);
+    }
+
+    static Chromium start() throws IOException {
+        return start(1280, 900);
+    }
+
+    static void requireInstalled() {
+        System.setProperty("SE_OFFLINE", "true");
+        // chromedriver's CDP endpoint is all these tests use; the devtools client's version notice is noise
+        Logger.getLogger("org.openqa.selenium.devtools").setLevel(Level.SEVERE);
+        boolean installed = Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER);
+        String why = "need " + BROWSER + " and " + DRIVER + " (apt-get install chromium chromium-driver)";
+        if ("1".equals(System.getenv("CHAT_REQUIRE_BROWSER")) || "true".equals(System.getenv("CI"))
+                || Boolean.getBoolean("chat.test.require-browser")) {
+            if (!installed) {
+                throw new AssertionError("The browser tests " + why);
+            }
+        }
+        Assumptions.assumeTrue(installed, "Browser tests skipped: they " + why);
+    }
+
+    Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    Object asyncJs(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeAsyncScript(script, args);
+    }
+
+    <T> T await(Function<ChromeDriver, T> condition) {
+        return await(WAIT, condition);
+    }
+
+    <T> T await(Duration timeout, Function<ChromeDriver, T> condition) {
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(20)).until(d -> condition.apply(driver));
+    }
+
+    /** Emulates the system's colour scheme (the page follows {@code prefers-color-scheme}). */
+    void colorScheme(String scheme) {
+        driver.executeCdpCommand("Emulation.setEmulatedMedia",
+                Map.of("features", java.util.List.of(Map.of("name", "prefers-color-scheme", "value", scheme))));
+    }
+
+    /**
+     * Emulates a phone's screen (headless windows cannot be narrower than 500 px): CSS width and height, at twice
+     * the pixel density, with the mobile viewport rules.
+     */
+    void phone(int width, int height) {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", width, "height", height, "deviceScaleFactor", 2, "mobile", true));
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            driver.quit();
+        } finally {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (UncheckedIOException | IOException e) {
+                // a leftover temp profile is harmless
+            }
+        }
+    }
+}

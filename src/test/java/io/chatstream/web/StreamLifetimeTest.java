@@ -1,0 +1,264 @@
+package io.chatstream.web;
+
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.backend.demo.DemoBackend;
+import io.chatstream.stream.ChatStream;
+import io.chatstream.testing.SseParser;
+import io.chatstream.testing.SseRecorder;
+import io.chatstream.testing.SseRecorder.Event;
+import io.chatstream.testing.TestServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Stream lifetimes (SPEC section 4) and keep-alives (section 3), each with its own short settings. */
+class StreamLifetimeTest {
+
+    private static final Duration T = Duration.ofSeconds(10);
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private static HttpRequest prompt(TestServer s, String text) {
+        return HttpRequest.newBuilder(s.uri("/api/chat?prompt=" + text)).build();
+    }
+
+    private static HttpRequest attach(TestServer s, String id, long after) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(s.uri("/api/chat/streams/" + id));
+        if (after > 0) {
+            b.header("Last-Event-ID", id + ":" + after);
+        }
+        return b.build();
+    }
+
+    @Test
+    void keepAliveCommentsComeOnlyWhenTheStreamIsIdle() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.sse.keepalive-seconds", "1",
+                "chat.demo.tokens-per-second", "0.1"));
+             SseRecorder r = SseRecorder.open(http, prompt(s, "idle"))) {
+            r.next(T); // retry
+            assertEquals("start", r.nextEvent(T).type());
+            long last = System.nanoTime();
+            for (int i = 0; i < 3; i++) {
+                SseParser.Frame f = r.next(Duration.ofSeconds(3));
+                long now = System.nanoTime();
+                assertEquals("keep-alive", f.comment(), "an idle stream gets keep-alive comments");
+                long gapMs = (now - last) / 1_000_000;
+                assertTrue(gapMs > 700 && gapMs < 1600, "keep-alive gap " + gapMs + " ms");
+                last = now;
+            }
+        }
+        try (TestServer s = TestServer.start(Map.of("chat.sse.keepalive-seconds", "1",
+                "chat.demo.tokens-per-second", "20"));
+             SseRecorder r = SseRecorder.open(http, prompt(s, "busy"))) {
+            List<Event> events = r.readToEnd(T);
+            assertTrue(events.size() > 50, "the reply runs for more than two keep-alive periods");
+            assertTrue(r.seen().stream().noneMatch(f -> f.comment() != null),
+                    "no keep-alive while events flow: " + r.seen().stream().filter(f -> f.comment() != null).count());
+        }
+    }
+
+    @Test
+    void ndjsonPingsWhenIdle() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.sse.keepalive-seconds", "1",
+                "chat.demo.tokens-per-second", "0.1"))) {
+            HttpResponse<java.io.InputStream> resp = http.send(HttpRequest.newBuilder(s.uri("/api/chat?prompt=x"))
+                    .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
+                assertTrue(in.readLine().startsWith("{\"type\":\"start\""));
+                assertEquals("{\"type\":\"ping\"}", in.readLine());
+            }
+        }
+    }
+
+    @Test
+    void lastReaderGoneThenGracePeriodCancelsButAReconnectWithinItResumes() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.stream.detach-grace-seconds", "1",
+                "chat.demo.tokens-per-second", "10"))) {
+            // reconnect within the grace period: the generation goes on
+            String id;
+            long seen;
+            try (SseRecorder r = SseRecorder.open(http, prompt(s, "keep"))) {
+                id = r.header("X-Stream-Id");
+                seen = r.nextEvent(T).seq();
+            }
+            Thread.sleep(300);
+            try (SseRecorder r = SseRecorder.open(http, attach(s, id, seen))) {
+                for (int i = 0; i < 15; i++) {
+                    Event e = r.nextEvent(T);
+                    assertEquals(seen + 1 + i, e.seq());
+                    assertTrue(!e.isTerminal(), "still generating after a reconnect within the grace period");
+                }
+            }
+            // no reconnect: cancelled once the grace period is over, upstream work stops
+            ChatStream stream = s.app().registry().find(id);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!stream.isTerminated() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(stream.isTerminated());
+            int lastSeq = stream.lastSeq();
+            Thread.sleep(500);
+            assertEquals(lastSeq, stream.lastSeq(), "nothing is generated after the cancel");
+            try (SseRecorder r = SseRecorder.open(http, attach(s, id, 0))) {
+                List<Event> all = r.readToEnd(T);
+                assertEquals("cancelled", all.get(all.size() - 1).json().get("finish_reason").asText());
+            }
+        }
+    }
+
+    @Test
+    void zeroGraceCancelsAsSoonAsTheLastReaderLeaves() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.stream.detach-grace-seconds", "0",
+                "chat.demo.tokens-per-second", "10"))) {
+            String id;
+            try (SseRecorder r = SseRecorder.open(http, prompt(s, "zero"))) {
+                id = r.header("X-Stream-Id");
+                r.nextEvent(T);
+                r.nextEvent(T);
+            }
+            ChatStream stream = s.app().registry().find(id);
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (!stream.isTerminated() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(stream.isTerminated(), "cancelled once the disconnect is seen");
+            assertTrue(stream.terminal().toString().contains("CANCELLED"));
+        }
+    }
+
+    @Test
+    void maxDurationEndsWithTimeoutAndRetentionExpires() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.stream.max-duration-seconds", "1",
+                "chat.stream.retain-seconds", "1", "chat.demo.tokens-per-second", "5"))) {
+            String id;
+            long t0 = System.nanoTime();
+            try (SseRecorder r = SseRecorder.open(http, prompt(s, "long"))) {
+                id = r.header("X-Stream-Id");
+                List<Event> all = r.readToEnd(T);
+                assertEquals("timeout", all.get(all.size() - 1).json().get("finish_reason").asText());
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 900 && ms < 3000, "ended after " + ms + " ms");
+            Thread.sleep(1600);
+            assertEquals(404, http.send(attach(s, id, 0), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                    "expired after chat.stream.retain-seconds");
+            assertNull(s.app().registry().find(id));
+        }
+    }
+
+    @Test
+    void aReaderThatNeverReadsIsDroppedAndNobodyElseWaits() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "20000",
+                "chat.demo.reply-tokens", "150000", "chat.sse.max-backlog-bytes", "262144",
+                "chat.stream.max-bytes", "100000000"));
+             SseRecorder fast = SseRecorder.open(http, prompt(s, "flood"));
+             Socket slow = new Socket()) {
+            String id = fast.header("X-Stream-Id");
+            slow.setReceiveBufferSize(4096);
+            slow.connect(new java.net.InetSocketAddress("127.0.0.1", s.port()));
+            OutputStream out = slow.getOutputStream();
+            out.write(("GET /api/chat/streams/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            ChatStream stream = s.app().registry().find(id);
+            long maxGapNanos = 0;
+            long last = System.nanoTime();
+            boolean sawTwo = false;
+            boolean dropped = false;
+            int events = 0;
+            while (true) {
+                Event e = fast.nextEvent(T);
+                long now = System.nanoTime();
+                maxGapNanos = Math.max(maxGapNanos, now - last);
+                last = now;
+                events++;
+                int readers = stream.readerCount();
+                sawTwo |= readers == 2;
+                dropped |= sawTwo && readers == 1;
+                if (e.isTerminal()) {
+                    break;
+                }
+            }
+            assertTrue(sawTwo, "the slow reader attached");
+            assertTrue(dropped, "the slow reader was dropped before the end");
+            assertTrue(maxGapNanos < 1_000_000_000L, "the other reader never waited: max gap "
+                    + maxGapNanos / 1_000_000 + " ms");
+            int reasoning = DemoBackend.tokens(DemoBackend.reasoningText(ChatRequest.of("flood"))).size();
+            assertEquals(1 + reasoning + 150_000 + 1, events, "every event reached the reader that reads");
+        }
+    }
+
+    @Test
+    void webappStopSendsJitteredRetryAndCompletesWithoutATerminalEvent() throws Exception {
+        TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "2"));
+        List<SseRecorder> readers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                SseRecorder r = SseRecorder.open(http, prompt(s, "bye" + i));
+                assertEquals("start", r.nextEvent(T).type());
+                readers.add(r);
+            }
+        } finally {
+            s.close();
+        }
+        Set<Long> retries = new HashSet<>();
+        for (SseRecorder r : readers) {
+            Long retry = null;
+            while (retry == null) {
+                SseParser.Frame f = r.next(T);
+                assertTrue(!f.isEvent() || !Event.of(f).isTerminal(), "no terminal event at shutdown");
+                retry = f.retry();
+            }
+            assertTrue(retry >= 3000 && retry <= 9000, "jittered retry " + retry);
+            retries.add(retry);
+            r.assertEnded(T);
+            r.close();
+        }
+        assertTrue(retries.size() > 1, "retry values are spread: " + retries);
+    }
+
+    @Test
+    void limitsAnswer429PerClientAnd503ServerWide() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.limits.max-streams-per-client", "1",
+                "chat.demo.tokens-per-second", "5"));
+             SseRecorder first = SseRecorder.open(http, prompt(s, "one"))) {
+            assertEquals(200, first.status());
+            HttpResponse<String> second = http.send(prompt(s, "two"), HttpResponse.BodyHandlers.ofString());
+            assertEquals(429, second.statusCode());
+            assertNotNull(second.headers().firstValue("Retry-After").orElse(null));
+            assertEquals("too_many_streams",
+                    SseRecorder.JSON.readTree(second.body()).get("error").get("code").asText());
+            http.send(HttpRequest.newBuilder(s.uri("/api/chat/streams/" + first.header("X-Stream-Id"))).DELETE()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            try (SseRecorder again = SseRecorder.open(http, prompt(s, "three"))) {
+                assertEquals(200, again.status(), "the slot is free once the first stream ended");
+            }
+        }
+        try (TestServer s = TestServer.start(Map.of("chat.limits.max-streams", "1",
+                "chat.demo.tokens-per-second", "5"));
+             SseRecorder first = SseRecorder.open(http, prompt(s, "one"))) {
+            assertEquals(200, first.status());
+            HttpResponse<String> second = http.send(prompt(s, "two"), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, second.statusCode());
+            assertNotNull(second.headers().firstValue("Retry-After").orElse(null));
+            assertEquals("unavailable", SseRecorder.JSON.readTree(second.body()).get("error").get("code").asText());
+        }
+    }
+}

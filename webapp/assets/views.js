@@ -1,0 +1,227 @@
+import { MarkdownView } from './markdown.js';
+
+/*
+ * The DOM of one message. Built with createElement and textContent only: user text, reasoning, tool arguments and
+ * results are text; the answer is markdown through MarkdownView (sanitized).
+ */
+
+function h(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** A small inline icon from a path, built as DOM (no markup strings). */
+export function icon(d, size = 16) {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', String(size));
+  svg.setAttribute('height', String(size));
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(SVG_NS, 'path');
+  path.setAttribute('d', d);
+  svg.append(path);
+  return svg;
+}
+
+export const ICONS = {
+  copy: 'M9 9h10v10H9zM5 15V5h10',
+  retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
+  tool: 'M14.7 6.3a4 4 0 0 0-5.4 5.4L4 17v3h3l5.3-5.3a4 4 0 0 0 5.4-5.4l-2.6 2.6-2.4-.6-.6-2.4z',
+  spark: 'M12 3l1.9 5.6L19.5 10l-5.6 1.9L12 17.5l-1.9-5.6L4.5 10l5.6-1.4z',
+};
+
+export class UserView {
+  constructor(message) {
+    this.root = h('article', 'msg msg-user');
+    this.root.dataset.id = message.id;
+    this.root.setAttribute('aria-label', 'You');
+    const bubble = h('div', 'bubble', message.content);
+    this.root.append(bubble);
+  }
+}
+
+const NOTES = {
+  length: 'The reply stopped at its length limit.',
+  timeout: 'The reply took too long and was ended by the server.',
+  tool_calls: 'The model asked for a tool to be run.',
+};
+
+/** An assistant reply: thinking, tools, the answer, a waiting indicator, notices and actions. */
+export class AssistantView {
+  constructor(message, onRendered) {
+    this.root = h('article', 'msg msg-assistant');
+    this.root.dataset.id = message.id;
+    this.root.setAttribute('aria-label', 'Assistant');
+    const avatar = h('div', 'avatar');
+    avatar.append(icon(ICONS.spark, 18));
+    this.body = h('div', 'msg-body');
+    this.root.append(avatar, this.body);
+
+    this.thinking = null;
+    this.thinkingText = null;
+    this.thinkingTouched = false;
+    this.tools = h('div', 'tools');
+    this.tools.hidden = true;
+    this.answer = h('div', 'md answer');
+    this.markdown = new MarkdownView(this.answer, onRendered);
+    this.waiting = h('div', 'waiting');
+    const dots = h('span', 'dots');
+    dots.setAttribute('aria-hidden', 'true');
+    dots.append(h('i'), h('i'), h('i'));
+    this.waiting.append(dots, h('span', 'waiting-text', 'Waiting for the reply…'));
+    this.notice = h('div', 'notice');
+    this.notice.hidden = true;
+    this.actions = h('div', 'msg-actions');
+    this.actions.hidden = true;
+    const copy = h('button', 'icon-btn');
+    copy.type = 'button';
+    copy.dataset.action = 'copy-message';
+    copy.setAttribute('aria-label', 'Copy reply');
+    copy.title = 'Copy reply';
+    copy.append(icon(ICONS.copy), h('span', 'btn-label', 'Copy'));
+    this.actions.append(copy);
+    this.body.append(this.tools, this.answer, this.waiting, this.notice, this.actions);
+    this.toolsKey = '';
+    this.connection = null;
+  }
+
+  /** Brings the view up to date with the message; the markdown follows on the next frame unless `now`. */
+  update(message, now = false) {
+    const streaming = message.status === 'streaming';
+    this.root.dataset.status = message.status;
+    if (message.streamId) {
+      this.root.dataset.streamId = message.streamId;
+    }
+    this.root.setAttribute('aria-busy', streaming ? 'true' : 'false');
+    this.root.classList.toggle('streaming', streaming);
+    this.showThinking(message, streaming);
+    this.showTools(message.tools || []);
+    this.markdown.update(message.content || '');
+    if (now) {
+      this.markdown.flush();
+    }
+    const started = Boolean(message.content || message.reasoning || (message.tools && message.tools.length));
+    this.waiting.hidden = !(streaming && !started);
+    this.showNotice(message);
+    this.actions.hidden = streaming || !message.content;
+  }
+
+  showThinking(message, streaming) {
+    if (!message.reasoning) {
+      if (this.thinking) {
+        this.thinking.remove();
+        this.thinking = null;
+      }
+      return;
+    }
+    if (!this.thinking) {
+      this.thinking = h('details', 'thinking');
+      const summary = h('summary');
+      summary.append(h('span', 'thinking-label'));
+      summary.addEventListener('click', () => {
+        this.thinkingTouched = true;
+      });
+      this.thinkingText = h('div', 'thinking-text');
+      this.thinking.append(summary, this.thinkingText);
+      this.thinking.open = streaming && !message.content;
+      this.body.prepend(this.thinking);
+    }
+    const live = streaming && !message.content;
+    this.thinking.classList.toggle('live', live);
+    this.thinking.querySelector('.thinking-label').textContent = live ? 'Thinking…' : 'Thought process';
+    if (this.thinkingText.textContent !== message.reasoning) {
+      this.thinkingText.textContent = message.reasoning;
+    }
+    // the answer has started: fold the reasoning away, unless the reader opened or closed it themselves
+    if (!live && this.thinking.open && !this.thinkingTouched) {
+      this.thinking.open = false;
+    }
+  }
+
+  showTools(tools) {
+    const key = JSON.stringify(tools);
+    if (key === this.toolsKey) {
+      return;
+    }
+    this.toolsKey = key;
+    this.tools.hidden = tools.length === 0;
+    this.tools.replaceChildren(...tools.map((t) => {
+      const item = h('details', 'tool');
+      const summary = h('summary');
+      summary.append(icon(ICONS.tool, 14), h('span', 'tool-name', t.name || 'tool'),
+          h('span', 'tool-state', t.result === undefined ? 'running…' : 'done'));
+      item.append(summary);
+      if (t.arguments) {
+        item.append(h('div', 'tool-label', 'Arguments'), h('pre', 'tool-args', t.arguments));
+      }
+      if (t.result !== undefined) {
+        item.append(h('div', 'tool-label', 'Result'), h('pre', 'tool-result', t.result));
+      }
+      return item;
+    }));
+  }
+
+  /** The connection's state while streaming: a quiet notice while reconnecting. */
+  setConnection(name, detail) {
+    this.connection = name === 'reconnecting' ? detail : null;
+  }
+
+  showNotice(message) {
+    let text = null;
+    let kind = 'info';
+    let action = null;
+    if (message.status === 'streaming' && this.connection) {
+      const seconds = Math.max(1, Math.round(this.connection.delayMillis / 1000));
+      text = `Connection lost. Reconnecting in ${seconds} s…`;
+    } else if (message.status === 'stopped') {
+      text = 'Stopped.';
+    } else if (message.status === 'error' || message.status === 'lost') {
+      kind = 'error';
+      text = message.error ? message.error.text : 'Something went wrong.';
+      action = message.status === 'lost' ? 'Try again' : 'Retry';
+    } else if (message.status === 'done' && NOTES[message.finish]) {
+      text = NOTES[message.finish];
+    }
+    const key = `${kind}|${text}|${action}`;
+    if (key === this.noticeKey) {
+      return;
+    }
+    this.noticeKey = key;
+    this.notice.hidden = text === null;
+    this.notice.className = `notice notice-${kind}`;
+    this.notice.setAttribute('role', kind === 'error' ? 'alert' : 'note');
+    this.notice.replaceChildren();
+    if (text === null) {
+      return;
+    }
+    this.notice.append(h('span', 'notice-text', text));
+    if (action) {
+      const retry = h('button', 'btn btn-small');
+      retry.type = 'button';
+      retry.dataset.action = 'retry';
+      retry.append(icon(ICONS.retry, 14), document.createTextNode(action));
+      this.notice.append(retry);
+    }
+  }
+
+  /** Forgets everything shown: the reply is generated again. */
+  reset() {
+    if (this.thinking) {
+      this.thinking.remove();
+      this.thinking = null;
+    }
+    this.thinkingTouched = false;
+    this.toolsKey = '';
+    this.connection = null;
+    this.markdown.clear();
+  }
+}
