@@ -4,7 +4,10 @@
 #   src/bench/tomcat.sh start LOG [JVM_OPTS] start it on a free loopback port with the WAR at /chat; writes
 #                                            target/bench/tomcat.pid and tomcat.port once /chat/api/health answers
 # The connector: NIO, maxThreads 32, maxConnections 20000 (default 8192, too few for 10,000 streams),
-# acceptCount 4096 (the listen backlog; the kernel caps it at net.core.somaxconn).
+# acceptCount 4096 (the listen backlog; the kernel caps it at net.core.somaxconn), and smaller per-connection
+# buffers: an async request holds its socket's read and write buffers (socket.appReadBufSize and appWriteBufSize,
+# 8 KiB each) and its processor's header buffers (maxHttpHeaderSize, 8 KiB) for the stream's whole life.
+# TOMCAT_CONNECTOR_ATTRS replaces those buffer attributes (empty: Tomcat's defaults).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${BENCH_OUT:-target/bench}
@@ -22,6 +25,7 @@ case "${1:-}" in
     ;;
   start)
     log=$2; shift 2
+    attrs=${TOMCAT_CONNECTOR_ATTRS-socket.appReadBufSize=\"2048\" socket.appWriteBufSize=\"4096\" maxHttpHeaderSize=\"4096\"}
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     cat >"$HOME_DIR/conf/server.xml" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
@@ -29,7 +33,7 @@ case "${1:-}" in
   <Service name="Catalina">
     <Connector address="127.0.0.1" port="$port" protocol="org.apache.coyote.http11.Http11NioProtocol"
                maxThreads="32" minSpareThreads="4" maxConnections="20000" acceptCount="4096"
-               connectionTimeout="20000" keepAliveTimeout="300000" />
+               connectionTimeout="20000" keepAliveTimeout="300000" $attrs />
     <Engine name="Catalina" defaultHost="localhost">
       <Host name="localhost" appBase="webapps" unpackWARs="true" autoDeploy="false" />
     </Engine>
