@@ -9,6 +9,7 @@ import io.chatstream.config.Settings;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
+import io.chatstream.stream.WriteBatch;
 
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
@@ -19,10 +20,11 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,7 +55,7 @@ public final class ChatApplication implements AutoCloseable {
                             ClassLoader backends) {
         this.settings = settings;
         this.config = config;
-        this.scheduler = new ScheduledThreadPoolExecutor(config.schedulerThreads(), threads("chat-scheduler"));
+        this.scheduler = new BatchingScheduler(config.schedulerThreads(), threads("chat-scheduler"));
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
@@ -192,6 +194,55 @@ public final class ChatApplication implements AutoCloseable {
         };
     }
 
+    /**
+     * The shared scheduler: each task runs inside a {@link WriteBatch}, so the events one timer run produces (the
+     * demo backend serves every reply due in a millisecond in one run) reach each connection in one write.
+     */
+    private static final class BatchingScheduler extends ScheduledThreadPoolExecutor {
+        private final ThreadLocal<WriteBatch> batch = new ThreadLocal<>();
+
+        BatchingScheduler(int threads, ThreadFactory factory) {
+            super(threads, factory);
+        }
+
+        @Override
+        protected void beforeExecute(Thread t, Runnable r) {
+            batch.set(WriteBatch.open());
+        }
+
+        @Override
+        protected void afterExecute(Runnable r, Throwable t) {
+            closeBatch(batch);
+        }
+    }
+
+    /** A fixed pool whose tasks run inside a {@link WriteBatch}: one upstream read, one write per connection. */
+    private static final class BatchingExecutor extends ThreadPoolExecutor {
+        private final ThreadLocal<WriteBatch> batch = new ThreadLocal<>();
+
+        BatchingExecutor(int threads, ThreadFactory factory) {
+            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+        }
+
+        @Override
+        protected void beforeExecute(Thread t, Runnable r) {
+            batch.set(WriteBatch.open());
+        }
+
+        @Override
+        protected void afterExecute(Runnable r, Throwable t) {
+            closeBatch(batch);
+        }
+    }
+
+    private static void closeBatch(ThreadLocal<WriteBatch> batch) {
+        WriteBatch b = batch.get();
+        if (b != null) {
+            batch.remove();
+            b.close();
+        }
+    }
+
     /** What backends get: settings, the scheduler, the lazily made HTTP client. */
     private final class Context implements BackendContext {
         private final Duration connectTimeout;
@@ -218,7 +269,7 @@ public final class ChatApplication implements AutoCloseable {
         public synchronized HttpClient httpClient() {
             if (httpClient == null) {
                 // a small fixed pool runs the client's callbacks: they parse and hand off, never wait
-                httpExecutor = Executors.newFixedThreadPool(2, threads("chat-http"));
+                httpExecutor = new BatchingExecutor(2, threads("chat-http"));
                 httpClient = HttpClient.newBuilder()
                         .connectTimeout(connectTimeout)
                         .executor(httpExecutor)

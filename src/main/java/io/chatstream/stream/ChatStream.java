@@ -10,6 +10,7 @@ import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
+import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.EventJson;
 
 import java.lang.System.Logger.Level;
@@ -113,9 +114,14 @@ public final class ChatStream {
         return log.size();
     }
 
-    /** The JSON of event {@code seq}, 1 &lt;= seq &lt;= {@link #lastSeq()}. */
+    /** A copy of the JSON of event {@code seq}, 1 &lt;= seq &lt;= {@link #lastSeq()}. */
     public byte[] json(int seq) {
         return log.json(seq);
+    }
+
+    /** Appends event {@code seq} to {@code out}, framed in {@code format}, without copying it first. */
+    public void frame(int seq, Delivery.Format format, ByteSink out) {
+        log.frame(seq, format, idBytes, out);
     }
 
     /** JSON bytes of the events after {@code seq}: how far a reader at {@code seq} is behind. */
@@ -329,19 +335,24 @@ public final class ChatStream {
      * past {@code chat.stream.max-bytes} ends the stream with {@code finish_reason: "length"} instead.
      */
     private boolean append(ChatEvent event) {
-        byte[] json = EventJson.encode(event);
+        ByteSink json = WriteBatch.scratch(); // the app's threads reuse one; a request thread's events are few
+        if (json == null) {
+            json = new ByteSink(128);
+        }
+        EventJson.encode(event, json);
         boolean outgrown = false;
         lock.lock();
         try {
             if (terminated) {
                 return false;
             }
-            if (!event.isTerminal() && log.bytes() + json.length > registry.config().maxStreamBytes()) {
+            if (!event.isTerminal() && log.bytes() + json.size() > registry.config().maxStreamBytes()) {
                 event = new ChatEvent.End(FinishReason.LENGTH, null);
-                json = EventJson.encode(event);
+                json.reset();
+                EventJson.encode(event, json);
                 outgrown = true;
             }
-            log.append(json);
+            log.append(json.array(), 0, json.size());
             if (event.isTerminal()) {
                 terminal = event;
                 terminated = true;

@@ -65,6 +65,8 @@ public final class Delivery implements StreamReader {
     /** When the transport last said it was not ready; 0 while it takes bytes. */
     private volatile long stalledSince;
     private volatile ScheduledFuture<?> timer;
+    /** The write batch this reader waits in; a hint that saves adding it twice to one batch (see WriteBatch). */
+    WriteBatch deferredIn;
 
     /**
      * @param afterSeq the last event the client has (0: from the first)
@@ -118,6 +120,13 @@ public final class Delivery implements StreamReader {
             close(DetachReason.TOO_SLOW);
             return;
         }
+        if (!WriteBatch.defer(this)) {
+            signal();
+        }
+    }
+
+    /** The end of a {@link WriteBatch} this reader was woken in: write what is new. */
+    void flushDeferred() {
         signal();
     }
 
@@ -202,12 +211,7 @@ public final class Delivery implements StreamReader {
         int written = 0;
         while (cursor < last && buffer.size() < BATCH_BYTES) {
             int seq = cursor + 1;
-            byte[] json = stream.json(seq);
-            if (format == Format.SSE) {
-                SseFrames.event(buffer, stream.idBytes(), seq, json);
-            } else {
-                NdjsonFrames.event(buffer, json);
-            }
+            stream.frame(seq, format, buffer);
             cursor = seq;
             written++;
         }

@@ -1,32 +1,67 @@
 package io.chatstream.stream;
 
+import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.NdjsonFrames;
+import io.chatstream.wire.SseFrames;
+
 import java.util.Arrays;
 
 /**
- * The events of one stream, as encoded JSON, in order: event {@code seq} (1-based) is {@code json(seq)}. One
- * appender at a time (the stream's lock); readers read without locking: {@link #size()} is published after the slot
- * it covers, so every {@code seq <= size()} is readable from any thread.
+ * The events of one stream, as encoded JSON, in order: event {@code seq} is 1-based. The JSON is packed end to end
+ * into a few segments (256 bytes, then doubling up to 4 KiB; an event larger than that gets a segment of its own),
+ * not one array per event: a reply of a few hundred tokens is a handful of objects for the garbage collector to
+ * copy, not hundreds, and an idle stream holds well under 1 KiB. Per event the log keeps 12 bytes of index.
+ *
+ * <p>One appender at a time (the stream's lock); readers read without locking: {@link #size()} is published after
+ * the bytes and index entries it covers, and published bytes never change, so every {@code seq <= size()} is
+ * readable from any thread.
  */
 final class EventLog {
 
-    private volatile byte[][] events = new byte[8][];
-    /** ends[i]: total JSON bytes of events 1..i+1, for a reader's backlog in O(1). */
-    private volatile long[] ends = new long[8];
-    private volatile int size;
+    private static final int FIRST_SEGMENT = 256;
+    private static final int SEGMENT = 4096;
 
-    /** Appends; caller holds the stream's lock. Returns the new event's seq. */
-    int append(byte[] json) {
+    private volatile byte[][] segments = new byte[4][];
+    /** Per event: its segment's index (high 32 bits) and its offset in that segment (low 32 bits). */
+    private volatile long[] where = new long[8];
+    /** ends[i]: total JSON bytes of events 1..i+1, for lengths and a reader's backlog in O(1). */
+    private volatile int[] ends = new int[8];
+    private volatile int size;
+    /** Appender only: segments in use, and bytes used in the last one. */
+    private int segmentCount;
+    private int fill;
+
+    /** Appends {@code json[offset, offset + length)}; caller holds the stream's lock. Returns the new event's seq. */
+    int append(byte[] json, int offset, int length) {
         int n = size;
-        byte[][] ev = events;
-        long[] en = ends;
-        if (n == ev.length) {
-            ev = Arrays.copyOf(ev, n * 2);
-            en = Arrays.copyOf(en, n * 2);
+        long[] w = where;
+        int[] e = ends;
+        if (n == w.length) {
+            w = Arrays.copyOf(w, n * 2);
+            e = Arrays.copyOf(e, n * 2);
         }
-        ev[n] = json;
-        en[n] = (n == 0 ? 0 : en[n - 1]) + json.length;
-        events = ev;
-        ends = en;
+        byte[][] segs = segments;
+        byte[] seg = segmentCount == 0 ? null : segs[segmentCount - 1];
+        if (seg == null || seg.length - fill < length) {
+            int grown = segmentCount >= 4 ? SEGMENT : FIRST_SEGMENT << segmentCount;
+            seg = new byte[Math.max(length, grown)];
+            if (segmentCount == segs.length) {
+                segs = Arrays.copyOf(segs, segmentCount * 2);
+            }
+            segs[segmentCount++] = seg;
+            fill = 0;
+        }
+        System.arraycopy(json, offset, seg, fill, length);
+        w[n] = ((long) (segmentCount - 1) << 32) | fill;
+        fill += length;
+        e[n] = (n == 0 ? 0 : e[n - 1]) + length;
+        if (segs != segments) {
+            segments = segs;
+        }
+        if (w != where) {
+            where = w;
+            ends = e;
+        }
         size = n + 1;
         return n + 1;
     }
@@ -36,13 +71,38 @@ final class EventLog {
         return size;
     }
 
-    /** Event {@code seq}, 1 &lt;= seq &lt;= {@link #size()}. */
+    /** A copy of event {@code seq}'s JSON, 1 &lt;= seq &lt;= {@link #size()}. */
     byte[] json(int seq) {
-        int n = size; // read the volatile size first: the arrays seen next hold every slot it covers
+        checked(seq);
+        long at = where[seq - 1];
+        byte[] seg = segments[(int) (at >>> 32)];
+        return Arrays.copyOfRange(seg, (int) at, (int) at + length(seq));
+    }
+
+    /** Appends event {@code seq} framed as SSE (with id {@code streamId:seq}) or NDJSON, straight from the log. */
+    void frame(int seq, Delivery.Format format, byte[] streamId, ByteSink out) {
+        checked(seq);
+        long at = where[seq - 1];
+        byte[] seg = segments[(int) (at >>> 32)];
+        int length = length(seq);
+        if (format == Delivery.Format.SSE) {
+            SseFrames.event(out, streamId, seq, seg, (int) at, length);
+        } else {
+            NdjsonFrames.event(out, seg, (int) at, length);
+        }
+    }
+
+    /** Reads the volatile size first, so the arrays read after it hold every slot it covers. */
+    private void checked(int seq) {
+        int n = size;
         if (seq < 1 || seq > n) {
             throw new IndexOutOfBoundsException("seq " + seq + " of " + n);
         }
-        return events[seq - 1];
+    }
+
+    private int length(int seq) {
+        int[] e = ends;
+        return e[seq - 1] - (seq == 1 ? 0 : e[seq - 2]);
     }
 
     /** Total JSON bytes of all events. */
@@ -57,7 +117,7 @@ final class EventLog {
         if (seq >= n) {
             return 0;
         }
-        long[] en = ends;
+        int[] en = ends;
         return en[n - 1] - (seq <= 0 ? 0 : en[seq - 1]);
     }
 }

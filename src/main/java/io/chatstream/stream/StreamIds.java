@@ -1,5 +1,6 @@
 package io.chatstream.stream;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -9,7 +10,12 @@ import java.util.Base64;
  */
 public final class StreamIds {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * One generator per thread: the default {@code NativePRNG} instances of a JVM share one lock, and under a burst
+     * of new streams every request thread queued on it. DRBG (NIST SP 800-90A, seeded from the system) is as strong,
+     * and each thread's instance is its own.
+     */
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(StreamIds::newRandom);
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
 
     private StreamIds() {
@@ -17,8 +23,16 @@ public final class StreamIds {
 
     public static String next() {
         byte[] bytes = new byte[16];
-        RANDOM.nextBytes(bytes);
+        RANDOM.get().nextBytes(bytes);
         return ENCODER.encodeToString(bytes);
+    }
+
+    private static SecureRandom newRandom() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom(); // every Java 9+ has DRBG; keep working regardless
+        }
     }
 
     /** True when {@code s} has the form of an id (it may still be unknown). */

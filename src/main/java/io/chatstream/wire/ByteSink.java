@@ -64,6 +64,9 @@ public final class ByteSink {
 
     /** Writes the decimal digits of a non-negative or negative long. */
     public ByteSink decimal(long value) {
+        if (value >= 0 && value < 1_000_000) {
+            return smallDecimal((int) value); // seq numbers and retry millis: int arithmetic, no loop to count digits
+        }
         if (value == Long.MIN_VALUE) {
             return ascii(Long.toString(value));
         }
@@ -82,6 +85,17 @@ public final class ByteSink {
             value /= 10;
         }
         size = end;
+        return this;
+    }
+
+    private ByteSink smallDecimal(int v) {
+        int digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10_000 ? 4 : v < 100_000 ? 5 : 6;
+        ensure(digits);
+        for (int i = size + digits - 1; i >= size; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        size += digits;
         return this;
     }
 

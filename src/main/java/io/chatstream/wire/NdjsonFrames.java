@@ -15,12 +15,13 @@ public final class NdjsonFrames {
 
     /** Appends {@code <json>\n}. */
     public static void event(ByteSink out, byte[] json) {
-        for (byte b : json) {
-            if (b == '\n' || b == '\r') {
-                throw new IllegalArgumentException("event JSON must be on one line");
-            }
-        }
-        out.write(json).write('\n');
+        event(out, json, 0, json.length);
+    }
+
+    /** Appends {@code <json>\n}, the JSON being {@code json[offset, offset+length)}. */
+    public static void event(ByteSink out, byte[] json, int offset, int length) {
+        SseFrames.checkOneLine(json, offset, length);
+        out.write(json, offset, length).write('\n');
     }
 
     /** Appends the ping line. */

@@ -26,12 +26,23 @@ public final class SseFrames {
 
     /** Appends {@code id: <streamId>:<seq>\ndata: <json>\n\n}. */
     public static void event(ByteSink out, byte[] streamId, long seq, byte[] json) {
-        for (byte b : json) {
+        event(out, streamId, seq, json, 0, json.length);
+    }
+
+    /** Appends {@code id: <streamId>:<seq>\ndata: <json>\n\n}, the JSON being {@code json[offset, offset+length)}. */
+    public static void event(ByteSink out, byte[] streamId, long seq, byte[] json, int offset, int length) {
+        checkOneLine(json, offset, length);
+        out.write(ID).write(streamId).write(':').decimal(seq).write(DATA).write(json, offset, length)
+                .write('\n').write('\n');
+    }
+
+    static void checkOneLine(byte[] json, int offset, int length) {
+        for (int i = offset, end = offset + length; i < end; i++) {
+            byte b = json[i];
             if (b == '\n' || b == '\r') {
                 throw new IllegalArgumentException("event JSON must be on one line");
             }
         }
-        out.write(ID).write(streamId).write(':').decimal(seq).write(DATA).write(json).write('\n').write('\n');
     }
 
     /** Appends {@code retry: <millis>\n\n}. */

@@ -10,10 +10,12 @@ import io.chatstream.event.FinishReason;
 import io.chatstream.event.Usage;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +24,8 @@ import java.util.regex.Pattern;
  * reasoning part then a markdown answer (heading, list, code block, link) quoting the last user message verbatim,
  * one token every {@code 1 / chat.demo.tokens-per-second} seconds.
  *
- * <p>Every reply is one fixed-rate task on the shared scheduler: no thread per reply, no sleeping.
+ * <p>Every reply is a timer on a {@link TokenClock} (one per scheduler thread) that the shared scheduler turns each
+ * millisecond while some reply runs: no thread or task per reply, no sleeping.
  * {@code chat.demo.reply-tokens=N} (N &gt; 0) makes the answer exactly N {@code chunk} events of one token each,
  * the natural text repeated or cut to fit. {@code max_tokens} cuts the answer with {@code finish_reason: "length"}.
  */
@@ -30,8 +33,11 @@ public final class DemoBackend implements ChatBackend {
 
     /** A token: a run of non-space characters with the spaces after it, or a run of spaces at the start. */
     private static final Pattern TOKEN = Pattern.compile("\\s+|\\S+\\s*");
+    private static final Map<String, String> TEMPLATE_TOKENS = templateTokens();
 
-    private final ScheduledExecutorService scheduler;
+    /** One clock per scheduler thread, so that under load every thread serves (and writes for) its share. */
+    private final TokenClock[] clocks;
+    private final AtomicInteger nextClock = new AtomicInteger();
     private final long intervalNanos;
     private final int replyTokens;
 
@@ -43,7 +49,11 @@ public final class DemoBackend implements ChatBackend {
         if (!(tokensPerSecond > 0)) {
             throw new IllegalArgumentException("tokensPerSecond must be above 0");
         }
-        this.scheduler = scheduler;
+        int threads = scheduler instanceof ThreadPoolExecutor pool ? Math.max(1, pool.getCorePoolSize()) : 1;
+        this.clocks = new TokenClock[threads];
+        for (int i = 0; i < threads; i++) {
+            clocks[i] = new TokenClock(scheduler);
+        }
         this.intervalNanos = Math.max(1, Math.round(1_000_000_000d / tokensPerSecond));
         this.replyTokens = replyTokens;
     }
@@ -55,12 +65,21 @@ public final class DemoBackend implements ChatBackend {
 
     @Override
     public Generation start(ChatRequest request, ChatSink sink) {
-        List<String> reasoning = tokens(reasoningText(request));
-        List<String> answer = answerTokens(answerText(request));
-        int limit = request.maxTokens() == null ? answer.size() : Math.min(answer.size(), request.maxTokens());
-        Reply reply = new Reply(sink, reasoning, answer, limit, promptTokens(request));
-        reply.future = scheduler.scheduleAtFixedRate(reply, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+        List<String> reasoning = shared(tokens(reasoningText(request)));
+        List<String> answer = shared(tokens(answerText(request)));
+        int answerSize = replyTokens > 0 ? replyTokens : answer.size();
+        int limit = request.maxTokens() == null ? answerSize : Math.min(answerSize, request.maxTokens());
+        Reply reply = new Reply(sink, reasoning, answer, answerSize, limit, promptTokens(request), intervalNanos);
+        reply.due = System.nanoTime() + intervalNanos;
+        clocks[Math.floorMod(nextClock.getAndIncrement(), clocks.length)].add(reply);
         return reply;
+    }
+
+    @Override
+    public void close() {
+        for (TokenClock clock : clocks) {
+            clock.close();
+        }
     }
 
     /** The reasoning text of a reply to {@code request}. */
@@ -95,16 +114,27 @@ public final class DemoBackend implements ChatBackend {
         return tokens;
     }
 
-    private List<String> answerTokens(String text) {
-        List<String> natural = tokens(text);
-        if (replyTokens <= 0) {
-            return natural;
+    /**
+     * The same tokens, each fixed word of the demo's texts replaced by one shared instance: a running reply then
+     * holds its own strings only for the user's words, not a copy of the whole template (with ten thousand replies
+     * running that is 40 MB less).
+     */
+    private static List<String> shared(List<String> tokens) {
+        String[] out = new String[tokens.size()];
+        for (int i = 0; i < out.length; i++) {
+            String t = tokens.get(i);
+            out[i] = TEMPLATE_TOKENS.getOrDefault(t, t);
         }
-        List<String> fitted = new ArrayList<>(replyTokens);
-        for (int i = 0; i < replyTokens; i++) {
-            fitted.add(natural.get(i % natural.size()));
+        return List.of(out);
+    }
+
+    private static Map<String, String> templateTokens() {
+        ChatRequest sample = ChatRequest.of("x");
+        Map<String, String> m = new HashMap<>();
+        for (String t : tokens(reasoningText(sample) + answerText(sample))) {
+            m.putIfAbsent(t, t);
         }
-        return fitted;
+        return Map.copyOf(m);
     }
 
     private static long promptTokens(ChatRequest request) {
@@ -115,64 +145,75 @@ public final class DemoBackend implements ChatBackend {
         return n;
     }
 
-    /** One reply: each run of the fixed-rate task emits the next token. */
-    private static final class Reply implements Runnable, Generation {
+    /** One reply: each time its timer fires it emits the tokens that are due. */
+    private static final class Reply extends TokenClock.Timer implements Generation {
         private final ChatSink sink;
         private final List<String> reasoning;
+        /** The natural answer; with chat.demo.reply-tokens it is repeated or cut to answerSize tokens. */
         private final List<String> answer;
+        private final int answerSize;
         private final int limit;
         private final long promptTokens;
+        private final long intervalNanos;
         private int next;
         private volatile boolean cancelled;
-        volatile ScheduledFuture<?> future;
 
-        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int limit, long promptTokens) {
+        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int answerSize, int limit,
+              long promptTokens, long intervalNanos) {
             this.sink = sink;
             this.reasoning = reasoning;
             this.answer = answer;
+            this.answerSize = answerSize;
             this.limit = limit;
             this.promptTokens = promptTokens;
+            this.intervalNanos = intervalNanos;
         }
 
         @Override
-        public void run() {
-            if (cancelled) {
-                return;
-            }
+        boolean fire(long now) {
             try {
-                emitNext();
+                do {
+                    if (cancelled || !emitNext()) {
+                        return false;
+                    }
+                    due += intervalNanos;
+                } while (due <= now);
+                return true;
             } catch (RuntimeException e) {
-                // a fixed-rate task that throws is silently never run again: end the reply instead
-                cancel();
+                cancelled = true;
                 sink.error(ErrorCode.INTERNAL, "The demo backend failed.");
+                return false;
             }
         }
 
-        private void emitNext() {
+        @Override
+        boolean isCancelled() {
+            return cancelled;
+        }
+
+        /** Emits the next token, or the end; false once the end is out. */
+        private boolean emitNext() {
             int i = next++;
             if (i < reasoning.size()) {
                 sink.reasoning(reasoning.get(i));
-                return;
+                return true;
             }
             int a = i - reasoning.size();
             if (a < limit) {
-                sink.chunk(answer.get(a));
+                sink.chunk(answer.get(a % answer.size()));
                 if (a + 1 < limit) {
-                    return;
+                    return true;
                 }
             }
-            FinishReason reason = limit < answer.size() ? FinishReason.LENGTH : FinishReason.STOP;
-            cancel();
+            FinishReason reason = limit < answerSize ? FinishReason.LENGTH : FinishReason.STOP;
+            cancelled = true;
             sink.end(reason, new Usage(promptTokens, (long) reasoning.size() + limit));
+            return false;
         }
 
         @Override
         public void cancel() {
             cancelled = true;
-            ScheduledFuture<?> f = future;
-            if (f != null) {
-                f.cancel(false);
-            }
         }
     }
 }

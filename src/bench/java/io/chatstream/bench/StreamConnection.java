@@ -1,0 +1,449 @@
+package io.chatstream.bench;
+
+import io.chatstream.bench.Stats.Outcome;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One stream over one HTTP/1.1 connection: the request, then an incremental parser for the response (status line,
+ * headers, a chunked, sized or close-delimited body) and, inside the body, for the event stream. Bytes may be split
+ * anywhere between reads. It checks what a client relies on: status 200, {@code retry:} first, ids
+ * {@code <X-Stream-Id>:<seq>} with seq 1, 2, 3..., {@code start} first, one terminal event last, then the end of the
+ * response; and it times what a user feels: first byte, first token, the gap between events, keep-alive lateness.
+ *
+ * <p>Event types are read from the fixed start of the server's compact JSON, {@code {"type":"...",}; the client
+ * decodes nothing else, so it stays cheap next to the server it measures.
+ */
+final class StreamConnection {
+
+    enum Type { START, REASONING, CHUNK, TOOL_CALL, TOOL_RESULT, END, ERROR, UNKNOWN }
+
+    private enum Http { STATUS, HEADERS, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, SIZED_BODY, BODY_TO_EOF, DONE }
+
+    private static final int MAX_HTTP_LINE = 16 * 1024;
+    /** SSE lines are kept up to this many bytes: enough for an id and the start of a data line. */
+    private static final int SSE_PREFIX = 96;
+    private static final byte[] DATA_TYPE = "data: {\"type\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KEEP_ALIVE = ": keep-alive".getBytes(StandardCharsets.US_ASCII);
+
+    final int index;
+    final SocketChannel channel;
+    final ByteBuffer request;
+    final long connectNanos;
+    SelectionKey key;
+    /** The TCP connection is established (the request may still be on its way). */
+    boolean connected;
+
+    private final Stats stats;
+    private final long runStartNanos;
+    private final int expectedChunks;
+    private final long keepAliveNanos;
+
+    private Http http = Http.STATUS;
+    private byte[] line = new byte[256];
+    private int lineLen;
+    private int status;
+    private boolean chunked;
+    private long contentLength = -1;
+    private long remaining;
+    private byte[] streamId;
+
+    private final byte[] sse = new byte[SSE_PREFIX];
+    private int sseLen;
+    private boolean sseCr;
+    private boolean retrySeen;
+    private long pendingSeq = -1;
+    private Type pendingType;
+    private int lastSeq;
+    private Type terminal;
+    private int chunks;
+    private long firstByteNanos = -1;
+    private long firstTokenNanos = -1;
+    private long lastEventNanos = -1;
+    private long lastFrameNanos = -1;
+    private boolean recordKeepAlives = true;
+    private String failure;
+    private boolean finished;
+
+    StreamConnection(int index, SocketChannel channel, ByteBuffer request, long connectNanos, Stats stats,
+                     long runStartNanos, int expectedChunks, long keepAliveNanos) {
+        this.index = index;
+        this.channel = channel;
+        this.request = request;
+        this.connectNanos = connectNanos;
+        this.stats = stats;
+        this.runStartNanos = runStartNanos;
+        this.expectedChunks = expectedChunks;
+        this.keepAliveNanos = keepAliveNanos;
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+
+    /** Stops timing keep-alives: the hold period is over and the client is about to close. */
+    void stopKeepAliveTiming() {
+        recordKeepAlives = false;
+    }
+
+    /** Parses what was read; {@code buf} is a heap buffer in read mode. Returns true once the response is over. */
+    boolean feed(ByteBuffer buf, long now) {
+        if (firstByteNanos < 0) {
+            firstByteNanos = now;
+            stats.ttfb.recordValue(Math.max(0, (now - connectNanos) / 1000));
+        }
+        stats.bytes += buf.remaining();
+        byte[] a = buf.array();
+        int p = buf.arrayOffset() + buf.position();
+        int end = buf.arrayOffset() + buf.limit();
+        while (p < end && failure == null && http != Http.DONE) {
+            switch (http) {
+                case CHUNK_DATA, SIZED_BODY -> {
+                    int n = (int) Math.min(remaining, end - p);
+                    sse(a, p, n, now);
+                    p += n;
+                    remaining -= n;
+                    if (remaining == 0) {
+                        http = http == Http.CHUNK_DATA ? Http.CHUNK_END : Http.DONE;
+                    }
+                }
+                case BODY_TO_EOF -> {
+                    sse(a, p, end - p, now);
+                    p = end;
+                }
+                default -> {
+                    byte b = a[p++];
+                    if (b == '\n') {
+                        int len = lineLen > 0 && line[lineLen - 1] == '\r' ? lineLen - 1 : lineLen;
+                        lineLen = 0;
+                        httpLine(len);
+                    } else if (lineLen == line.length) {
+                        if (line.length >= MAX_HTTP_LINE) {
+                            fail("an HTTP line longer than " + MAX_HTTP_LINE + " bytes");
+                        } else {
+                            line = java.util.Arrays.copyOf(line, line.length * 2);
+                            line[lineLen++] = b;
+                        }
+                    } else {
+                        line[lineLen++] = b;
+                    }
+                }
+            }
+        }
+        return failure != null || http == Http.DONE;
+    }
+
+    private void httpLine(int len) {
+        String s = new String(line, 0, len, StandardCharsets.ISO_8859_1);
+        switch (http) {
+            case STATUS -> {
+                if (!s.startsWith("HTTP/1.1 ") || s.length() < 12) {
+                    fail("status line '" + s + "'");
+                    return;
+                }
+                status = Integer.parseInt(s.substring(9, 12));
+                http = Http.HEADERS;
+            }
+            case HEADERS -> {
+                if (len == 0) {
+                    endOfHeaders();
+                    return;
+                }
+                int colon = s.indexOf(':');
+                if (colon <= 0) {
+                    fail("header line '" + s + "'");
+                    return;
+                }
+                String name = s.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT);
+                String value = s.substring(colon + 1).trim();
+                switch (name) {
+                    case "transfer-encoding" -> chunked = value.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+                    case "content-length" -> contentLength = Long.parseLong(value);
+                    case "x-stream-id" -> streamId = value.getBytes(StandardCharsets.US_ASCII);
+                    default -> {
+                    }
+                }
+            }
+            case CHUNK_SIZE -> {
+                int semi = s.indexOf(';');
+                String hex = (semi < 0 ? s : s.substring(0, semi)).trim();
+                long size;
+                try {
+                    size = Long.parseLong(hex, 16);
+                } catch (NumberFormatException e) {
+                    fail("chunk size '" + s + "'");
+                    return;
+                }
+                if (size == 0) {
+                    http = Http.TRAILERS;
+                } else {
+                    remaining = size;
+                    http = Http.CHUNK_DATA;
+                }
+            }
+            case CHUNK_END -> {
+                if (len != 0) {
+                    fail("no CRLF after a chunk");
+                    return;
+                }
+                http = Http.CHUNK_SIZE;
+            }
+            case TRAILERS -> {
+                if (len == 0) {
+                    http = Http.DONE;
+                }
+            }
+            default -> throw new IllegalStateException(http.name());
+        }
+    }
+
+    private void endOfHeaders() {
+        stats.statuses.merge(status, 1, Integer::sum);
+        if (status != 200) {
+            fail("status " + status);
+            return;
+        }
+        if (streamId == null) {
+            fail("no X-Stream-Id header");
+            return;
+        }
+        line = new byte[64]; // header lines are over; chunk-size lines are short
+        if (chunked) {
+            http = Http.CHUNK_SIZE;
+        } else if (contentLength >= 0) {
+            remaining = contentLength;
+            http = contentLength == 0 ? Http.DONE : Http.SIZED_BODY;
+        } else {
+            http = Http.BODY_TO_EOF;
+        }
+    }
+
+    /** Event-stream bytes: lines end with LF, CRLF or CR; a blank line ends a frame. */
+    private void sse(byte[] a, int off, int len, long now) {
+        int end = off + len;
+        for (int p = off; p < end && failure == null; p++) {
+            byte b = a[p];
+            if (b == '\n' && sseCr) {
+                sseCr = false; // the LF of a CRLF
+                continue;
+            }
+            sseCr = b == '\r';
+            if (b == '\n' || b == '\r') {
+                sseLine(now);
+                sseLen = 0;
+            } else if (sseLen < SSE_PREFIX) {
+                sse[sseLen++] = b;
+            } else if (sseLen == SSE_PREFIX && !startsWith(sse, DATA_TYPE)) {
+                if (sse[0] != ':') {
+                    fail("an event-stream line longer than expected");
+                }
+            }
+        }
+    }
+
+    private void sseLine(long now) {
+        int len = sseLen;
+        if (len == 0) {
+            dispatch(now);
+            return;
+        }
+        if (sse[0] == ':') {
+            if (len == KEEP_ALIVE.length && startsWith(sse, KEEP_ALIVE)) {
+                keepAlive(now);
+            }
+            return;
+        }
+        if (startsWith(sse, DATA_TYPE)) {
+            if (pendingType != null) {
+                fail("two data lines in one event");
+                return;
+            }
+            pendingType = type(DATA_TYPE.length, len);
+        } else if (len > 4 && sse[0] == 'i' && sse[1] == 'd' && sse[2] == ':' && sse[3] == ' ') {
+            pendingSeq = seq(4, len);
+        } else if (len > 7 && new String(sse, 0, 7, StandardCharsets.US_ASCII).equals("retry: ")) {
+            if (lastSeq == 0 && !retrySeen) {
+                retrySeen = true;
+                lastFrameNanos = now;
+            } else if (lastSeq == 0) {
+                fail("a second retry before any event");
+            }
+            // a later retry: the server is shutting down; nothing to check
+        } else {
+            fail("unexpected line '" + new String(sse, 0, len, StandardCharsets.UTF_8) + "'");
+        }
+    }
+
+    private long seq(int from, int len) {
+        if (streamId == null || len < from + streamId.length + 2) {
+            fail("short id line");
+            return -1;
+        }
+        for (int i = 0; i < streamId.length; i++) {
+            if (sse[from + i] != streamId[i]) {
+                fail("an id of another stream");
+                return -1;
+            }
+        }
+        int p = from + streamId.length;
+        if (sse[p++] != ':') {
+            fail("id without ':seq'");
+            return -1;
+        }
+        long v = 0;
+        for (; p < len; p++) {
+            int d = sse[p] - '0';
+            if (d < 0 || d > 9) {
+                fail("id with a bad seq");
+                return -1;
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    private Type type(int from, int len) {
+        int end = from;
+        while (end < len && sse[end] != '"') {
+            end++;
+        }
+        switch (new String(sse, from, end - from, StandardCharsets.US_ASCII)) {
+            case "start": return Type.START;
+            case "reasoning": return Type.REASONING;
+            case "chunk": return Type.CHUNK;
+            case "tool_call": return Type.TOOL_CALL;
+            case "tool_result": return Type.TOOL_RESULT;
+            case "end": return Type.END;
+            case "error": return Type.ERROR;
+            default: return Type.UNKNOWN;
+        }
+    }
+
+    private void dispatch(long now) {
+        Type type = pendingType;
+        long seq = pendingSeq;
+        pendingType = null;
+        pendingSeq = -1;
+        if (type == null) {
+            if (seq >= 0) {
+                fail("an id without data");
+            }
+            return;
+        }
+        if (!retrySeen) {
+            fail("an event before the first retry frame");
+            return;
+        }
+        if (seq != lastSeq + 1) {
+            fail("seq " + seq + " after " + lastSeq);
+            return;
+        }
+        if (terminal != null) {
+            fail("an event after the terminal one");
+            return;
+        }
+        if ((seq == 1) != (type == Type.START)) {
+            fail("start is not the first event");
+            return;
+        }
+        lastSeq = (int) seq;
+        stats.event(now, runStartNanos);
+        if (lastEventNanos >= 0) {
+            stats.gap.recordValue((now - lastEventNanos) / 1000);
+        }
+        lastEventNanos = now;
+        lastFrameNanos = now;
+        switch (type) {
+            case REASONING, CHUNK, TOOL_CALL -> {
+                if (firstTokenNanos < 0) {
+                    firstTokenNanos = now;
+                    stats.ttft.recordValue((now - connectNanos) / 1000);
+                }
+                if (type == Type.CHUNK) {
+                    chunks++;
+                }
+            }
+            case END, ERROR -> terminal = type;
+            default -> {
+            }
+        }
+    }
+
+    private void keepAlive(long now) {
+        stats.keepAlives++;
+        if (recordKeepAlives && lastFrameNanos >= 0 && keepAliveNanos > 0) {
+            long late = now - lastFrameNanos - keepAliveNanos;
+            if (late < -1_000_000) {
+                stats.earlyKeepAlives++;
+            }
+            stats.keepAliveLateness.recordValue(Math.max(0, late) / 1000);
+        }
+        lastFrameNanos = now;
+    }
+
+    private static boolean startsWith(byte[] a, byte[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (a[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void fail(String why) {
+        if (failure == null) {
+            failure = why;
+        }
+    }
+
+    /** Records how the stream went; {@code eof}: the server closed the connection; {@code held}: the hold is over. */
+    Outcome finish(boolean eof, boolean held, String ioError) {
+        if (finished) {
+            throw new IllegalStateException("finished twice");
+        }
+        finished = true;
+        Outcome o;
+        String detail;
+        if (failure != null) {
+            o = status != 0 && status != 200 ? Outcome.STATUS : Outcome.PROTOCOL;
+            detail = "stream " + index + ": " + failure;
+        } else if (http == Http.BODY_TO_EOF && eof) {
+            http = Http.DONE;
+            return finish2();
+        } else if (http == Http.DONE) {
+            return finish2();
+        } else if (held && ioError == null && lastSeq > 0) {
+            o = Outcome.HELD;
+            detail = "";
+        } else if (ioError != null || eof) {
+            o = Outcome.INCOMPLETE;
+            detail = "stream " + index + " after event " + lastSeq + (ioError != null ? ": " + ioError : ": EOF");
+        } else {
+            o = Outcome.TIMEOUT;
+            detail = "stream " + index + " after event " + lastSeq;
+        }
+        stats.outcome(o, detail);
+        return o;
+    }
+
+    private Outcome finish2() {
+        Outcome o;
+        String detail = "stream " + index;
+        if (terminal == null) {
+            o = Outcome.INCOMPLETE;
+            detail += ": the response ended after event " + lastSeq + " without a terminal event";
+        } else if (terminal == Type.ERROR) {
+            o = Outcome.ERROR_EVENT;
+        } else if (expectedChunks > 0 && chunks != expectedChunks) {
+            o = Outcome.TOKENS;
+            detail += ": " + chunks + " chunks, expected " + expectedChunks;
+        } else {
+            o = Outcome.OK;
+        }
+        stats.outcome(o, detail);
+        return o;
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# JMH micro-benchmarks of src/bench/java (FrameEncoderBenchmark): src/bench/jmh.sh [JMH options], e.g.
+#   src/bench/jmh.sh FrameEncoder -prof gc
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${BENCH_OUT:-target/bench}
+mkdir -p "$OUT"
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  mvn -q -o test-compile
+  mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
+fi
+exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "target/classes:target/test-classes:$(cat "$OUT/classpath.txt")" \
+  org.openjdk.jmh.Main "${@:-FrameEncoder}"

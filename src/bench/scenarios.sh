@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The benchmark scenarios of the README's "Performance" section, against the dev server (embedded Jetty 12) or,
+# with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
+# (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
+#
+#   src/bench/scenarios.sh s1|s2|s3|s4|all [--tomcat] [--jfr]
+#
+# Environment: SERVER_JVM_OPTS (default below), CLIENT_JVM_OPTS, BENCH_SKIP_BUILD=1, BENCH_OUT (default
+# target/bench). Loopback only; every run is bounded in streams and time.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# A small container: 512 MB of heap, fixed (no full collections to grow it), 128 MB of direct memory;
+# ParallelGC: two threads copy the young generation, where the streams' new events are
+SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m -Xss256k -XX:MaxDirectMemorySize=128m}
+CLIENT_JVM_OPTS=${CLIENT_JVM_OPTS:--XX:+UseSerialGC -Xmx1g}
+OUT=${BENCH_OUT:-target/bench}
+CONTAINER=jetty
+JFR=0
+SCENARIOS=()
+for a in "$@"; do
+  case "$a" in
+    --tomcat) CONTAINER=tomcat ;;
+    --jfr) JFR=1 ;;
+    s1|s2|s3|s4) SCENARIOS+=("$a") ;;
+    all) SCENARIOS+=(s1 s2 s3 s4) ;;
+    *) echo "usage: $0 s1|s2|s3|s4|all [--tomcat] [--jfr]" >&2; exit 2 ;;
+  esac
+done
+[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|all [--tomcat] [--jfr]" >&2; exit 2; }
+
+# 10,000 streams are 10,000 sockets in the client and as many in the server
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 12000 ]; then
+  echo "warning: open-files limit $(ulimit -n); S2 and S4 need about 10,100 per process" >&2
+fi
+mkdir -p "$OUT"
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  mvn -q -o test-compile
+  mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
+  if [ "$CONTAINER" = tomcat ]; then
+    src/bench/tomcat.sh prepare
+  fi
+fi
+CP="target/classes:target/test-classes:$(cat "$OUT/classpath.txt")"
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# another build of the server to compare with (a directory with webapp/ and target/classes/), e.g. an older commit
+SERVER_PROJECT=${BENCH_SERVER_PROJECT:-$PWD}
+
+SERVER_PID=
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=
+}
+trap stop_server EXIT
+
+# start_server NAME setting=value... : sets SERVER_PID and PORT
+start_server() {
+  local name=$1; shift
+  local props=() jfr=()
+  for s in "$@"; do props+=("-D$s"); done
+  if [ "$JFR" = 1 ]; then
+    jfr=("-XX:StartFlightRecording=filename=$OUT/$name-$CONTAINER.jfr,settings=profile")
+  fi
+  local log="$OUT/$name-$CONTAINER-server.log"
+  if [ "$CONTAINER" = tomcat ]; then
+    # shellcheck disable=SC2086
+    src/bench/tomcat.sh start "$log" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}"
+    SERVER_PID=$(cat "$OUT/tomcat.pid")
+    PORT=$(cat "$OUT/tomcat.port")
+    BASE_PATH=/chat
+  else
+    # shellcheck disable=SC2086
+    "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}" -Dchat.server.port=0 \
+      -cp "$SERVER_PROJECT/target/classes:$SERVER_PROJECT/target/test-classes:$CP" io.chatstream.dev.DevServer "$SERVER_PROJECT" >"$log" 2>&1 &
+    SERVER_PID=$!
+    PORT=
+    for _ in $(seq 1 300); do
+      PORT=$(sed -n 's|^Chat dev server on http://localhost:\([0-9]*\)/.*|\1|p' "$log" | head -1)
+      [ -n "$PORT" ] && break
+      kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
+      sleep 0.1
+    done
+    [ -n "$PORT" ] || { echo "server did not start; see $log" >&2; exit 1; }
+    BASE_PATH=
+  fi
+  echo "server: $CONTAINER pid $SERVER_PID port $PORT ($SERVER_JVM_OPTS ${props[*]})"
+}
+
+client() {
+  # shellcheck disable=SC2086
+  "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --port="$PORT" --path="$BASE_PATH/api/chat" \
+    --server-pid="$SERVER_PID" --thread-cpu "$@"
+}
+
+COMMON=(chat.demo.reply-tokens=200 chat.limits.max-streams=20000 chat.limits.max-streams-per-client=20000)
+status=0
+for s in "${SCENARIOS[@]}"; do
+  case "$s" in
+    s1)
+      start_server s1 "${COMMON[@]}" chat.demo.tokens-per-second=20
+      client --label=s1-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
+      client --label=s1 --streams=1000 --ramp=2 --reply-tokens=200 --timeout=120 \
+        --target-gap-p99-ms=55 | tee "$OUT/s1-$CONTAINER.txt" || status=1
+      ;;
+    s2)
+      start_server s2 "${COMMON[@]}" chat.demo.tokens-per-second=20
+      client --label=s2-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
+      client --label=s2 --streams=10000 --ramp=5 --reply-tokens=200 --timeout=180 \
+        --target-events-per-sec=100000 --target-gap-p99-ms=150 --target-max-threads=64 --target-max-rss-mb=768 \
+        | tee "$OUT/s2-$CONTAINER.txt" || status=1
+      ;;
+    s3)
+      start_server s3 chat.demo.reply-tokens=2000 chat.limits.max-streams=20000 \
+        chat.limits.max-streams-per-client=20000 chat.demo.tokens-per-second=1000
+      client --label=s3-warmup --streams=200 --total=1000 --ramp=1 --reply-tokens=2000 --timeout=120 >/dev/null || true
+      client --label=s3 --streams=200 --total=2000 --ramp=1 --reply-tokens=2000 --timeout=300 \
+        --target-cpu-ms-per-1k=4 | tee "$OUT/s3-$CONTAINER.txt" || status=1
+      ;;
+    s4)
+      start_server s4 "${COMMON[@]}" chat.demo.tokens-per-second=0.1 chat.sse.keepalive-seconds=5
+      client --label=s4-warmup --streams=2000 --ramp=2 --hold=6 --keepalive=5 --timeout=60 >/dev/null || true
+      sleep 17 # the warm-up's streams outlive their connections by chat.stream.detach-grace-seconds (15 s)
+      client --label=s4 --streams=10000 --ramp=10 --hold=60 --keepalive=5 --heap-probe --timeout=150 \
+        --target-heap-kb-per-stream=16 --target-keepalive-p99-ms=100 | tee "$OUT/s4-$CONTAINER.txt" || status=1
+      ;;
+  esac
+  stop_server
+done
+exit $status

@@ -1,0 +1,118 @@
+package io.chatstream.stream;
+
+import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatRequest;
+import io.chatstream.backend.ChatSink;
+import io.chatstream.config.ChatConfig;
+import io.chatstream.config.Settings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WriteBatchTest {
+
+    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    private ChatSink sink;
+    private final ChatBackend backend = new ChatBackend() {
+        @Override
+        public io.chatstream.backend.Generation start(ChatRequest request, ChatSink s) {
+            sink = s;
+            return () -> { };
+        }
+
+        @Override
+        public String defaultModel() {
+            return "test";
+        }
+    };
+    private final StreamRegistry registry = new StreamRegistry(ChatConfig.load(Settings.of(Map.of())), backend,
+            "test", scheduler, StreamObserver.NONE);
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    /** A transport that takes everything and records each flushed write. */
+    private static final class Recording implements Transport {
+        final List<String> writes = new CopyOnWriteArrayList<>();
+        private final StringBuilder pending = new StringBuilder();
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            pending.append(new String(bytes, offset, length, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void flush() {
+            writes.add(pending.toString());
+            pending.setLength(0);
+        }
+
+        @Override
+        public void complete() {
+        }
+    }
+
+    private Recording attach() throws Exception {
+        ChatStream stream = registry.open(ChatRequest.of("hi"), "client", null, null);
+        Recording transport = new Recording();
+        new Delivery(stream, 0, Delivery.Format.SSE, transport, scheduler, StreamObserver.NONE,
+                TimeUnit.SECONDS.toNanos(15), 3000, 1 << 20, TimeUnit.SECONDS.toNanos(30)).start(false);
+        assertEquals(1, transport.writes.size(), "retry and start are written at once");
+        return transport;
+    }
+
+    @Test
+    void eventsAppendedInsideABatchReachTheConnectionInOneWriteAtItsEnd() throws Exception {
+        Recording transport = attach();
+        WriteBatch batch = WriteBatch.open();
+        assertNotNull(batch);
+        sink.chunk("a");
+        sink.chunk("b");
+        sink.chunk("c");
+        assertEquals(1, transport.writes.size(), "written before the batch ended");
+        batch.close();
+        assertEquals(2, transport.writes.size());
+        String write = transport.writes.get(1);
+        assertTrue(write.contains(":2\ndata: {\"type\":\"chunk\",\"content\":\"a\"}\n\n")
+                && write.contains(":3\ndata: {\"type\":\"chunk\",\"content\":\"b\"}\n\n")
+                && write.endsWith(":4\ndata: {\"type\":\"chunk\",\"content\":\"c\"}\n\n"), write);
+    }
+
+    @Test
+    void withoutABatchEachEventIsWrittenAtOnce() throws Exception {
+        Recording transport = attach();
+        sink.chunk("a");
+        sink.chunk("b");
+        assertEquals(3, transport.writes.size());
+    }
+
+    @Test
+    void aBatchOpenedInsideAnotherLeavesTheWritesToTheOuterOne() throws Exception {
+        Recording transport = attach();
+        WriteBatch outer = WriteBatch.open();
+        assertNull(WriteBatch.open());
+        sink.chunk("a");
+        outer.close();
+        assertEquals(2, transport.writes.size());
+        sink.chunk("b");
+        assertEquals(3, transport.writes.size(), "a closed batch still held a write back");
+    }
+}
