@@ -197,7 +197,7 @@ public final class ChatStream {
 
     /** Detaches a reader; when none is left and the generation runs, starts the detach grace period. */
     public void detach(StreamReader reader) {
-        boolean cancelNow = false;
+        boolean cancelNow;
         lock.lock();
         try {
             StreamReader[] r = readers;
@@ -209,20 +209,43 @@ public final class ChatStream {
             System.arraycopy(r, 0, copy, 0, i);
             System.arraycopy(r, i + 1, copy, i, r.length - i - 1);
             readers = copy.length == 0 ? NO_READERS : copy;
-            if (copy.length == 0 && !terminated && !closed) {
-                long grace = registry.config().detachGrace().toNanos();
-                if (grace == 0) {
-                    cancelNow = true;
-                } else {
-                    graceTimer = registry.scheduler().schedule(this::graceOver, grace, TimeUnit.NANOSECONDS);
-                }
-            }
+            cancelNow = startGraceIfUnread();
         } finally {
             lock.unlock();
         }
         if (cancelNow) {
             cancel();
         }
+    }
+
+    /**
+     * The connection meant to read this stream went away before it attached (a client that left at once): with no
+     * reader at all, the detach grace period starts as if that reader had left.
+     */
+    public void unattachedReaderLeft() {
+        boolean cancelNow;
+        lock.lock();
+        try {
+            cancelNow = startGraceIfUnread();
+        } finally {
+            lock.unlock();
+        }
+        if (cancelNow) {
+            cancel();
+        }
+    }
+
+    /** Under the lock: with no reader left, starts the grace timer; true when the grace is 0 (cancel now). */
+    private boolean startGraceIfUnread() {
+        if (readers.length != 0 || terminated || closed || graceTimer != null) {
+            return false;
+        }
+        long grace = registry.config().detachGrace().toNanos();
+        if (grace == 0) {
+            return true;
+        }
+        graceTimer = registry.scheduler().schedule(this::graceOver, grace, TimeUnit.NANOSECONDS);
+        return false;
     }
 
     /**

@@ -11,10 +11,6 @@ import io.chatstream.stream.LastEventId;
 import io.chatstream.stream.StreamIds;
 import io.chatstream.stream.StreamRegistry;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,7 +20,6 @@ import java.lang.System.Logger.Level;
 import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -226,52 +221,33 @@ final class ChatServlet extends HttpServlet {
             return;
         }
         Delivery.Format format = format(req);
-        resp.setStatus(HttpServletResponse.SC_OK);
-        resp.setContentType(format == Delivery.Format.SSE ? "text/event-stream;charset=UTF-8"
+        EventStreamResponse.headers(resp, format == Delivery.Format.SSE ? "text/event-stream;charset=UTF-8"
                 : "application/x-ndjson");
-        resp.setHeader("Cache-Control", "no-cache, no-transform");
-        resp.setHeader("X-Accel-Buffering", "no");
         resp.setHeader("X-Stream-Id", stream.id());
-        ServletOutputStream out = resp.getOutputStream();
         ChatConfig c = app.config();
-        Delivery delivery = new Delivery(stream, (int) afterSeq, format, new ServletTransport(async, out),
-                app.scheduler(), app.observer(), c.keepAlive().toNanos(), c.retryMillis(), c.maxBacklogBytes(),
-                c.stallTimeout().toNanos());
-        async.addListener(new AsyncListener() {
+        EventStreamResponse.bind(async, resp, new EventStreamResponse.Writer() {
+            private volatile Delivery delivery;
+
             @Override
-            public void onComplete(AsyncEvent event) {
-                delivery.onTransportError(new IOException("response completed"));
+            public void start(ServletTransport transport) {
+                delivery = new Delivery(stream, (int) afterSeq, format, transport, app.scheduler(), app.observer(),
+                        c.keepAlive().toNanos(), c.retryMillis(), c.maxBacklogBytes(), c.stallTimeout().toNanos());
+                delivery.start(resumed);
             }
 
             @Override
-            public void onTimeout(AsyncEvent event) {
-                delivery.onTransportError(new IOException("async timeout"));
+            public void writable() {
+                delivery.onWritable();
             }
 
             @Override
-            public void onError(AsyncEvent event) {
-                delivery.onTransportError(event.getThrowable());
-            }
-
-            @Override
-            public void onStartAsync(AsyncEvent event) {
-                // not restarted
-            }
-        });
-        AtomicBoolean started = new AtomicBoolean();
-        out.setWriteListener(new WriteListener() {
-            @Override
-            public void onWritePossible() {
-                if (started.compareAndSet(false, true)) {
-                    delivery.start(resumed);
+            public void closed(Throwable cause) {
+                Delivery d = delivery;
+                if (d != null) {
+                    d.onTransportError(cause);
                 } else {
-                    delivery.onWritable();
+                    stream.unattachedReaderLeft();
                 }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                delivery.onTransportError(t);
             }
         });
     }

@@ -3,17 +3,12 @@ package io.chatstream.web;
 import io.chatstream.diagnostics.Diagnostics;
 import io.chatstream.protocol.ApiError;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code GET /api/diagnostics[?ticks=10&idle=130]}: the connection test of {@link Diagnostics}, read by
@@ -54,46 +49,20 @@ final class DiagnosticsServlet extends HttpServlet {
         try {
             AsyncContext async = req.startAsync();
             async.setTimeout(0);
-            resp.setStatus(200);
-            resp.setContentType("text/event-stream;charset=UTF-8");
-            resp.setHeader("Cache-Control", "no-cache, no-transform");
-            resp.setHeader("X-Accel-Buffering", "no");
-            ServletOutputStream out = resp.getOutputStream();
-            ServletTransport transport = new ServletTransport(async, out);
-            async.addListener(new AsyncListener() {
+            EventStreamResponse.headers(resp, "text/event-stream;charset=UTF-8");
+            EventStreamResponse.bind(async, resp, new EventStreamResponse.Writer() {
                 @Override
-                public void onComplete(AsyncEvent event) {
-                    run.cancel();
+                public void start(ServletTransport transport) {
+                    run.start(transport);
                 }
 
                 @Override
-                public void onTimeout(AsyncEvent event) {
-                    run.cancel();
+                public void writable() {
+                    run.onWritable();
                 }
 
                 @Override
-                public void onError(AsyncEvent event) {
-                    run.cancel();
-                }
-
-                @Override
-                public void onStartAsync(AsyncEvent event) {
-                    // not restarted
-                }
-            });
-            AtomicBoolean started = new AtomicBoolean();
-            out.setWriteListener(new WriteListener() {
-                @Override
-                public void onWritePossible() {
-                    if (started.compareAndSet(false, true)) {
-                        run.start(transport);
-                    } else {
-                        run.onWritable();
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
+                public void closed(Throwable cause) {
                     run.cancel();
                 }
             });
