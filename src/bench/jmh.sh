@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 OUT=${BENCH_OUT:-target/bench}
 mkdir -p "$OUT"
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  mvn -q -o test-compile
-  mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
+  mvn -q test-compile
+  mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
 fi
 exec "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "target/classes:target/test-classes:$(cat "$OUT/classpath.txt")" \
   org.openjdk.jmh.Main "${@:-FrameEncoder}"

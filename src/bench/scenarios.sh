@@ -37,8 +37,8 @@ fi
 mkdir -p "$OUT"
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  mvn -q -o test-compile
-  mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
+  mvn -q test-compile
+  mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
   if [ "$CONTAINER" = tomcat ]; then
     src/bench/tomcat.sh prepare
   fi

@@ -21,7 +21,7 @@ case "${1:-}" in
       tar -xzf "$OUT/tomcat-$VERSION.tar.gz" -C "$OUT"
       rm -rf "$HOME_DIR/webapps/"*
     fi
-    mvn -q -o package -DskipTests
+    mvn -q package -DskipTests
     ;;
   start)
     log=$2; shift 2
