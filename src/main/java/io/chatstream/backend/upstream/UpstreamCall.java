@@ -248,15 +248,9 @@ public final class UpstreamCall implements Generation {
                 + " (chat.upstream.idle-timeout-seconds)");
     }
 
-    /** The body of a 2xx response: decoded buffer by buffer, one buffer requested at a time. */
-    private final class StreamBody implements HttpResponse.BodySubscriber<Void> {
-        private final BodyDecoder decoder;
-        private Flow.Subscription upstream;
-        private long drained;
-
-        StreamBody(BodyDecoder decoder) {
-            this.decoder = decoder;
-        }
+    /** A response body read one buffer at a time; cancelled at once when the call already finished. */
+    private abstract class Body implements HttpResponse.BodySubscriber<Void> {
+        Flow.Subscription upstream;
 
         @Override
         public CompletionStage<Void> getBody() {
@@ -273,6 +267,16 @@ public final class UpstreamCall implements Generation {
                 s.request(1);
             }
         }
+    }
+
+    /** The body of a 2xx response: decoded buffer by buffer, one buffer requested at a time. */
+    private final class StreamBody extends Body {
+        private final BodyDecoder decoder;
+        private long drained;
+
+        StreamBody(BodyDecoder decoder) {
+            this.decoder = decoder;
+        }
 
         @Override
         public void onNext(List<ByteBuffer> buffers) {
@@ -281,24 +285,31 @@ public final class UpstreamCall implements Generation {
                 drain(buffers);
                 return;
             }
-            try {
+            boolean decoded = decode(() -> {
                 for (ByteBuffer b : buffers) {
                     decoder.feed(b);
                     if (sink.isClosed()) {
                         break;
                     }
                 }
+            });
+            if (decoded && !finished) {
+                upstream.request(1);
+            }
+        }
+
+        /** Runs a step of the decoder; false when it failed (the call is then failed). */
+        private boolean decode(Runnable step) {
+            try {
+                step.run();
+                return true;
             } catch (UpstreamException e) {
                 fail(e.code(), e.getMessage());
-                return;
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "Upstream " + target.label() + ": the response could not be decoded", e);
                 fail(ErrorCode.INTERNAL, "the response could not be decoded");
-                return;
             }
-            if (!finished) {
-                upstream.request(1);
-            }
+            return false;
         }
 
         private void drain(List<ByteBuffer> buffers) {
@@ -320,14 +331,7 @@ public final class UpstreamCall implements Generation {
         @Override
         public void onComplete() {
             if (!sink.isClosed()) {
-                try {
-                    decoder.finish();
-                } catch (UpstreamException e) {
-                    fail(e.code(), e.getMessage());
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "Upstream " + target.label() + ": the response could not be decoded", e);
-                    fail(ErrorCode.INTERNAL, "the response could not be decoded");
+                if (!decode(decoder::finish)) {
                     return;
                 }
                 if (!sink.isClosed()) {
@@ -340,31 +344,14 @@ public final class UpstreamCall implements Generation {
     }
 
     /** The body of any other status: its start is read for the message, then the status is reported. */
-    private final class ErrorBody implements HttpResponse.BodySubscriber<Void> {
+    private final class ErrorBody extends Body {
         private final HttpResponse.ResponseInfo info;
         private final byte[] body = new byte[ERROR_BODY_BYTES];
         private final AtomicBoolean reported = new AtomicBoolean();
         private volatile int length;
-        private Flow.Subscription upstream;
 
         ErrorBody(HttpResponse.ResponseInfo info) {
             this.info = info;
-        }
-
-        @Override
-        public CompletionStage<Void> getBody() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            upstream = s;
-            subscription = s;
-            if (finished) {
-                s.cancel();
-            } else {
-                s.request(1);
-            }
         }
 
         @Override
