@@ -58,11 +58,7 @@ public final class OllamaBackend implements ChatBackend {
 
     @Override
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
-        String chosen = request.model() != null && !request.model().isBlank() ? request.model() : model;
-        if (chosen == null) {
-            throw new BackendUnavailableException(
-                    "no model: the request names none and chat.ollama.model is not set.");
-        }
+        String chosen = UpstreamCall.model(request, model, "chat.ollama.model");
         HttpRequest http = UpstreamCall.newRequest(endpoint)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/x-ndjson")

@@ -65,11 +65,7 @@ public final class OpenAiBackend implements ChatBackend {
 
     @Override
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
-        String chosen = request.model() != null && !request.model().isBlank() ? request.model() : model;
-        if (chosen == null) {
-            throw new BackendUnavailableException(
-                    "no model: the request names none and chat.openai.model is not set.");
-        }
+        String chosen = UpstreamCall.model(request, model, "chat.openai.model");
         HttpRequest.Builder http = UpstreamCall.newRequest(endpoint)
                 .header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream")

@@ -1,6 +1,8 @@
 package io.chatstream.backend.upstream;
 
 import io.chatstream.backend.BackendContext;
+import io.chatstream.backend.BackendUnavailableException;
+import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.event.ErrorCode;
@@ -103,6 +105,21 @@ public final class UpstreamCall implements Generation {
         this.idleTimeout = context.idleTimeout();
         this.connectTimeout = context.connectTimeout();
         this.decoders = decoders;
+    }
+
+    /**
+     * The model of a reply: the request's, else the backend's setting.
+     *
+     * @param configured the value of {@code setting}, or null when unset
+     * @throws BackendUnavailableException neither names one (the client gets 503 saying so)
+     */
+    public static String model(ChatRequest request, String configured, String setting)
+            throws BackendUnavailableException {
+        String chosen = request.model() != null && !request.model().isBlank() ? request.model() : configured;
+        if (chosen == null) {
+            throw new BackendUnavailableException("no model: the request names none and " + setting + " is not set.");
+        }
+        return chosen;
     }
 
     /**
