@@ -26,7 +26,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The composition root: everything one webapp shares, built at context start and closed at context stop, the same
@@ -55,7 +54,7 @@ public final class ChatApplication implements AutoCloseable {
                             ClassLoader backends) {
         this.settings = settings;
         this.config = config;
-        this.scheduler = new BatchingScheduler(config.schedulerThreads(), threads("chat-scheduler"));
+        this.scheduler = new BatchingScheduler(config.schedulerThreads(), WriteBatch.threads("chat-scheduler"));
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
@@ -185,21 +184,11 @@ public final class ChatApplication implements AutoCloseable {
         return provider;
     }
 
-    static ThreadFactory threads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     /**
      * The shared scheduler: each task runs inside a {@link WriteBatch}, so the events one timer run produces (the
      * demo backend serves every reply due in a millisecond in one run) reach each connection in one write.
      */
     private static final class BatchingScheduler extends ScheduledThreadPoolExecutor {
-        private final ThreadLocal<WriteBatch> batch = new ThreadLocal<>();
 
         BatchingScheduler(int threads, ThreadFactory factory) {
             super(threads, factory);
@@ -207,18 +196,17 @@ public final class ChatApplication implements AutoCloseable {
 
         @Override
         protected void beforeExecute(Thread t, Runnable r) {
-            batch.set(WriteBatch.open());
+            WriteBatch.open();
         }
 
         @Override
         protected void afterExecute(Runnable r, Throwable t) {
-            closeBatch(batch);
+            WriteBatch.closeCurrent();
         }
     }
 
     /** A fixed pool whose tasks run inside a {@link WriteBatch}: one upstream read, one write per connection. */
     private static final class BatchingExecutor extends ThreadPoolExecutor {
-        private final ThreadLocal<WriteBatch> batch = new ThreadLocal<>();
 
         BatchingExecutor(int threads, ThreadFactory factory) {
             super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
@@ -226,20 +214,12 @@ public final class ChatApplication implements AutoCloseable {
 
         @Override
         protected void beforeExecute(Thread t, Runnable r) {
-            batch.set(WriteBatch.open());
+            WriteBatch.open();
         }
 
         @Override
         protected void afterExecute(Runnable r, Throwable t) {
-            closeBatch(batch);
-        }
-    }
-
-    private static void closeBatch(ThreadLocal<WriteBatch> batch) {
-        WriteBatch b = batch.get();
-        if (b != null) {
-            batch.remove();
-            b.close();
+            WriteBatch.closeCurrent();
         }
     }
 
@@ -269,7 +249,7 @@ public final class ChatApplication implements AutoCloseable {
         public synchronized HttpClient httpClient() {
             if (httpClient == null) {
                 // a small fixed pool runs the client's callbacks: they parse and hand off, never wait
-                httpExecutor = new BatchingExecutor(2, threads("chat-http"));
+                httpExecutor = new BatchingExecutor(2, WriteBatch.threads("chat-http"));
                 httpClient = HttpClient.newBuilder()
                         .connectTimeout(connectTimeout)
                         .executor(httpExecutor)

@@ -14,6 +14,8 @@ import java.util.List;
  *                             socket not taking bytes, is dropped (it may resume)
  * @param stallTimeout         {@code chat.sse.stall-timeout-seconds}: a reader whose socket took nothing for this
  *                             long is dropped
+ * @param minWriteInterval     {@code chat.sse.min-write-interval-millis}: events that come sooner than this after
+ *                             the last write to a connection wait for it and share one write; 0: write each at once
  * @param retain               {@code chat.stream.retain-seconds}
  * @param detachGrace          {@code chat.stream.detach-grace-seconds}
  * @param maxDuration          {@code chat.stream.max-duration-seconds}
@@ -42,6 +44,7 @@ public record ChatConfig(
         long retryMillis,
         long maxBacklogBytes,
         Duration stallTimeout,
+        Duration minWriteInterval,
         Duration retain,
         Duration detachGrace,
         Duration maxDuration,
@@ -109,6 +112,7 @@ public record ChatConfig(
                 s.longValue("chat.sse.retry-millis", 3000, 0, 3_600_000),
                 s.longValue("chat.sse.max-backlog-bytes", 1 << 20, 1024, 1L << 30),
                 Duration.ofSeconds(s.integer("chat.sse.stall-timeout-seconds", 30, 1, DAY)),
+                Duration.ofMillis(s.integer("chat.sse.min-write-interval-millis", 10, 0, 1000)),
                 Duration.ofSeconds(s.integer("chat.stream.retain-seconds", 300, 0, 7 * DAY)),
                 Duration.ofSeconds(s.integer("chat.stream.detach-grace-seconds", 15, 0, DAY)),
                 Duration.ofSeconds(s.integer("chat.stream.max-duration-seconds", 600, 1, 7 * DAY)),

@@ -1,5 +1,6 @@
 package io.chatstream.stream;
 
+import io.chatstream.config.ChatConfig;
 import io.chatstream.stream.StreamObserver.DetachReason;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.NdjsonFrames;
@@ -22,6 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * come from the shared scheduler: one keep-alive check per {@code chat.sse.keepalive-seconds} of idleness; no thread
  * ever waits.
  *
+ * <p>Events that come faster than {@code chat.sse.min-write-interval-millis} apart share a write: the first write
+ * after a quiet spell goes out at once (the first frame of a response always does); what comes within the interval
+ * after it waits for the interval's end and goes out together. A system call per event is what the server's CPU is
+ * spent on (see the README's "Performance"); a reader cannot see a 10 ms wait, and at the pace of a person reading
+ * (a few dozen tokens a second) it never happens.
+ *
  * <p>The reader is dropped (and may resume later with {@code Last-Event-ID}) when its socket takes nothing while it
  * is more than {@code chat.sse.max-backlog-bytes} behind, or for {@code chat.sse.stall-timeout-seconds}. A failed
  * write means the client left: logged once at debug level, then the reader detaches and the stream's lifetime rules
@@ -41,6 +48,25 @@ public final class Delivery implements StreamReader {
         NDJSON
     }
 
+    /**
+     * How a reader is paced and bounded.
+     *
+     * @param keepAliveNanos        {@code chat.sse.keepalive-seconds}
+     * @param retryMillis           {@code chat.sse.retry-millis}
+     * @param maxBacklogBytes       {@code chat.sse.max-backlog-bytes}
+     * @param stallTimeoutNanos     {@code chat.sse.stall-timeout-seconds}
+     * @param minWriteIntervalNanos {@code chat.sse.min-write-interval-millis}; 0: every event is written at once
+     */
+    public record Pacing(long keepAliveNanos, long retryMillis, long maxBacklogBytes, long stallTimeoutNanos,
+                         long minWriteIntervalNanos) {
+
+        /** The pacing the settings ask for. */
+        public static Pacing of(ChatConfig c) {
+            return new Pacing(c.keepAlive().toNanos(), c.retryMillis(), c.maxBacklogBytes(), c.stallTimeout().toNanos(),
+                    c.minWriteInterval().toNanos());
+        }
+    }
+
     private final ChatStream stream;
     private final Format format;
     private final Transport transport;
@@ -50,6 +76,7 @@ public final class Delivery implements StreamReader {
     private final long retryMillis;
     private final long maxBacklogBytes;
     private final long stallTimeoutNanos;
+    private final long minWriteIntervalNanos;
 
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -59,6 +86,10 @@ public final class Delivery implements StreamReader {
     private int cursor;
     private boolean retrySent;
     private boolean needFlush;
+    /** False until the first write: that one never waits. */
+    private boolean wroteOnce;
+    /** A timer is set to write what waits for the end of the minimum write interval. */
+    private volatile boolean writeTimerSet;
     private volatile boolean keepAliveDue;
     private volatile long shutdownRetry = -1;
     private volatile long lastWriteNanos = System.nanoTime();
@@ -72,18 +103,18 @@ public final class Delivery implements StreamReader {
      * @param afterSeq the last event the client has (0: from the first)
      */
     public Delivery(ChatStream stream, int afterSeq, Format format, Transport transport,
-                    ScheduledExecutorService scheduler, StreamObserver observer, long keepAliveNanos,
-                    long retryMillis, long maxBacklogBytes, long stallTimeoutNanos) {
+                    ScheduledExecutorService scheduler, StreamObserver observer, Pacing pacing) {
         this.stream = stream;
         this.cursor = afterSeq;
         this.format = format;
         this.transport = transport;
         this.scheduler = scheduler;
         this.observer = observer;
-        this.keepAliveNanos = keepAliveNanos;
-        this.retryMillis = retryMillis;
-        this.maxBacklogBytes = maxBacklogBytes;
-        this.stallTimeoutNanos = stallTimeoutNanos;
+        this.keepAliveNanos = pacing.keepAliveNanos();
+        this.retryMillis = pacing.retryMillis();
+        this.maxBacklogBytes = pacing.maxBacklogBytes();
+        this.stallTimeoutNanos = pacing.stallTimeoutNanos();
+        this.minWriteIntervalNanos = pacing.minWriteIntervalNanos();
         this.retrySent = format != Format.SSE;
     }
 
@@ -187,10 +218,14 @@ public final class Delivery implements StreamReader {
                 finishShutdown(retry);
                 return;
             }
+            if (mustWait()) {
+                return;
+            }
             if (fillBuffer()) {
                 transport.write(buffer.array(), 0, buffer.size());
                 needFlush = true;
                 lastWriteNanos = System.nanoTime();
+                wroteOnce = true;
                 continue;
             }
             if (stream.isTerminated() && cursor >= stream.lastSeq()) {
@@ -198,6 +233,30 @@ public final class Delivery implements StreamReader {
             }
             return;
         }
+    }
+
+    /**
+     * True when events wait but the last write was less than the minimum interval ago: a timer then writes them at
+     * the interval's end (one timer at a time). Only inside drain.
+     */
+    private boolean mustWait() {
+        if (minWriteIntervalNanos == 0 || !wroteOnce || cursor >= stream.lastSeq()) {
+            return false;
+        }
+        long wait = minWriteIntervalNanos - (System.nanoTime() - lastWriteNanos);
+        if (wait <= 0) {
+            return false;
+        }
+        if (!writeTimerSet) {
+            writeTimerSet = true;
+            scheduler.schedule(this::intervalOver, wait, TimeUnit.NANOSECONDS);
+        }
+        return true;
+    }
+
+    private void intervalOver() {
+        writeTimerSet = false; // before signal: a drain running now runs once more and sees it clear
+        signal();
     }
 
     /** Frames what is due into the buffer; false when nothing is. */

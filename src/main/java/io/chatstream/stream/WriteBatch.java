@@ -3,6 +3,8 @@ package io.chatstream.stream;
 import io.chatstream.wire.ByteSink;
 
 import java.util.Arrays;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Holds back the writes that new events cause on one thread until the end of a unit of work, then makes them: each
@@ -11,17 +13,17 @@ import java.util.Arrays;
  * write (one system call) per connection instead of one per event; under load, when work runs late, more events
  * share each write, and the server sheds system calls instead of falling behind.
  *
- * <p>The batch also lends its thread a buffer to encode events in. Only the application's own threads hold one in a
- * thread-local: a container's threads never do, so nothing of the webapp stays behind on them after undeploy.
+ * <p>The batch also lends its thread a buffer to encode events in. Only the application's own threads, made by
+ * {@link #threads(String)}, carry a batch, in a field of the thread itself (a thread-local lookup on every event
+ * cost more than the encoding): a container's threads never do, so nothing of the webapp stays behind on them after
+ * undeploy.
  *
- * <p>The threads that produce events open a batch around each task: {@link #open()} before, {@link #close()} in a
+ * <p>The pools of those threads open a batch around each task: {@link #open()} before, {@link #close()} in a
  * {@code finally} after (the composition root does so for the shared scheduler and the HTTP client's executor).
  * Without an open batch, readers write at once. Batches do not nest: an {@code open()} inside one returns null and
  * the outer batch does the writes.
  */
 public final class WriteBatch {
-
-    private static final ThreadLocal<WriteBatch> CURRENT = new ThreadLocal<>();
 
     private Delivery[] woken = new Delivery[64];
     private int size;
@@ -32,17 +34,49 @@ public final class WriteBatch {
     private WriteBatch() {
     }
 
-    /** Opens a batch on this thread; null when one is already open here (that one does the writes). */
+    /** A thread that carries its own write batch. */
+    private static final class BatchThread extends Thread {
+        final WriteBatch batch = new WriteBatch();
+
+        BatchThread(Runnable task, String name) {
+            super(task, name);
+        }
+    }
+
+    /** Makes daemon threads named {@code prefix-1, prefix-2...} that can open write batches. */
+    public static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return task -> {
+            Thread t = new BatchThread(task, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static WriteBatch current() {
+        Thread t = Thread.currentThread();
+        return t instanceof BatchThread ? ((BatchThread) t).batch : null;
+    }
+
+    /**
+     * Opens a batch on this thread; null when one is already open here (that one does the writes) or when this
+     * thread was not made by {@link #threads(String)}.
+     */
     public static WriteBatch open() {
-        WriteBatch b = CURRENT.get();
-        if (b == null) {
-            b = new WriteBatch();
-            CURRENT.set(b);
-        } else if (b.open) {
+        WriteBatch b = current();
+        if (b == null || b.open) {
             return null;
         }
         b.open = true;
         return b;
+    }
+
+    /** Ends this thread's batch, if one is open: what a pool runs after each task. */
+    public static void closeCurrent() {
+        WriteBatch b = current();
+        if (b != null && b.open) {
+            b.close();
+        }
     }
 
     /** Ends the batch: every reader woken during it writes now. Runs on the thread that opened it. */
@@ -66,7 +100,7 @@ public final class WriteBatch {
      * container's request thread, which must not be left holding the webapp's objects).
      */
     static ByteSink scratch() {
-        WriteBatch b = CURRENT.get();
+        WriteBatch b = current();
         if (b == null || !b.open) {
             return null;
         }
@@ -79,7 +113,7 @@ public final class WriteBatch {
 
     /** Defers a reader's write to the end of this thread's open batch; false when none is open. */
     static boolean defer(Delivery d) {
-        WriteBatch b = CURRENT.get();
+        WriteBatch b = current();
         if (b == null || !b.open) {
             return false;
         }

@@ -231,7 +231,7 @@ final class ChatServlet extends HttpServlet {
             @Override
             public void start(ServletTransport transport) {
                 delivery = new Delivery(stream, (int) afterSeq, format, transport, app.scheduler(), app.observer(),
-                        c.keepAlive().toNanos(), c.retryMillis(), c.maxBacklogBytes(), c.stallTimeout().toNanos());
+                        Delivery.Pacing.of(c));
                 delivery.start(resumed);
             }
 

@@ -74,13 +74,41 @@ class WriteBatchTest {
         ChatStream stream = registry.open(ChatRequest.of("hi"), "client", null, null);
         Recording transport = new Recording();
         new Delivery(stream, 0, Delivery.Format.SSE, transport, scheduler, StreamObserver.NONE,
-                TimeUnit.SECONDS.toNanos(15), 3000, 1 << 20, TimeUnit.SECONDS.toNanos(30)).start(false);
+                new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, 1 << 20, TimeUnit.SECONDS.toNanos(30), 0))
+                .start(false);
         assertEquals(1, transport.writes.size(), "retry and start are written at once");
         return transport;
     }
 
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs a test body on one of the application's batch-carrying threads, rethrowing what it throws. */
+    private static void onBatchThread(Body body) throws Exception {
+        Throwable[] failure = new Throwable[1];
+        Thread t = WriteBatch.threads("test-batch").newThread(() -> {
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.start();
+        t.join(TimeUnit.SECONDS.toMillis(30));
+        if (failure[0] instanceof Exception) {
+            throw (Exception) failure[0];
+        } else if (failure[0] != null) {
+            throw (Error) failure[0];
+        }
+    }
+
     @Test
     void eventsAppendedInsideABatchReachTheConnectionInOneWriteAtItsEnd() throws Exception {
+        onBatchThread(this::oneWritePerBatch);
+    }
+
+    private void oneWritePerBatch() throws Exception {
         Recording transport = attach();
         WriteBatch batch = WriteBatch.open();
         assertNotNull(batch);
@@ -105,7 +133,19 @@ class WriteBatchTest {
     }
 
     @Test
+    void aThreadOfTheContainerNeverOpensABatch() throws Exception {
+        assertNull(WriteBatch.open(), "a batch opened on a thread the application did not make");
+        Recording transport = attach();
+        sink.chunk("a");
+        assertEquals(2, transport.writes.size());
+    }
+
+    @Test
     void aBatchOpenedInsideAnotherLeavesTheWritesToTheOuterOne() throws Exception {
+        onBatchThread(this::nestedBatch);
+    }
+
+    private void nestedBatch() throws Exception {
         Recording transport = attach();
         WriteBatch outer = WriteBatch.open();
         assertNull(WriteBatch.open());
