@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * One stream over one HTTP/1.1 connection: the request, then an incremental parser for the response (status line,
@@ -305,21 +306,26 @@ final class StreamConnection {
         return v;
     }
 
+    private static final Type[] TYPES = Type.values();
+    private static final byte[][] TYPE_NAMES = {
+        "start".getBytes(StandardCharsets.US_ASCII), "reasoning".getBytes(StandardCharsets.US_ASCII),
+        "chunk".getBytes(StandardCharsets.US_ASCII), "tool_call".getBytes(StandardCharsets.US_ASCII),
+        "tool_result".getBytes(StandardCharsets.US_ASCII), "end".getBytes(StandardCharsets.US_ASCII),
+        "error".getBytes(StandardCharsets.US_ASCII),
+    };
+
+    /** The event's type from {@code "type":"...} without making a string (once per event). */
     private Type type(int from, int len) {
         int end = from;
         while (end < len && sse[end] != '"') {
             end++;
         }
-        switch (new String(sse, from, end - from, StandardCharsets.US_ASCII)) {
-            case "start": return Type.START;
-            case "reasoning": return Type.REASONING;
-            case "chunk": return Type.CHUNK;
-            case "tool_call": return Type.TOOL_CALL;
-            case "tool_result": return Type.TOOL_RESULT;
-            case "end": return Type.END;
-            case "error": return Type.ERROR;
-            default: return Type.UNKNOWN;
+        for (int t = 0; t < TYPE_NAMES.length; t++) {
+            if (Arrays.equals(sse, from, end, TYPE_NAMES[t], 0, TYPE_NAMES[t].length)) {
+                return TYPES[t];
+            }
         }
+        return Type.UNKNOWN;
     }
 
     private void dispatch(long now) {

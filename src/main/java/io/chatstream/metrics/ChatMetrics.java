@@ -7,7 +7,6 @@ import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -26,8 +25,6 @@ public final class ChatMetrics implements StreamObserver {
     /** The {@code Content-Type} of {@link #scrape}: the Prometheus text format, version 0.0.4. */
     public static final String CONTENT_TYPE = PrometheusWriter.CONTENT_TYPE;
 
-    private static final byte[] CHUNK = prefix("chunk");
-    private static final byte[] REASONING = prefix("reasoning");
 
     private final LongAdder started = new LongAdder();
     private final LongAdder[] endedByReason = adders(FinishReason.values().length);
@@ -66,21 +63,10 @@ public final class ChatMetrics implements StreamObserver {
         countTokens(stream);
     }
 
-    /** Counts the stream's chunk and reasoning events once, at its end, from its retained log. */
+    /** Counts the stream's chunk and reasoning events once, at its end. */
     private void countTokens(ChatStream stream) {
-        long c = 0;
-        long r = 0;
-        int last = stream.lastSeq();
-        for (int seq = 1; seq <= last; seq++) {
-            byte[] json = stream.json(seq);
-            if (startsWith(json, CHUNK)) {
-                c++;
-            } else if (startsWith(json, REASONING)) {
-                r++;
-            }
-        }
-        chunks.add(c);
-        reasoning.add(r);
+        chunks.add(stream.chunkEvents());
+        reasoning.add(stream.reasoningEvents());
     }
 
     @Override
@@ -161,22 +147,5 @@ public final class ChatMetrics implements StreamObserver {
             a[i] = new LongAdder();
         }
         return a;
-    }
-
-    /** Event JSON begins with its type ({@code EventJson} writes it first): {@code {"type":"chunk"}. */
-    private static byte[] prefix(String type) {
-        return ("{\"type\":\"" + type + "\"").getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static boolean startsWith(byte[] json, byte[] prefix) {
-        if (json.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (json[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

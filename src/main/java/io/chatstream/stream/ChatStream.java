@@ -52,6 +52,9 @@ public final class ChatStream {
     private volatile Generation generation;
     private volatile ChatEvent terminal;
     private volatile long firstTokenNanos = -1;
+    /** Under the lock: counted as appended, for metrics at the end (no pass over the log). */
+    private int chunkEvents;
+    private int reasoningEvents;
     private ScheduledFuture<?> graceTimer;
     private ScheduledFuture<?> maxDurationTimer;
 
@@ -112,6 +115,26 @@ public final class ChatStream {
     /** The seq of the last event appended so far. */
     public int lastSeq() {
         return log.size();
+    }
+
+    /** The {@code chunk} events so far. */
+    public int chunkEvents() {
+        lock.lock();
+        try {
+            return chunkEvents;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The {@code reasoning} events so far. */
+    public int reasoningEvents() {
+        lock.lock();
+        try {
+            return reasoningEvents;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A copy of the JSON of event {@code seq}, 1 &lt;= seq &lt;= {@link #lastSeq()}. */
@@ -353,6 +376,11 @@ public final class ChatStream {
                 outgrown = true;
             }
             log.append(json.array(), 0, json.size());
+            if (event instanceof ChatEvent.Chunk) {
+                chunkEvents++;
+            } else if (event instanceof ChatEvent.Reasoning) {
+                reasoningEvents++;
+            }
             if (event.isTerminal()) {
                 terminal = event;
                 terminated = true;
