@@ -92,6 +92,19 @@ start_server() {
   echo "server: $CONTAINER pid $SERVER_PID port $PORT ($SERVER_JVM_OPTS ${props[*]})"
 }
 
+# The request path (parsing, admission, the stream's start and end, the log line) is compiled by the JIT only after
+# thousands of requests; S2 opens 10,000 in 5 s, and compiling then costs seconds of CPU in the middle of the
+# measurement. This warm-up opens as many, as fast, with 1-token replies (a few KB retained each).
+warm_requests() {
+  client --label=warmup-requests --method=POST --max-tokens=1 --streams="$1" --ramp="$2" --timeout=90 >/dev/null || true
+}
+
+# With two cores busy the JIT's compile queue falls behind the warm-up; an idle pause lets it finish, so the
+# measurement sees compiled code and does not pay for compiling it (seconds of CPU otherwise).
+settle() {
+  sleep "${BENCH_SETTLE_SECONDS:-10}"
+}
+
 client() {
   # shellcheck disable=SC2086
   "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --port="$PORT" --path="$BASE_PATH/api/chat" \
@@ -105,12 +118,15 @@ for s in "${SCENARIOS[@]}"; do
     s1)
       start_server s1 "${COMMON[@]}" chat.demo.tokens-per-second=20
       client --label=s1-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
+      settle
       client --label=s1 --streams=1000 --ramp=2 --reply-tokens=200 --timeout=120 \
         --target-gap-p99-ms=55 | tee "$OUT/s1-$CONTAINER.txt" || status=1
       ;;
     s2)
       start_server s2 "${COMMON[@]}" chat.demo.tokens-per-second=20
       client --label=s2-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
+      warm_requests 10000 5
+      settle
       client --label=s2 --streams=10000 --ramp=5 --reply-tokens=200 --timeout=180 \
         --target-events-per-sec=100000 --target-gap-p99-ms=150 --target-max-threads=64 --target-max-rss-mb=768 \
         | tee "$OUT/s2-$CONTAINER.txt" || status=1
@@ -119,12 +135,14 @@ for s in "${SCENARIOS[@]}"; do
       start_server s3 chat.demo.reply-tokens=2000 chat.limits.max-streams=20000 \
         chat.limits.max-streams-per-client=20000 chat.demo.tokens-per-second=1000
       client --label=s3-warmup --streams=200 --total=1000 --ramp=1 --reply-tokens=2000 --timeout=120 >/dev/null || true
+      settle
       client --label=s3 --streams=200 --total=2000 --ramp=1 --reply-tokens=2000 --timeout=300 \
         --target-cpu-ms-per-1k=4 | tee "$OUT/s3-$CONTAINER.txt" || status=1
       ;;
     s4)
       start_server s4 "${COMMON[@]}" chat.demo.tokens-per-second=0.1 chat.sse.keepalive-seconds=5
       client --label=s4-warmup --streams=2000 --ramp=2 --hold=6 --keepalive=5 --timeout=60 >/dev/null || true
+      warm_requests 10000 10
       sleep 17 # the warm-up's streams outlive their connections by chat.stream.detach-grace-seconds (15 s)
       client --label=s4 --streams=10000 --ramp=10 --hold=60 --keepalive=5 --heap-probe --timeout=150 \
         --target-heap-kb-per-stream=16 --target-keepalive-p99-ms=100 | tee "$OUT/s4-$CONTAINER.txt" || status=1

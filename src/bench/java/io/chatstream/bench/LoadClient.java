@@ -93,7 +93,9 @@ public final class LoadClient {
         String path = opt("path", "/api/chat");
         String head;
         if (opt("method", "GET").equalsIgnoreCase("POST")) {
-            String body = "{\"message\":\"" + prompt.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+            String maxTokens = opt("max-tokens", "");
+            String body = "{\"message\":\"" + prompt.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
+                    + (maxTokens.isEmpty() ? "" : ",\"max_tokens\":" + Integer.parseInt(maxTokens)) + "}";
             byte[] b = body.getBytes(StandardCharsets.UTF_8);
             head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: text/event-stream\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n" + body;
