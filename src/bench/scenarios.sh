@@ -5,8 +5,8 @@
 #
 #   src/bench/scenarios.sh s1|s2|s3|s4|all [--tomcat] [--jfr]
 #
-# Environment: SERVER_JVM_OPTS (default below), CLIENT_JVM_OPTS, BENCH_SKIP_BUILD=1, BENCH_OUT (default
-# target/bench). Loopback only; every run is bounded in streams and time.
+# Environment: SERVER_JVM_OPTS (default below), CLIENT_JVM_OPTS, BENCH_SETTINGS (more server settings,
+# "name=value name=value", after the scenario's own), BENCH_SKIP_BUILD=1, BENCH_OUT (default target/bench). Loopback only; every run is bounded in streams and time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -63,7 +63,8 @@ trap stop_server EXIT
 start_server() {
   local name=$1; shift
   local props=() jfr=()
-  for s in "$@"; do props+=("-D$s"); done
+  # shellcheck disable=SC2086
+  for s in "$@" ${BENCH_SETTINGS:-}; do props+=("-D$s"); done
   if [ "$JFR" = 1 ]; then
     jfr=("-XX:StartFlightRecording=filename=$OUT/$name-$CONTAINER.jfr,settings=profile")
   fi

@@ -4,15 +4,20 @@ import io.chatstream.event.ChatEvent;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.StreamObserver;
 
-import java.lang.System.Logger.Level;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * One log line per finished stream, through {@link System.Logger} so each container's own logging takes it: id,
+ * One log line per finished stream, through {@code java.util.logging} so each container's own logging takes it: id,
  * backend, model, duration, time to first token, events, outcome. Never message text, never keys.
+ *
+ * <p>The record names its source class and method itself ({@code logp}): otherwise every record walks the stack to
+ * find its caller, which cost more than the stream's last hundred events when many streams end at once.
  */
 final class StreamLog implements StreamObserver {
 
-    private static final System.Logger LOG = System.getLogger("io.chatstream.streams");
+    private static final Logger LOG = Logger.getLogger("io.chatstream.streams");
+    private static final String SOURCE = StreamLog.class.getName();
 
     @Override
     public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
@@ -22,7 +27,8 @@ final class StreamLog implements StreamObserver {
         String outcome = terminal instanceof ChatEvent.End e ? "finish_reason=" + e.finishReason().wire()
                 : terminal instanceof ChatEvent.Error e ? "error=" + e.code().wire() : "unknown";
         long ttft = stream.firstTokenNanos();
-        LOG.log(Level.INFO, "stream=" + stream.id() + " backend=" + stream.backendName() + " model=" + printable(stream.model())
+        LOG.logp(Level.INFO, SOURCE, "streamEnded", "stream=" + stream.id() + " backend=" + stream.backendName()
+                + " model=" + printable(stream.model())
                 + " duration_ms=" + nanos / 1_000_000
                 + " ttft_ms=" + (ttft < 0 ? "-" : Long.toString(ttft / 1_000_000))
                 + " events=" + stream.lastSeq() + " " + outcome);
