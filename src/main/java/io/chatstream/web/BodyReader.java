@@ -10,6 +10,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Reads a request body without blocking a thread (a slow client costs memory, not a thread), up to a limit. Calls
  * exactly one of its callbacks, once, unless {@link #expire()} comes first.
+ *
+ * <p>The container keeps its read listener until the response completes, which for a stream is its whole life; so
+ * once the body is read (or refused) the listener lets go of its buffers and its callback. Only the container's
+ * callbacks, which it never runs concurrently, touch those fields.
  */
 final class BodyReader implements ReadListener {
 
@@ -29,10 +33,11 @@ final class BodyReader implements ReadListener {
 
     private final ServletInputStream in;
     private final long limit;
-    private final Callback callback;
-    private final ByteSink body;
-    private final byte[] chunk = new byte[8192];
     private final AtomicBoolean done = new AtomicBoolean();
+    /** Null once the body is read, refused or failed (see the class comment). */
+    private Callback callback;
+    private ByteSink body;
+    private byte[] chunk = new byte[8192];
 
     BodyReader(ServletInputStream in, long limit, long expectedLength, Callback callback) {
         this.in = in;
@@ -51,26 +56,43 @@ final class BodyReader implements ReadListener {
             }
             if (body.size() + (long) n > limit) {
                 if (done.compareAndSet(false, true)) {
-                    callback.tooLarge();
+                    release().tooLarge();
                 }
                 return;
             }
             body.write(chunk, 0, n);
+        }
+        if (done.get()) {
+            release();
         }
     }
 
     @Override
     public void onAllDataRead() {
         if (done.compareAndSet(false, true)) {
-            callback.body(body.toByteArray());
+            byte[] bytes = body.toByteArray();
+            release().body(bytes);
+        } else {
+            release();
         }
     }
 
     @Override
     public void onError(Throwable t) {
         if (done.compareAndSet(false, true)) {
-            callback.failed(t);
+            release().failed(t);
+        } else {
+            release();
         }
+    }
+
+    /** Drops the buffers and the callback; returns the callback, null when already released. */
+    private Callback release() {
+        Callback c = callback;
+        callback = null;
+        body = null;
+        chunk = null;
+        return c;
     }
 
     /** The body took too long: true when no callback was made, nor will be; the caller answers. */
