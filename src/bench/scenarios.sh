@@ -6,7 +6,7 @@
 #   src/bench/scenarios.sh s1|s2|s3|s4|all [--tomcat] [--jfr]
 #
 # Environment: SERVER_JVM_OPTS (default below), CLIENT_JVM_OPTS, BENCH_SETTINGS (more server settings,
-# "name=value name=value", after the scenario's own), BENCH_SKIP_BUILD=1, BENCH_OUT (default target/bench). Loopback only; every run is bounded in streams and time.
+# "name=value name=value", after the scenario's own), BENCH_CLIENT_ARGS (more load client options), BENCH_SKIP_BUILD=1, BENCH_OUT (default target/bench). Loopback only; every run is bounded in streams and time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -109,7 +109,7 @@ settle() {
 client() {
   # shellcheck disable=SC2086
   "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --port="$PORT" --path="$BASE_PATH/api/chat" \
-    --server-pid="$SERVER_PID" --thread-cpu "$@"
+    --server-pid="$SERVER_PID" --thread-cpu --timeline "$@" ${BENCH_CLIENT_ARGS:-}
 }
 
 COMMON=(chat.demo.reply-tokens=200 chat.limits.max-streams=20000 chat.limits.max-streams-per-client=20000)

@@ -408,6 +408,15 @@ public final class LoadClient {
                 t.append(' ').append(n);
             }
             out.append(t).append('\n');
+            StringBuilder g = new StringBuilder("gaps >= 150 ms by second:");
+            for (int sec = 0; sec * 10 < s.longGapsPerBucket.length && sec < seconds + 1; sec++) {
+                long n = 0;
+                for (int b = sec * 10; b < sec * 10 + 10; b++) {
+                    n += s.longGapsPerBucket[b];
+                }
+                g.append(' ').append(n);
+            }
+            out.append(g).append('\n');
         }
         if (s.firstFailure != null) {
             out.append("first fail   ").append(s.firstFailure).append('\n');

@@ -41,6 +41,8 @@ final class Stats {
     final Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
     final Map<Integer, Integer> statuses = new TreeMap<>();
     final long[] eventsPerBucket = new long[36_000];
+    /** Gaps of 150 ms or more, by the bucket they ended in: where in the run the slow moments were. */
+    final long[] longGapsPerBucket = new long[36_000];
     long events;
     long keepAlives;
     /** Keep-alives that came more than 1 ms before the keep-alive period was over. */
@@ -65,6 +67,14 @@ final class Stats {
         }
     }
 
+    void gap(long now, long startNanos, long gapNanos) {
+        gap.recordValue(gapNanos / 1000);
+        int b = (int) ((now - startNanos) / BUCKET_NANOS);
+        if (gapNanos >= 150_000_000L && b >= 0 && b < longGapsPerBucket.length) {
+            longGapsPerBucket[b]++;
+        }
+    }
+
     void outcome(Outcome o, String detail) {
         outcomes.merge(o, 1, Integer::sum);
         if (o != Outcome.OK && o != Outcome.HELD && firstFailure == null) {
@@ -85,6 +95,7 @@ final class Stats {
         o.statuses.forEach((k, v) -> statuses.merge(k, v, Integer::sum));
         for (int i = 0; i < eventsPerBucket.length; i++) {
             eventsPerBucket[i] += o.eventsPerBucket[i];
+            longGapsPerBucket[i] += o.longGapsPerBucket[i];
         }
         events += o.events;
         keepAlives += o.keepAlives;

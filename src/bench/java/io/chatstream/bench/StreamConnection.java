@@ -358,7 +358,7 @@ final class StreamConnection {
         lastSeq = (int) seq;
         stats.event(now, runStartNanos);
         if (lastEventNanos >= 0) {
-            stats.gap.recordValue((now - lastEventNanos) / 1000);
+            stats.gap(now, runStartNanos, now - lastEventNanos);
         }
         lastEventNanos = now;
         lastFrameNanos = now;
