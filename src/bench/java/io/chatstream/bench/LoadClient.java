@@ -127,6 +127,14 @@ public final class LoadClient {
         System.exit(client.run() ? 0 : 1);
     }
 
+    /**
+     * Runs a load from another program (a test): the options of the command line, without their {@code --}; prints
+     * the report; true when every stream was ok and every target given was met.
+     */
+    public static boolean run(Map<String, String> opts) throws Exception {
+        return new LoadClient(new LinkedHashMap<>(opts)).run();
+    }
+
     private boolean run() throws Exception {
         String label = opt("label", "run");
         long heapBaseline = -1;

@@ -59,17 +59,20 @@ final class EventStreamResponse {
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
+                transport.ended();
                 writer.closed(new IOException("response completed"));
             }
 
             @Override
             public void onTimeout(AsyncEvent event) {
-                writer.closed(new IOException("async timeout"));
+                writer.closed(new IOException("async timeout")); // may complete it: allowed in a callback
+                transport.ended();
             }
 
             @Override
             public void onError(AsyncEvent event) {
-                writer.closed(event.getThrowable());
+                writer.closed(event.getThrowable()); // may complete it: allowed in a callback
+                transport.ended();
             }
 
             @Override
@@ -91,6 +94,7 @@ final class EventStreamResponse {
             @Override
             public void onError(Throwable t) {
                 writer.closed(t);
+                transport.ended();
             }
         });
         return transport;

@@ -5,19 +5,32 @@ import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link Transport} over an async servlet response whose output stream has a write listener. Each write is
  * followed by a flush, unless the container is known to send writes at once ({@code chat.sse.container-writes-through}):
  * then a flush would only run the container's write path a second time with nothing in it.
+ *
+ * <p>Once the container has ended the response (its listeners say so through {@link #ended()}), or a call into it
+ * has failed, the transport never calls into the request again, {@code complete()} included. Containers recycle a
+ * finished request's objects for the next connection (Tomcat's processor cache): a write or {@code complete()} that
+ * came late from one of the application's threads would reach another client's response (seen under load on Tomcat:
+ * new streams cut after their first event while old connections failed). Calls and {@link #ended()} take one lock,
+ * so the container cannot recycle the request while a call is under way: the listener returns only after it.
  */
 final class ServletTransport implements Transport {
+
+    /** How long a container callback waits for a call under way before it goes on regardless. */
+    private static final long ENDED_WAIT_MILLIS = 2000;
 
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final boolean flushWrites;
-    private final AtomicBoolean completed = new AtomicBoolean();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The container ended the response, a call into it failed, or it was completed: hands off. */
+    private volatile boolean done;
 
     ServletTransport(AsyncContext async, ServletOutputStream out, boolean flushWrites) {
         this.async = async;
@@ -25,27 +38,82 @@ final class ServletTransport implements Transport {
         this.flushWrites = flushWrites;
     }
 
+    /**
+     * The container has ended the response (completed, failed, timed out); from its callback, before the container
+     * recycles the request. Waits for a call under way to return.
+     */
+    void ended() {
+        boolean locked = false;
+        try {
+            locked = lock.tryLock(ENDED_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        done = true;
+        if (locked) {
+            lock.unlock();
+        }
+    }
+
     @Override
     public boolean isReady() {
-        return !completed.get() && out.isReady();
+        lock.lock();
+        try {
+            return !done && out.isReady();
+        } catch (RuntimeException e) {
+            done = true;
+            throw e;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
-        out.write(bytes, offset, length);
+        lock.lock();
+        try {
+            if (done) {
+                throw new IOException("The response has ended");
+            }
+            out.write(bytes, offset, length);
+        } catch (IOException | RuntimeException e) {
+            done = true; // the container knows, and ends the response itself, on its own thread
+            throw e;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public void flush() throws IOException {
-        if (flushWrites) {
+        if (!flushWrites) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (done) {
+                throw new IOException("The response has ended");
+            }
             out.flush();
+        } catch (IOException | RuntimeException e) {
+            done = true;
+            throw e;
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
     public void complete() {
-        if (completed.compareAndSet(false, true)) {
+        lock.lock();
+        try {
+            if (done) {
+                return; // ended by the container, or it ends it after the failure it saw
+            }
+            done = true;
             async.complete();
+        } finally {
+            lock.unlock();
         }
     }
 }

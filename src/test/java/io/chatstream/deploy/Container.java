@@ -39,11 +39,12 @@ abstract class Container implements AutoCloseable {
     static final Map<String, String> CHAT_PARAMETERS = Map.of("chat.demo.reply-tokens", "7");
     /**
      * Given as context parameters of {@code /slow}: 15 reasoning tokens and 1 answer token, one every 5.9 s, so a
-     * reply lasts about 94 s, with a keep-alive (every 5 s) in every gap.
+     * reply lasts about 94 s, with a keep-alive (every 5 s) in every gap; up to 5,000 streams from one address.
      */
     static final Map<String, String> SLOW_PARAMETERS = Map.of(
             "chat.demo.tokens-per-second", "0.17",
-            "chat.demo.reply-tokens", "1");
+            "chat.demo.reply-tokens", "1",
+            "chat.limits.max-streams-per-client", "5000");
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 

@@ -2,6 +2,7 @@ package io.chatstream.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatstream.bench.LoadClient;
 import io.chatstream.deploy.SseConnection.Timed;
 import io.chatstream.metrics.MetricSamples;
 import io.chatstream.testing.SseParser.Frame;
@@ -238,6 +239,26 @@ abstract class ContainerContract {
         assertEquals(1, after.get("chat_time_to_first_token_seconds_count")
                 - before.get("chat_time_to_first_token_seconds_count"));
         assertEquals(1, after.get(completed) - before.get(completed));
+    }
+
+    /**
+     * Connections that fail must never cut another client's stream. The server learns that a client left when a write
+     * fails, and the container then ends that response on its own thread and recycles its objects for the next
+     * connection (Tomcat's processor cache); a late call from the application's thread would reach the new owner.
+     * Each round opens 400 streams in 1 s and drops them all after 4 s more, just before their first keep-alive:
+     * the server finds them gone while the next round's streams start. (The race itself needs more load than a test
+     * should make, with three containers running at once: ServletTransportTest pins the guard down; this checks that
+     * the guard lets every stream through.)
+     */
+    @Test
+    @Order(10)
+    void connectionsThatFailNeverCutOtherStreams() throws Exception {
+        for (int round = 1; round <= 3; round++) {
+            boolean ok = LoadClient.run(Map.of("label", "round-" + round, "port", Integer.toString(container.port),
+                    "path", "/slow/api/chat", "streams", "400", "ramp", "1", "hold", "4", "keepalive", "5",
+                    "timeout", "60"));
+            assertTrue(ok, "round " + round + ": a stream failed (see the report above)");
+        }
     }
 
     private Map<String, Double> metrics() throws Exception {

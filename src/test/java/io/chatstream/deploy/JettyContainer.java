@@ -32,7 +32,7 @@ final class JettyContainer extends Container {
         JettyContainer jetty = new JettyContainer(name, home);
         try {
             jetty.install();
-            List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-Xss512k",
+            List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k",
                     "-Djava.io.tmpdir=" + jetty.base.resolve("tmp")));
             SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.addAll(List.of("-jar", home.resolve("start.jar").toString(),

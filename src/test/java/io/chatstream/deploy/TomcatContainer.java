@@ -90,7 +90,7 @@ final class TomcatContainer extends Container {
         env.put("CATALINA_BASE", base.toString());
         env.put("CATALINA_OPTS", SYSTEM_PROPERTIES.entrySet().stream()
                 .map(e -> "-D" + e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(" "))
-                + " -Xmx256m -Xss512k");
+                + " -Xmx768m -Xss512k");
         return env;
     }
 
