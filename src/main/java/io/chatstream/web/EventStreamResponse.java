@@ -59,20 +59,20 @@ final class EventStreamResponse {
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
-                transport.ended();
+                transport.ended(false);
                 writer.closed(new IOException("response completed"));
             }
 
             @Override
             public void onTimeout(AsyncEvent event) {
-                writer.closed(new IOException("async timeout")); // may complete it: allowed in a callback
-                transport.ended();
+                writer.closed(new IOException("async timeout"));
+                transport.ended(true);
             }
 
             @Override
             public void onError(AsyncEvent event) {
-                writer.closed(event.getThrowable()); // may complete it: allowed in a callback
-                transport.ended();
+                writer.closed(event.getThrowable());
+                transport.ended(true);
             }
 
             @Override
@@ -94,7 +94,7 @@ final class EventStreamResponse {
             @Override
             public void onError(Throwable t) {
                 writer.closed(t);
-                transport.ended();
+                transport.ended(true);
             }
         });
         return transport;

@@ -13,12 +13,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * followed by a flush, unless the container is known to send writes at once ({@code chat.sse.container-writes-through}):
  * then a flush would only run the container's write path a second time with nothing in it.
  *
- * <p>Once the container has ended the response (its listeners say so through {@link #ended()}), or a call into it
- * has failed, the transport never calls into the request again, {@code complete()} included. Containers recycle a
- * finished request's objects for the next connection (Tomcat's processor cache): a write or {@code complete()} that
- * came late from one of the application's threads would reach another client's response (seen under load on Tomcat:
- * new streams cut after their first event while old connections failed). Calls and {@link #ended()} take one lock,
- * so the container cannot recycle the request while a call is under way: the listener returns only after it.
+ * <p>Once the container has ended the response (its listeners say so through {@link #ended(boolean)}) the transport never
+ * calls into the request again, {@code complete()} included; after a failed call it only completes it. Containers
+ * recycle a finished request's objects for the next connection (Tomcat's processor cache): a write or
+ * {@code complete()} that came late from one of the application's threads would reach another client's response
+ * (seen under load on Tomcat: new streams cut after their first event while old connections failed). Calls and
+ * {@link #ended(boolean)} take one lock, so the container cannot recycle the request while a call is under way: its
+ * listener returns only after the call.
  */
 final class ServletTransport implements Transport {
 
@@ -29,8 +30,12 @@ final class ServletTransport implements Transport {
     private final ServletOutputStream out;
     private final boolean flushWrites;
     private final ReentrantLock lock = new ReentrantLock();
-    /** The container ended the response, a call into it failed, or it was completed: hands off. */
-    private volatile boolean done;
+    /** The container ended the response: hands off. */
+    private volatile boolean ended;
+    /** A call into the output failed: nothing more is written. */
+    private boolean failed;
+    /** This transport completed the response. */
+    private boolean completed;
 
     ServletTransport(AsyncContext async, ServletOutputStream out, boolean flushWrites) {
         this.async = async;
@@ -39,29 +44,47 @@ final class ServletTransport implements Transport {
     }
 
     /**
-     * The container has ended the response (completed, failed, timed out); from its callback, before the container
-     * recycles the request. Waits for a call under way to return.
+     * The container has ended the response (completed), or reports that it failed or timed out; from its listener,
+     * before the container recycles the request. Waits for a call under way to return. A failed or timed-out response
+     * is completed here, on the container's thread, if nothing completed it yet: not every container completes it by
+     * itself.
      */
-    void ended() {
+    void ended(boolean completeIt) {
         boolean locked = false;
         try {
             locked = lock.tryLock(ENDED_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        done = true;
-        if (locked) {
-            lock.unlock();
+        try {
+            if (completeIt && !ended && !completed) {
+                completed = true;
+                try {
+                    async.complete();
+                } catch (IllegalStateException e) {
+                    // the container completed it already
+                }
+            }
+        } finally {
+            ended = true;
+            if (locked) {
+                lock.unlock();
+            }
         }
+    }
+
+    /** Under the lock. */
+    private boolean writable() {
+        return !ended && !failed && !completed;
     }
 
     @Override
     public boolean isReady() {
         lock.lock();
         try {
-            return !done && out.isReady();
+            return writable() && out.isReady();
         } catch (RuntimeException e) {
-            done = true;
+            failed = true;
             throw e;
         } finally {
             lock.unlock();
@@ -72,12 +95,12 @@ final class ServletTransport implements Transport {
     public void write(byte[] bytes, int offset, int length) throws IOException {
         lock.lock();
         try {
-            if (done) {
+            if (!writable()) {
                 throw new IOException("The response has ended");
             }
             out.write(bytes, offset, length);
         } catch (IOException | RuntimeException e) {
-            done = true; // the container knows, and ends the response itself, on its own thread
+            failed = true;
             throw e;
         } finally {
             lock.unlock();
@@ -91,12 +114,12 @@ final class ServletTransport implements Transport {
         }
         lock.lock();
         try {
-            if (done) {
+            if (!writable()) {
                 throw new IOException("The response has ended");
             }
             out.flush();
         } catch (IOException | RuntimeException e) {
-            done = true;
+            failed = true;
             throw e;
         } finally {
             lock.unlock();
@@ -107,11 +130,11 @@ final class ServletTransport implements Transport {
     public void complete() {
         lock.lock();
         try {
-            if (done) {
-                return; // ended by the container, or it ends it after the failure it saw
+            if (ended || completed) {
+                return;
             }
-            done = true;
-            async.complete();
+            completed = true;
+            async.complete(); // after a failed write too: the container may not end the response by itself
         } finally {
             lock.unlock();
         }

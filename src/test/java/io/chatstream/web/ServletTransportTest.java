@@ -34,7 +34,7 @@ class ServletTransportTest {
     private final ServletTransport transport = new ServletTransport(async, out, true);
 
     @Test
-    void afterAFailedWriteNothingMoreReachesTheResponseNotEvenComplete() throws Exception {
+    void afterAFailedWriteNothingMoreIsWrittenAndTheResponseIsCompletedOnce() throws Exception {
         when(out.isReady()).thenReturn(true);
         doThrow(new IOException("Broken pipe")).when(out).write(any(byte[].class), anyInt(), anyInt());
         assertTrue(transport.isReady());
@@ -42,14 +42,25 @@ class ServletTransportTest {
         assertFalse(transport.isReady());
         assertThrows(IOException.class, () -> transport.flush());
         transport.complete();
-        verify(async, never()).complete(); // the container ends a failed response itself, on its own thread
+        transport.complete();
+        verify(async, times(1)).complete(); // a container need not end a failed response by itself
         verify(out, times(1)).isReady();
         verify(out, never()).flush();
     }
 
     @Test
+    void aFailedResponseIsCompletedOnceWhoeverComesFirst() throws Exception {
+        doThrow(new IOException("Broken pipe")).when(out).write(any(byte[].class), anyInt(), anyInt());
+        assertThrows(IOException.class, () -> transport.write(new byte[] {1}, 0, 1));
+        transport.complete();
+        transport.ended(true); // the container's listener: it ends the response, and recycles it next
+        transport.complete();
+        verify(async, times(1)).complete();
+    }
+
+    @Test
     void afterTheContainerEndedTheResponseNothingMoreReachesIt() throws Exception {
-        transport.ended();
+        transport.ended(false);
         assertFalse(transport.isReady());
         assertThrows(IOException.class, () -> transport.write(new byte[] {1}, 0, 1));
         transport.complete();
@@ -78,7 +89,7 @@ class ServletTransportTest {
         });
         writer.start();
         assertTrue(inWrite.await(10, TimeUnit.SECONDS));
-        Thread ender = new Thread(transport::ended);
+        Thread ender = new Thread(() -> transport.ended(true));
         ender.start();
         Thread.sleep(200);
         assertTrue(ender.isAlive(), "the callback returned (and the container could recycle) during a write");
@@ -88,6 +99,14 @@ class ServletTransportTest {
         assertFalse(ender.isAlive());
         assertTrue(writeReturned.get() > 0);
         assertFalse(transport.isReady());
+        verify(async, times(1)).complete(); // by the container's callback, after the write
+    }
+
+    @Test
+    void aCallbackOfAFailureCompletesTheResponseIfNothingDid() {
+        transport.ended(true);
+        transport.complete();
+        verify(async, times(1)).complete();
     }
 
     @Test
