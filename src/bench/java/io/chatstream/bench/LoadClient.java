@@ -407,24 +407,8 @@ public final class LoadClient {
                 failed + notRun, failures.length() > 0 ? " (" + failures + ")" : "",
                 notRun > 0 ? " (" + notRun + " never started)" : "", peakOpen.get(), s.statuses));
         if (opts.containsKey("timeline")) {
-            StringBuilder t = new StringBuilder("events/s by second:");
-            for (int sec = 0; sec * 10 < s.eventsPerBucket.length && sec < seconds + 1; sec++) {
-                long n = 0;
-                for (int b = sec * 10; b < sec * 10 + 10; b++) {
-                    n += s.eventsPerBucket[b];
-                }
-                t.append(' ').append(n);
-            }
-            out.append(t).append('\n');
-            StringBuilder g = new StringBuilder("gaps >= 150 ms by second:");
-            for (int sec = 0; sec * 10 < s.longGapsPerBucket.length && sec < seconds + 1; sec++) {
-                long n = 0;
-                for (int b = sec * 10; b < sec * 10 + 10; b++) {
-                    n += s.longGapsPerBucket[b];
-                }
-                g.append(' ').append(n);
-            }
-            out.append(g).append('\n');
+            out.append(bySecond("events/s by second:", s.eventsPerBucket, seconds));
+            out.append(bySecond("gaps >= 150 ms by second:", s.longGapsPerBucket, seconds));
         }
         if (s.firstFailure != null) {
             out.append("first fail   ").append(s.firstFailure).append('\n');
@@ -555,5 +539,18 @@ public final class LoadClient {
         } catch (IOException e) {
             // closing a socket of a finished stream: nothing left to do
         }
+    }
+
+    /** One line: {@code title}, then the sum of each second's ten 100 ms buckets. */
+    private static String bySecond(String title, long[] buckets, double seconds) {
+        StringBuilder line = new StringBuilder(title);
+        for (int sec = 0; sec * 10 < buckets.length && sec < seconds + 1; sec++) {
+            long n = 0;
+            for (int b = sec * 10; b < sec * 10 + 10; b++) {
+                n += buckets[b];
+            }
+            line.append(' ').append(n);
+        }
+        return line.append('\n').toString();
     }
 }
