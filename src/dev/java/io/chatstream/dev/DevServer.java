@@ -67,8 +67,6 @@ public final class DevServer {
         // the classes are on this JVM's class path too: load them once, so tests can reach the running app
         webapp.setParentLoaderPriority(true);
         webapp.setThrowUnavailableOnStartupException(true);
-        // writes go straight to the socket (no aggregation, above): the app need not flush after each one
-        webapp.setInitParameter("chat.sse.container-writes-through", "true");
         initParams.forEach(webapp::setInitParameter);
         server.setHandler(webapp);
         server.setStopTimeout(5_000);

@@ -16,9 +16,6 @@ import java.util.List;
  *                             long is dropped
  * @param minWriteInterval     {@code chat.sse.min-write-interval-millis}: events that come sooner than this after
  *                             the last write to a connection wait for it and share one write; 0: write each at once
- * @param containerWritesThrough {@code chat.sse.container-writes-through}: the container sends each write to the
- *                             socket at once (Jetty with {@code outputAggregationSize=0}, as the dev server is set
- *                             up), so no flush follows a write
  * @param retain               {@code chat.stream.retain-seconds}
  * @param detachGrace          {@code chat.stream.detach-grace-seconds}
  * @param maxDuration          {@code chat.stream.max-duration-seconds}
@@ -48,7 +45,6 @@ public record ChatConfig(
         long maxBacklogBytes,
         Duration stallTimeout,
         Duration minWriteInterval,
-        boolean containerWritesThrough,
         Duration retain,
         Duration detachGrace,
         Duration maxDuration,
@@ -117,7 +113,6 @@ public record ChatConfig(
                 s.longValue("chat.sse.max-backlog-bytes", 1 << 20, 1024, 1L << 30),
                 Duration.ofSeconds(s.integer("chat.sse.stall-timeout-seconds", 30, 1, DAY)),
                 Duration.ofMillis(s.integer("chat.sse.min-write-interval-millis", 10, 0, 1000)),
-                s.bool("chat.sse.container-writes-through", false),
                 Duration.ofSeconds(s.integer("chat.stream.retain-seconds", 300, 0, 7 * DAY)),
                 Duration.ofSeconds(s.integer("chat.stream.detach-grace-seconds", 15, 0, DAY)),
                 Duration.ofSeconds(s.integer("chat.stream.max-duration-seconds", 600, 1, 7 * DAY)),

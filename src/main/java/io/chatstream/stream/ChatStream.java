@@ -52,9 +52,9 @@ public final class ChatStream {
     private volatile Generation generation;
     private volatile ChatEvent terminal;
     private volatile long firstTokenNanos = -1;
-    /** Under the lock: counted as appended, for metrics at the end (no pass over the log). */
-    private int chunkEvents;
-    private int reasoningEvents;
+    /** Counted as appended (under the lock, read without it), for metrics at the end: no pass over the log. */
+    private volatile int chunkEvents;
+    private volatile int reasoningEvents;
     private ScheduledFuture<?> graceTimer;
     private ScheduledFuture<?> maxDurationTimer;
 
@@ -119,22 +119,12 @@ public final class ChatStream {
 
     /** The {@code chunk} events so far. */
     public int chunkEvents() {
-        lock.lock();
-        try {
-            return chunkEvents;
-        } finally {
-            lock.unlock();
-        }
+        return chunkEvents;
     }
 
     /** The {@code reasoning} events so far. */
     public int reasoningEvents() {
-        lock.lock();
-        try {
-            return reasoningEvents;
-        } finally {
-            lock.unlock();
-        }
+        return reasoningEvents;
     }
 
     /** A copy of the JSON of event {@code seq}, 1 &lt;= seq &lt;= {@link #lastSeq()}. */

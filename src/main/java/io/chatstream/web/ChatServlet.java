@@ -225,7 +225,7 @@ final class ChatServlet extends HttpServlet {
                 : "application/x-ndjson");
         resp.setHeader("X-Stream-Id", stream.id());
         ChatConfig c = app.config();
-        EventStreamResponse.bind(async, resp, !c.containerWritesThrough(), new EventStreamResponse.Writer() {
+        EventStreamResponse.bind(async, resp, new EventStreamResponse.Writer() {
             private volatile Delivery delivery;
 
             @Override

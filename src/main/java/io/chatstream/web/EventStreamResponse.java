@@ -45,17 +45,8 @@ final class EventStreamResponse {
 
     /** Binds the container's callbacks for {@code async} to {@code writer}; returns the transport it writes to. */
     static ServletTransport bind(AsyncContext async, HttpServletResponse resp, Writer writer) throws IOException {
-        return bind(async, resp, true, writer);
-    }
-
-    /**
-     * As {@link #bind(AsyncContext, HttpServletResponse, Writer)}; {@code flushWrites} false where the container
-     * sends each write at once ({@code chat.sse.container-writes-through}).
-     */
-    static ServletTransport bind(AsyncContext async, HttpServletResponse resp, boolean flushWrites, Writer writer)
-            throws IOException {
         ServletOutputStream out = resp.getOutputStream();
-        ServletTransport transport = new ServletTransport(async, out, flushWrites);
+        ServletTransport transport = new ServletTransport(async, resp, out);
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {

@@ -3,15 +3,20 @@ package io.chatstream.web;
 import io.chatstream.stream.Transport;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A {@link Transport} over an async servlet response whose output stream has a write listener. Each write is
- * followed by a flush, unless the container is known to send writes at once ({@code chat.sse.container-writes-through}):
- * then a flush would only run the container's write path a second time with nothing in it.
+ * A {@link Transport} over an async servlet response whose output stream has a write listener.
+ *
+ * <p>Each write is followed by a flush, unless the container sends writes at once: Jetty with
+ * {@code outputAggregationSize=0} (the dev server, and the setting the README gives for standalone Jetty), where a
+ * flush runs the container's whole write path a second time with nothing in it. The transport finds out from the
+ * first write, which is small (the {@code retry:} and {@code start} frames): a container that buffers (Tomcat's 8 KiB
+ * response buffer, Jetty's aggregation buffer) has not committed the response after it; one that writes through has.
  *
  * <p>Once the container has ended the response (its listeners say so through {@link #ended(boolean)}) the transport never
  * calls into the request again, {@code complete()} included; after a failed call it only completes it. Containers
@@ -25,10 +30,14 @@ final class ServletTransport implements Transport {
 
     /** How long a container callback waits for a call under way before it goes on regardless. */
     private static final long ENDED_WAIT_MILLIS = 2000;
+    /** A first write at most this long tells whether the container writes through (no buffer is this small). */
+    static final int PROBE_MAX_BYTES = 512;
 
     private final AsyncContext async;
+    private final HttpServletResponse response;
     private final ServletOutputStream out;
-    private final boolean flushWrites;
+    /** Null until the first write: then whether a flush must follow each write. */
+    private Boolean flushWrites;
     private final ReentrantLock lock = new ReentrantLock();
     /** The container ended the response: hands off. */
     private volatile boolean ended;
@@ -37,10 +46,10 @@ final class ServletTransport implements Transport {
     /** This transport completed the response. */
     private boolean completed;
 
-    ServletTransport(AsyncContext async, ServletOutputStream out, boolean flushWrites) {
+    ServletTransport(AsyncContext async, HttpServletResponse response, ServletOutputStream out) {
         this.async = async;
+        this.response = response;
         this.out = out;
-        this.flushWrites = flushWrites;
     }
 
     /**
@@ -98,7 +107,13 @@ final class ServletTransport implements Transport {
             if (!writable()) {
                 throw new IOException("The response has ended");
             }
-            out.write(bytes, offset, length);
+            if (flushWrites == null) {
+                boolean probe = length <= PROBE_MAX_BYTES && !response.isCommitted();
+                out.write(bytes, offset, length);
+                flushWrites = !(probe && response.isCommitted());
+            } else {
+                out.write(bytes, offset, length);
+            }
         } catch (IOException | RuntimeException e) {
             failed = true;
             throw e;
@@ -109,13 +124,13 @@ final class ServletTransport implements Transport {
 
     @Override
     public void flush() throws IOException {
-        if (!flushWrites) {
-            return;
-        }
         lock.lock();
         try {
             if (!writable()) {
                 throw new IOException("The response has ended");
+            }
+            if (flushWrites == Boolean.FALSE) {
+                return; // the container sent it already
             }
             out.flush();
         } catch (IOException | RuntimeException e) {

@@ -51,23 +51,17 @@ class SettingsTest {
         assertEquals(ChatConfig.AuthMode.NONE, c.authMode());
         assertEquals(8080, c.serverPort());
         assertEquals(10, c.minWriteInterval().toMillis());
-        assertFalse(c.containerWritesThrough());
     }
 
     @Test
     void writePacingSettingsAreBounded() {
-        ChatConfig c = ChatConfig.load(Settings.of(Map.of("chat.sse.min-write-interval-millis", "0",
-                "chat.sse.container-writes-through", "true")));
+        ChatConfig c = ChatConfig.load(Settings.of(Map.of("chat.sse.min-write-interval-millis", "0")));
         assertEquals(0, c.minWriteInterval().toMillis());
-        assertTrue(c.containerWritesThrough());
         for (String bad : List.of("-1", "1001", "soon")) {
             ConfigException e = assertThrows(ConfigException.class, () -> ChatConfig.load(
                     Settings.of(Map.of("chat.sse.min-write-interval-millis", bad))), bad);
             assertTrue(e.getMessage().contains("chat.sse.min-write-interval-millis"), e.getMessage());
         }
-        ConfigException e = assertThrows(ConfigException.class, () -> ChatConfig.load(
-                Settings.of(Map.of("chat.sse.container-writes-through", "sometimes"))));
-        assertTrue(e.getMessage().contains("chat.sse.container-writes-through"), e.getMessage());
     }
 
     @Test

@@ -80,6 +80,8 @@ class ChatStreamTest {
         sink.error(ErrorCode.INTERNAL, "late");
         sink.end(FinishReason.STOP, null);
         assertEquals(List.of("start", "reasoning", "chunk", "end"), types(s));
+        assertEquals(1, s.chunkEvents(), "the empty and the late chunk are not events");
+        assertEquals(1, s.reasoningEvents());
         assertTrue(s.isTerminated());
         assertFalse(s.cancel(), "cancelling an ended stream does nothing");
         assertEquals(0, cancels.get());

@@ -2,6 +2,7 @@ package io.chatstream.web;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -31,7 +32,46 @@ class ServletTransportTest {
 
     private final AsyncContext async = mock(AsyncContext.class);
     private final ServletOutputStream out = mock(ServletOutputStream.class);
-    private final ServletTransport transport = new ServletTransport(async, out, true);
+    private final HttpServletResponse response = mock(HttpServletResponse.class);
+    private final ServletTransport transport = new ServletTransport(async, response, out);
+
+    /** Two writes, each with its flush, as Delivery makes them. */
+    private void writeTwice(int firstLength) throws IOException {
+        transport.write(new byte[firstLength], 0, firstLength);
+        transport.flush();
+        transport.write(new byte[] {1}, 0, 1);
+        transport.flush();
+    }
+
+    @Test
+    void aContainerThatBuffersIsFlushedAfterEveryWrite() throws Exception {
+        when(response.isCommitted()).thenReturn(false); // Tomcat: the first frames sit in its 8 KiB buffer
+        writeTwice(140);
+        verify(out, times(2)).flush();
+    }
+
+    @Test
+    void aContainerThatWritesThroughIsNotFlushed() throws Exception {
+        when(response.isCommitted()).thenReturn(false, true); // Jetty without aggregation: sent by the write
+        writeTwice(140);
+        verify(out, times(2)).write(any(byte[].class), anyInt(), anyInt());
+        verify(out, never()).flush();
+    }
+
+    @Test
+    void onlyASmallFirstWriteOnAnUncommittedResponseTellsThatTheContainerWritesThrough() throws Exception {
+        when(response.isCommitted()).thenReturn(true); // committed before: the write tells nothing
+        writeTwice(140);
+        verify(out, times(2)).flush();
+
+        HttpServletResponse other = mock(HttpServletResponse.class);
+        ServletOutputStream otherOut = mock(ServletOutputStream.class);
+        when(other.isCommitted()).thenReturn(false, true); // a write larger than a buffer commits any container
+        ServletTransport large = new ServletTransport(async, other, otherOut);
+        large.write(new byte[ServletTransport.PROBE_MAX_BYTES + 1], 0, ServletTransport.PROBE_MAX_BYTES + 1);
+        large.flush();
+        verify(otherOut, times(1)).flush();
+    }
 
     @Test
     void afterAFailedWriteNothingMoreIsWrittenAndTheResponseIsCompletedOnce() throws Exception {
