@@ -180,10 +180,15 @@ public final class DemoBackend implements ChatBackend {
                 } while (due <= now);
                 return true;
             } catch (RuntimeException e) {
-                cancelled = true;
-                sink.error(ErrorCode.INTERNAL, "The demo backend failed.");
+                failed(e);
                 return false;
             }
+        }
+
+        @Override
+        void failed(Throwable error) {
+            cancelled = true;
+            sink.error(ErrorCode.INTERNAL, "The demo backend failed.");
         }
 
         @Override

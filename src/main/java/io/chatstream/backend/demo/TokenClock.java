@@ -4,6 +4,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One clock for every reply of a backend: a hashed wheel of 1 ms slots turned by a single periodic task on the
@@ -14,6 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A timer fires at most one tick (1 ms) after it is due, later only when the scheduler itself is late; a timer
  * that is late fires once and {@link Timer#fire} catches up. Cancelled timers leave the wheel when their slot comes
  * round.
+ *
+ * <p>Nothing a timer throws stops the clock: a periodic task that throws is never run again by its executor, which
+ * here would leave every reply of the backend silent for good (seen after an {@link OutOfMemoryError} under an
+ * oversized load). A timer that throws is dropped and told through {@link Timer#failed}; the others go on.
  */
 final class TokenClock {
 
@@ -35,7 +41,13 @@ final class TokenClock {
 
         /** True when the timer should be dropped without firing. */
         abstract boolean isCancelled();
+
+        /** Called once, on the clock's thread, when {@link #fire} threw; the timer has left the clock. */
+        void failed(Throwable error) {
+        }
     }
+
+    private static final Logger LOG = Logger.getLogger(TokenClock.class.getName());
 
     private final ScheduledExecutorService scheduler;
     private final long epoch = System.nanoTime();
@@ -124,8 +136,24 @@ final class TokenClock {
                 }
                 serve(list, t, now);
             }
+        } catch (Throwable e) {
+            // never out of the periodic task: the executor would not run it again
+            LOG.log(Level.WARNING, "The demo backend's clock failed a turn; it goes on", e);
         } finally {
             turning.unlock();
+        }
+    }
+
+    private static boolean fire(Timer timer, long now) {
+        try {
+            return timer.fire(now);
+        } catch (Throwable e) {
+            try {
+                timer.failed(e);
+            } catch (Throwable ignored) {
+                // the timer is dropped either way
+            }
+            return false;
         }
     }
 
@@ -139,7 +167,7 @@ final class TokenClock {
             } else if (tick(timer.due) > t) {
                 timer.next = again; // a later round of the wheel
                 again = timer;
-            } else if (timer.fire(now)) {
+            } else if (fire(timer, now)) {
                 timer.next = again;
                 again = timer;
             } else {

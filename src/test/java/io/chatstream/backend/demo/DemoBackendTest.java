@@ -32,7 +32,7 @@ class DemoBackendTest {
     }
 
     /** Records sink calls as strings. */
-    static final class Recorder implements ChatSink {
+    static class Recorder implements ChatSink {
         final BlockingQueue<String> calls = new LinkedBlockingQueue<>();
 
         @Override
@@ -130,6 +130,25 @@ class DemoBackendTest {
         List<String> calls = r.toEnd();
         assertEquals(3, calls.stream().filter(c -> c.startsWith("chunk:")).count());
         assertTrue(calls.get(calls.size() - 1).startsWith("end:LENGTH"));
+    }
+
+    @Test
+    void aReplyWhoseSinkFailsWithAnErrorEndsWithInternalAndOtherRepliesGoOn() throws Exception {
+        DemoBackend backend = new DemoBackend(scheduler, 200, 20);
+        Recorder failing = new Recorder() {
+            @Override
+            public void chunk(String text) {
+                throw new OutOfMemoryError("Java heap space (thrown by the test)");
+            }
+        };
+        backend.start(ChatRequest.of("x"), failing);
+        List<String> calls = failing.toEnd();
+        assertEquals("error:INTERNAL", calls.get(calls.size() - 1));
+        Recorder fine = new Recorder();
+        backend.start(ChatRequest.of("y"), fine);
+        List<String> after = fine.toEnd();
+        assertEquals(20, after.stream().filter(c -> c.startsWith("chunk:")).count());
+        assertTrue(after.get(after.size() - 1).startsWith("end:STOP"), after.toString());
     }
 
     @Test

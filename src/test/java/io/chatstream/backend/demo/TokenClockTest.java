@@ -75,6 +75,50 @@ class TokenClockTest {
     }
 
     @Test
+    void aTimerThatThrowsIsDroppedAndTheClockGoesOnForEveryOtherTimer() throws Exception {
+        long start = System.nanoTime();
+        BlockingQueue<Throwable> failures = new LinkedBlockingQueue<>();
+        Recorder before = new Recorder(start + ms(10), ms(5), 10);
+        Recorder after = new Recorder(start + ms(10), ms(5), 10);
+        TokenClock.Timer throwing = new TokenClock.Timer() {
+            {
+                this.due = start + ms(10);
+            }
+
+            @Override
+            boolean fire(long now) {
+                throw new OutOfMemoryError("Java heap space (thrown by the test)");
+            }
+
+            @Override
+            boolean isCancelled() {
+                return false;
+            }
+
+            @Override
+            void failed(Throwable error) {
+                failures.add(error);
+            }
+        };
+        clock.add(before);
+        clock.add(throwing); // the same slot: it fires between the other two
+        clock.add(after);
+        Throwable failure = failures.poll(2, TimeUnit.SECONDS);
+        assertTrue(failure instanceof OutOfMemoryError, "failed() was not called: " + failure);
+        for (Recorder r : List.of(before, after)) {
+            for (int i = 0; i < 10; i++) {
+                assertTrue(r.lateness.poll(2, TimeUnit.SECONDS) != null, "a timer stopped after " + i + " firings");
+            }
+        }
+        assertNull(failures.poll(50, TimeUnit.MILLISECONDS), "the failed timer fired again");
+        Recorder later = new Recorder(System.nanoTime() + ms(5), ms(5), 3);
+        clock.add(later);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(later.lateness.poll(2, TimeUnit.SECONDS) != null, "the clock stopped turning");
+        }
+    }
+
+    @Test
     void aTimerDueMoreThanOneTurnOfTheWheelAheadWaitsForIt() throws Exception {
         long start = System.nanoTime();
         Recorder far = new Recorder(start + ms(1500), ms(1), 1); // the wheel has 1,024 slots of 1 ms
