@@ -3,7 +3,11 @@
 # with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
 # (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
 #
-#   src/bench/scenarios.sh s1|s2|s3|s4|all [--tomcat] [--jfr]
+#   src/bench/scenarios.sh s1|s2|s3|s4|all [--tomcat|--floor] [--jfr]
+#
+# --floor runs s1-s3 against FloorServer instead (src/bench/java/io/chatstream/bench/FloorServer.java): plain NIO that
+# only writes the same frames on time, a yardstick for what the machine, loopback TCP and the load client cost by
+# themselves; FLOOR_ARGS adds its options (e.g. --write-interval-ms=100).
 #
 # Environment: SERVER_JVM_OPTS (default below), CLIENT_JVM_OPTS, BENCH_SETTINGS (more server settings,
 # "name=value name=value", after the scenario's own), BENCH_CLIENT_ARGS (more load client options), BENCH_SKIP_BUILD=1, BENCH_OUT (default target/bench). Loopback only; every run is bounded in streams and time.
@@ -21,13 +25,14 @@ SCENARIOS=()
 for a in "$@"; do
   case "$a" in
     --tomcat) CONTAINER=tomcat ;;
+    --floor) CONTAINER=floor ;;
     --jfr) JFR=1 ;;
     s1|s2|s3|s4) SCENARIOS+=("$a") ;;
     all) SCENARIOS+=(s1 s2 s3 s4) ;;
-    *) echo "usage: $0 s1|s2|s3|s4|all [--tomcat] [--jfr]" >&2; exit 2 ;;
+    *) echo "usage: $0 s1|s2|s3|s4|all [--tomcat|--floor] [--jfr]" >&2; exit 2 ;;
   esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|all [--tomcat] [--jfr]" >&2; exit 2; }
+[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|all [--tomcat|--floor] [--jfr]" >&2; exit 2; }
 
 # 10,000 streams are 10,000 sockets in the client and as many in the server
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -75,6 +80,26 @@ start_server() {
     SERVER_PID=$(cat "$OUT/tomcat.pid")
     PORT=$(cat "$OUT/tomcat.port")
     BASE_PATH=/chat
+  elif [ "$CONTAINER" = floor ]; then
+    local args=()
+    for s in "$@"; do
+      case "$s" in
+        chat.demo.tokens-per-second=*) args+=("--tokens-per-second=${s#*=}") ;;
+        chat.demo.reply-tokens=*) args+=("--reply-tokens=${s#*=}") ;;
+      esac
+    done
+    # shellcheck disable=SC2086
+    "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" -cp "$CP" io.chatstream.bench.FloorServer --port=0 "${args[@]}" ${FLOOR_ARGS:-} \
+      >"$log" 2>&1 &
+    SERVER_PID=$!
+    PORT=
+    for _ in $(seq 1 100); do
+      PORT=$(sed -n 's|^Floor server on http://localhost:\([0-9]*\)/.*|\1|p' "$log" | head -1)
+      [ -n "$PORT" ] && break
+      sleep 0.1
+    done
+    [ -n "$PORT" ] || { echo "floor server did not start; see $log" >&2; exit 1; }
+    BASE_PATH=
   else
     # shellcheck disable=SC2086
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}" -Dchat.server.port=0 \
@@ -97,6 +122,7 @@ start_server() {
 # thousands of requests; S2 opens 10,000 in 5 s, and compiling then costs seconds of CPU in the middle of the
 # measurement. This warm-up opens as many, as fast, with 1-token replies (a few KB retained each).
 warm_requests() {
+  [ "$CONTAINER" != floor ] || return 0
   client --label=warmup-requests --method=POST --max-tokens=1 --streams="$1" --ramp="$2" --timeout=90 >/dev/null || true
 }
 
@@ -141,6 +167,7 @@ for s in "${SCENARIOS[@]}"; do
         --target-cpu-ms-per-1k=4 | tee "$OUT/s3-$CONTAINER.txt" || status=1
       ;;
     s4)
+      [ "$CONTAINER" != floor ] || { echo "s4 needs keep-alives, which the floor server does not send" >&2; continue; }
       start_server s4 "${COMMON[@]}" chat.demo.tokens-per-second=0.1 chat.sse.keepalive-seconds=5
       client --label=s4-warmup --streams=2000 --ramp=2 --hold=6 --keepalive=5 --timeout=60 >/dev/null || true
       warm_requests 10000 10
