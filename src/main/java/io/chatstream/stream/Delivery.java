@@ -195,6 +195,11 @@ public final class Delivery implements StreamReader {
                 // containers throw IllegalStateException from a response that was already closed under us
                 LOG.log(Level.DEBUG, () -> "Reader of " + stream + " failed: " + e);
                 close(DetachReason.DISCONNECTED);
+            } catch (Error e) {
+                // out of memory, say, half way through a write: the reader's state is unknown, and left as it is it
+                // would never write again (wip stays up). It ends; its client resumes from the last event it got.
+                LOG.log(Level.WARNING, () -> "Reader of " + stream + " failed: " + e);
+                close(DetachReason.DISCONNECTED);
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);

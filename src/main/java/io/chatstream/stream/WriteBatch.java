@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class WriteBatch {
 
+    private static final System.Logger LOG = System.getLogger(WriteBatch.class.getName());
+
     private Delivery[] woken = new Delivery[64];
     private int size;
     private boolean open;
@@ -87,7 +89,12 @@ public final class WriteBatch {
             Delivery d = woken[i];
             woken[i] = null;
             d.deferredIn = null;
-            d.flushDeferred();
+            try {
+                d.flushDeferred();
+            } catch (Throwable e) {
+                // one reader's failure must not keep the others of the batch (or of later batches) from writing
+                LOG.log(System.Logger.Level.WARNING, "A reader's write failed at the end of a batch", e);
+            }
         }
         size = 0;
         if (woken.length > 1024) {

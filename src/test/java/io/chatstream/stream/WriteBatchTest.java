@@ -48,6 +48,9 @@ class WriteBatchTest {
     private static final class Recording implements Transport {
         final List<String> writes = new CopyOnWriteArrayList<>();
         private final StringBuilder pending = new StringBuilder();
+        /** Thrown by the next write when set. */
+        volatile Error failWith;
+        volatile boolean completed;
 
         @Override
         public boolean isReady() {
@@ -56,6 +59,10 @@ class WriteBatchTest {
 
         @Override
         public void write(byte[] bytes, int offset, int length) {
+            Error e = failWith;
+            if (e != null) {
+                throw e;
+            }
             pending.append(new String(bytes, offset, length, StandardCharsets.UTF_8));
         }
 
@@ -67,6 +74,7 @@ class WriteBatchTest {
 
         @Override
         public void complete() {
+            completed = true;
         }
     }
 
@@ -122,6 +130,36 @@ class WriteBatchTest {
         assertTrue(write.contains(":2\ndata: {\"type\":\"chunk\",\"content\":\"a\"}\n\n")
                 && write.contains(":3\ndata: {\"type\":\"chunk\",\"content\":\"b\"}\n\n")
                 && write.endsWith(":4\ndata: {\"type\":\"chunk\",\"content\":\"c\"}\n\n"), write);
+    }
+
+    @Test
+    void aReaderWhoseWriteFailsWithAnErrorEndsAndTheOthersInTheBatchAndLaterBatchesStillWrite() throws Exception {
+        onBatchThread(this::errorInABatch);
+    }
+
+    private void errorInABatch() throws Exception {
+        Recording first = attach();
+        ChatSink firstSink = sink;
+        Recording failing = attach();
+        ChatSink failingSink = sink;
+        Recording last = attach();
+        ChatSink lastSink = sink;
+        failing.failWith = new OutOfMemoryError("Java heap space (thrown by the test)");
+        WriteBatch batch = WriteBatch.open();
+        firstSink.chunk("a");
+        failingSink.chunk("a");
+        lastSink.chunk("a");
+        batch.close();
+        assertEquals(2, first.writes.size(), "the reader before the failing one did not write");
+        assertEquals(2, last.writes.size(), "the reader after the failing one did not write");
+        assertTrue(failing.completed, "the failing reader's response was not ended");
+        batch = WriteBatch.open();
+        assertNotNull(batch);
+        firstSink.chunk("b");
+        lastSink.chunk("b");
+        batch.close();
+        assertEquals(3, first.writes.size(), "a later batch on the thread did not write");
+        assertEquals(3, last.writes.size(), "a later batch on the thread did not write");
     }
 
     @Test
