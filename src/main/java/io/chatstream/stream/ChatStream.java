@@ -173,7 +173,9 @@ public final class ChatStream {
         } catch (BackendUnavailableException e) {
             terminateSilently();
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too: a backend of the user's whose dependency is missing throws NoClassDefFoundError, and
+            // left to the container it became a 500 and a stream that held its client's admission until it expired
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to start a reply for stream " + id, e);
             append(new ChatEvent.Error(ErrorCode.INTERNAL, "The backend failed to start the reply."));
             return;

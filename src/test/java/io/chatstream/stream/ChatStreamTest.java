@@ -11,6 +11,8 @@ import io.chatstream.event.FinishReason;
 import io.chatstream.event.Usage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -142,12 +144,22 @@ class ChatStreamTest {
         reg.open(ChatRequest.of("x"), "c", null, null);
     }
 
-    @Test
-    void aBackendThatThrowsEndsTheStreamWithAnInternalError() throws Exception {
+    static List<Throwable> startFailures() {
+        return List.of(new IllegalStateException("boom"),
+                new NoClassDefFoundError("com/example/boom/MissingClient"), // a custom backend's missing dependency
+                new ExceptionInInitializerError("boom"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("startFailures")
+    void aBackendThatThrowsEndsTheStreamWithAnInternalError(Throwable failure) throws Exception {
         ChatBackend broken = new ChatBackend() {
             @Override
             public Generation start(ChatRequest request, ChatSink sink) {
-                throw new IllegalStateException("boom");
+                if (failure instanceof RuntimeException e) {
+                    throw e;
+                }
+                throw (Error) failure;
             }
 
             @Override
