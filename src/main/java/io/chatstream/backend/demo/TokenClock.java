@@ -138,7 +138,11 @@ final class TokenClock {
             }
         } catch (Throwable e) {
             // never out of the periodic task: the executor would not run it again
-            LOG.log(Level.WARNING, "The demo backend's clock failed a turn; it goes on", e);
+            try {
+                LOG.log(Level.WARNING, "The demo backend's clock failed a turn; it goes on", e);
+            } catch (Throwable ignored) {
+                // logging can fail too when memory has run out
+            }
         } finally {
             turning.unlock();
         }
