@@ -198,8 +198,12 @@ public final class Delivery implements StreamReader {
             } catch (Error e) {
                 // out of memory, say, half way through a write: the reader's state is unknown, and left as it is it
                 // would never write again (wip stays up). It ends; its client resumes from the last event it got.
-                LOG.log(Level.WARNING, () -> "Reader of " + stream + " failed: " + e);
                 close(DetachReason.DISCONNECTED);
+                try {
+                    LOG.log(Level.WARNING, () -> "Reader of " + stream + " failed: " + e);
+                } catch (Throwable ignored) {
+                    // logging can fail too when memory has run out
+                }
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);

@@ -93,7 +93,11 @@ public final class WriteBatch {
                 d.flushDeferred();
             } catch (Throwable e) {
                 // one reader's failure must not keep the others of the batch (or of later batches) from writing
-                LOG.log(System.Logger.Level.WARNING, "A reader's write failed at the end of a batch", e);
+                try {
+                    LOG.log(System.Logger.Level.WARNING, "A reader's write failed at the end of a batch", e);
+                } catch (Throwable ignored) {
+                    // logging can fail too when memory has run out
+                }
             }
         }
         size = 0;
