@@ -16,8 +16,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * {@code chat.backend=echo-test}, on the test class path only (found through the test-scope
- * {@code META-INF/services} file): streams back what it is given, so a test knows every event a reply must carry.
+ * {@code chat.backend=echo-test}, on the unit tests' class path only (its {@code META-INF/services} file is in
+ * {@code src/test/echo-backend}, which Surefire adds; the dev server never lists it): streams back what it is given,
+ * so a test knows every event a reply must carry.
  *
  * <p>Each {@code system} message becomes {@code reasoning}, each {@code user} message {@code chunk}s, in order, each
  * text cut at random places ({@link #pieces}: seeded by the model name {@code seed-N}, so the test computes the same
