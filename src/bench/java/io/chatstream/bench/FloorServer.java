@@ -34,35 +34,69 @@ public final class FloorServer {
     private static final long TICK = 1_000_000;
     private static final int SLOTS = 4096;
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> o = new java.util.HashMap<>();
-        for (String a : args) {
-            int eq = a.indexOf('=');
-            o.put(a.substring(2, eq < 0 ? a.length() : eq), eq < 0 ? "true" : a.substring(eq + 1));
-        }
+    private final ServerSocketChannel server;
+    private final Worker[] workers;
+    private final Thread acceptor;
+
+    /**
+     * Starts a floor server on loopback with the command line's options (without their {@code --}): {@code port}
+     * (0: any free one), {@code threads}, {@code tokens-per-second}, {@code reply-tokens}, {@code write-interval-ms}.
+     */
+    public FloorServer(Map<String, String> o) throws IOException {
         int port = Integer.parseInt(o.getOrDefault("port", "8090"));
         int threads = Integer.parseInt(o.getOrDefault("threads", "2"));
         double tps = Double.parseDouble(o.getOrDefault("tokens-per-second", "20"));
         int tokens = Integer.parseInt(o.getOrDefault("reply-tokens", "200"));
         long interval = (long) (Double.parseDouble(o.getOrDefault("write-interval-ms", "0")) * 1_000_000);
 
-        ServerSocketChannel server = ServerSocketChannel.open();
+        server = ServerSocketChannel.open();
         server.bind(new InetSocketAddress("127.0.0.1", port), 16384);
-        Worker[] workers = new Worker[threads];
+        workers = new Worker[threads];
         for (int i = 0; i < threads; i++) {
             workers[i] = new Worker((long) (1e9 / tps), tokens, interval);
             Thread t = new Thread(workers[i], "floor-" + i);
             t.setDaemon(true);
             t.start();
         }
-        System.out.println("Floor server on http://localhost:" + ((InetSocketAddress) server.getLocalAddress()).getPort()
-                + "/");
-        for (long n = 0; ; n++) {
-            SocketChannel ch = server.accept();
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            workers[(int) (n % threads)].add(ch);
+        acceptor = new Thread(this::accept, "floor-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() throws IOException {
+        return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    private void accept() {
+        try {
+            for (long n = 0; ; n++) {
+                SocketChannel ch = server.accept();
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                workers[(int) (n % workers.length)].add(ch);
+            }
+        } catch (IOException e) {
+            // closed
         }
+    }
+
+    /** Stops accepting and ends every worker; open connections are closed. */
+    public void close() throws IOException {
+        server.close();
+        for (Worker w : workers) {
+            w.stop();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new java.util.HashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            o.put(a.substring(2, eq < 0 ? a.length() : eq), eq < 0 ? "true" : a.substring(eq + 1));
+        }
+        FloorServer floor = new FloorServer(o);
+        System.out.println("Floor server on http://localhost:" + floor.port() + "/");
+        floor.acceptor.join();
     }
 
     private static final class Conn {
@@ -106,8 +140,15 @@ public final class FloorServer {
             this.selector = Selector.open();
         }
 
+        private volatile boolean stopped;
+
         void add(SocketChannel ch) {
             incoming.add(ch);
+            selector.wakeup();
+        }
+
+        void stop() {
+            stopped = true;
             selector.wakeup();
         }
 
@@ -117,11 +158,20 @@ public final class FloorServer {
                 loop();
             } catch (IOException e) {
                 e.printStackTrace();
+            } finally {
+                for (SelectionKey k : selector.keys()) {
+                    close((Conn) k.attachment());
+                }
+                try {
+                    selector.close();
+                } catch (IOException ignored) {
+                    // stopping anyway
+                }
             }
         }
 
         private void loop() throws IOException {
-            while (true) {
+            while (!stopped) {
                 SocketChannel ch;
                 while ((ch = incoming.poll()) != null) {
                     Conn c = new Conn(ch, "f" + IDS.incrementAndGet());
