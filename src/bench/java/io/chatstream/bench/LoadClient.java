@@ -100,6 +100,10 @@ public final class LoadClient {
             head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: text/event-stream\r\n"
                     + "Content-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n" + body;
         } else {
+            if (!opt("max-tokens", "").isEmpty()) {
+                // GET /api/chat takes only the prompt: the option would be dropped without a word
+                throw new IllegalArgumentException("--max-tokens needs --method=POST (a GET carries only the prompt)");
+            }
             head = "GET " + path + "?prompt=" + URLEncoder.encode(prompt, StandardCharsets.UTF_8) + " HTTP/1.1\r\nHost: "
                     + host + ":" + port + "\r\nAccept: text/event-stream\r\n\r\n";
         }
