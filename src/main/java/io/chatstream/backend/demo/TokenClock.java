@@ -35,7 +35,8 @@ final class TokenClock {
 
         /**
          * Runs on the clock's thread at or after {@link #due}. Returns true to fire again at the new {@link #due} it
-         * set, false when done. Must not block, must not throw.
+         * set, false when done. Must not block; a timer that throws leaves the clock and is told through
+         * {@link #failed}.
          */
         abstract boolean fire(long now);
 
