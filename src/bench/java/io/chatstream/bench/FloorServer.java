@@ -229,6 +229,7 @@ public final class FloorServer {
                         schedule(c);
                     }
                 } else if (key.isWritable()) {
+                    out.clear(); // nothing new: only what the socket did not take before
                     write(c, System.nanoTime());
                 }
             } catch (IOException e) {

@@ -2,8 +2,16 @@ package io.chatstream.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,5 +42,35 @@ class FloorServerTest {
     @Test
     void everyStreamIsCompleteWhenEventsShareWrites() throws Exception {
         holdsItsStreams("30");
+    }
+
+    @Test
+    void aReaderThatFallsBehindGetsEveryEventOnceInOrder() throws Exception {
+        int tokens = 100_000; // about 7 MB in a second: more than the sockets' buffers hold while the reader sleeps
+        FloorServer floor = new FloorServer(Map.of("port", "0", "threads", "1", "tokens-per-second", "100000",
+                "reply-tokens", Integer.toString(tokens)));
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", floor.port()));
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /api/chat?prompt=hi HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Thread.sleep(1500); // the server's writes now wait for the socket
+            socket.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            Pattern id = Pattern.compile("id: f\\d+:(\\d+)");
+            int expected = 1;
+            for (String line; (line = in.readLine()) != null; ) {
+                Matcher m = id.matcher(line);
+                if (m.matches()) {
+                    assertEquals(expected, Integer.parseInt(m.group(1)), "ids out of order or repeated");
+                    expected++;
+                }
+            }
+            assertEquals(tokens + 3, expected, "start, every chunk and end, then the end of the response");
+        } finally {
+            floor.close();
+        }
     }
 }
