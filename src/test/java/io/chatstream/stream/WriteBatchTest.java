@@ -79,9 +79,13 @@ class WriteBatchTest {
     }
 
     private Recording attach() throws Exception {
+        return attach(StreamObserver.NONE);
+    }
+
+    private Recording attach(StreamObserver observer) throws Exception {
         ChatStream stream = registry.open(ChatRequest.of("hi"), "client", null, null);
         Recording transport = new Recording();
-        new Delivery(stream, 0, Delivery.Format.SSE, transport, scheduler, StreamObserver.NONE,
+        new Delivery(stream, 0, Delivery.Format.SSE, transport, scheduler, observer,
                 new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, 1 << 20, TimeUnit.SECONDS.toNanos(30), 0))
                 .start(false);
         assertEquals(1, transport.writes.size(), "retry and start are written at once");
@@ -155,6 +159,40 @@ class WriteBatchTest {
         assertTrue(failing.completed, "the failing reader's response was not ended");
         batch = WriteBatch.open();
         assertNotNull(batch);
+        firstSink.chunk("b");
+        lastSink.chunk("b");
+        batch.close();
+        assertEquals(3, first.writes.size(), "a later batch on the thread did not write");
+        assertEquals(3, last.writes.size(), "a later batch on the thread did not write");
+    }
+
+    @Test
+    void whatEscapesOneReadersWriteDoesNotKeepTheOthersOfItsBatchOrLaterBatchesFromWriting() throws Exception {
+        onBatchThread(this::escapeFromABatch);
+    }
+
+    private void escapeFromABatch() throws Exception {
+        Recording first = attach();
+        ChatSink firstSink = sink;
+        // the reader's own recovery fails too: its write throws, then so does what it reports on the way out
+        Recording failing = attach(new StreamObserver() {
+            @Override
+            public void readerDetached(ChatStream stream, DetachReason reason) {
+                throw new IllegalStateException("an observer that fails (thrown by the test)");
+            }
+        });
+        ChatSink failingSink = sink;
+        Recording last = attach();
+        ChatSink lastSink = sink;
+        failing.failWith = new OutOfMemoryError("Java heap space (thrown by the test)");
+        WriteBatch batch = WriteBatch.open();
+        firstSink.chunk("a");
+        failingSink.chunk("a");
+        lastSink.chunk("a");
+        batch.close();
+        assertEquals(2, first.writes.size());
+        assertEquals(2, last.writes.size(), "the reader after the failing one did not write");
+        batch = WriteBatch.open();
         firstSink.chunk("b");
         lastSink.chunk("b");
         batch.close();
