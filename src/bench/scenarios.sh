@@ -64,6 +64,19 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# await_port LOG NAME: waits for the started server's "NAME on http://localhost:PORT/" line; sets PORT and BASE_PATH
+await_port() {
+  PORT=
+  for _ in $(seq 1 300); do
+    PORT=$(sed -n "s|^$2 on http://localhost:\\([0-9]*\\)/.*|\\1|p" "$1" | head -1)
+    [ -n "$PORT" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$1" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$PORT" ] || { echo "server did not start; see $1" >&2; exit 1; }
+  BASE_PATH=
+}
+
 # start_server NAME setting=value... : sets SERVER_PID and PORT
 start_server() {
   local name=$1; shift
@@ -92,28 +105,13 @@ start_server() {
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" -cp "$CP" io.chatstream.bench.FloorServer --port=0 "${args[@]}" ${FLOOR_ARGS:-} \
       >"$log" 2>&1 &
     SERVER_PID=$!
-    PORT=
-    for _ in $(seq 1 100); do
-      PORT=$(sed -n 's|^Floor server on http://localhost:\([0-9]*\)/.*|\1|p' "$log" | head -1)
-      [ -n "$PORT" ] && break
-      sleep 0.1
-    done
-    [ -n "$PORT" ] || { echo "floor server did not start; see $log" >&2; exit 1; }
-    BASE_PATH=
+    await_port "$log" "Floor server"
   else
     # shellcheck disable=SC2086
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}" -Dchat.server.port=0 \
       -cp "$SERVER_PROJECT/target/classes:$SERVER_PROJECT/target/test-classes:$CP" io.chatstream.dev.DevServer "$SERVER_PROJECT" >"$log" 2>&1 &
     SERVER_PID=$!
-    PORT=
-    for _ in $(seq 1 300); do
-      PORT=$(sed -n 's|^Chat dev server on http://localhost:\([0-9]*\)/.*|\1|p' "$log" | head -1)
-      [ -n "$PORT" ] && break
-      kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
-      sleep 0.1
-    done
-    [ -n "$PORT" ] || { echo "server did not start; see $log" >&2; exit 1; }
-    BASE_PATH=
+    await_port "$log" "Chat dev server"
   fi
   echo "server: $CONTAINER pid $SERVER_PID port $PORT ($SERVER_JVM_OPTS ${props[*]})"
 }
