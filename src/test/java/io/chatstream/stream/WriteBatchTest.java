@@ -138,13 +138,31 @@ class WriteBatchTest {
 
     @Test
     void aReaderWhoseWriteFailsWithAnErrorEndsAndTheOthersInTheBatchAndLaterBatchesStillWrite() throws Exception {
-        onBatchThread(this::errorInABatch);
+        onBatchThread(() -> {
+            Recording failing = oneOfThreeFails(StreamObserver.NONE);
+            assertTrue(failing.completed, "the failing reader's response was not ended");
+        });
     }
 
-    private void errorInABatch() throws Exception {
+    @Test
+    void whatEscapesOneReadersWriteDoesNotKeepTheOthersOfItsBatchOrLaterBatchesFromWriting() throws Exception {
+        // the reader's own recovery fails too: its write throws, then so does what it reports on the way out
+        onBatchThread(() -> oneOfThreeFails(new StreamObserver() {
+            @Override
+            public void readerDetached(ChatStream stream, DetachReason reason) {
+                throw new IllegalStateException("an observer that fails (thrown by the test)");
+            }
+        }));
+    }
+
+    /**
+     * Three readers woken in one batch, the second one's write throwing an {@link OutOfMemoryError}: the other two
+     * write at the batch's end, and again in a later batch on the same thread. Returns the failing reader's transport.
+     */
+    private Recording oneOfThreeFails(StreamObserver failingObserver) throws Exception {
         Recording first = attach();
         ChatSink firstSink = sink;
-        Recording failing = attach();
+        Recording failing = attach(failingObserver);
         ChatSink failingSink = sink;
         Recording last = attach();
         ChatSink lastSink = sink;
@@ -156,7 +174,6 @@ class WriteBatchTest {
         batch.close();
         assertEquals(2, first.writes.size(), "the reader before the failing one did not write");
         assertEquals(2, last.writes.size(), "the reader after the failing one did not write");
-        assertTrue(failing.completed, "the failing reader's response was not ended");
         batch = WriteBatch.open();
         assertNotNull(batch);
         firstSink.chunk("b");
@@ -164,40 +181,7 @@ class WriteBatchTest {
         batch.close();
         assertEquals(3, first.writes.size(), "a later batch on the thread did not write");
         assertEquals(3, last.writes.size(), "a later batch on the thread did not write");
-    }
-
-    @Test
-    void whatEscapesOneReadersWriteDoesNotKeepTheOthersOfItsBatchOrLaterBatchesFromWriting() throws Exception {
-        onBatchThread(this::escapeFromABatch);
-    }
-
-    private void escapeFromABatch() throws Exception {
-        Recording first = attach();
-        ChatSink firstSink = sink;
-        // the reader's own recovery fails too: its write throws, then so does what it reports on the way out
-        Recording failing = attach(new StreamObserver() {
-            @Override
-            public void readerDetached(ChatStream stream, DetachReason reason) {
-                throw new IllegalStateException("an observer that fails (thrown by the test)");
-            }
-        });
-        ChatSink failingSink = sink;
-        Recording last = attach();
-        ChatSink lastSink = sink;
-        failing.failWith = new OutOfMemoryError("Java heap space (thrown by the test)");
-        WriteBatch batch = WriteBatch.open();
-        firstSink.chunk("a");
-        failingSink.chunk("a");
-        lastSink.chunk("a");
-        batch.close();
-        assertEquals(2, first.writes.size());
-        assertEquals(2, last.writes.size(), "the reader after the failing one did not write");
-        batch = WriteBatch.open();
-        firstSink.chunk("b");
-        lastSink.chunk("b");
-        batch.close();
-        assertEquals(3, first.writes.size(), "a later batch on the thread did not write");
-        assertEquals(3, last.writes.size(), "a later batch on the thread did not write");
+        return failing;
     }
 
     @Test
