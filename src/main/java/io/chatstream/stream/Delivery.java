@@ -347,9 +347,7 @@ public final class Delivery implements StreamReader {
         if (t != null) {
             t.cancel(false);
         }
-        if (reason != DetachReason.SHUTDOWN) {
-            stream.detach(this);
-        }
+        stream.detach(this); // nothing to do when the stream has dropped its readers (its shutdown)
         try {
             transport.complete();
         } catch (RuntimeException e) {

@@ -10,8 +10,8 @@ public interface StreamReader {
     void wake();
 
     /**
-     * The webapp is stopping: write {@code retry: retryMillis} if possible and complete the response, without a
-     * terminal event. Must not block.
+     * The webapp is stopping, or the container is ending the response: write {@code retry: retryMillis} if possible
+     * and complete the response, without a terminal event (the client resumes from its last event). Must not block.
      */
     void shutdown(long retryMillis);
 

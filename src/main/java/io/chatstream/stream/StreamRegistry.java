@@ -143,11 +143,10 @@ public final class StreamRegistry {
      */
     public void shutdown(Duration wait) {
         stopped = true;
-        long base = Math.max(config.retryMillis(), 1000);
         List<ChatStream> all = List.copyOf(streams.values());
         List<StreamReader> readers = new ArrayList<>();
         for (ChatStream s : all) {
-            readers.addAll(List.of(s.shutdown(() -> base + ThreadLocalRandom.current().nextLong(2 * base + 1))));
+            readers.addAll(List.of(s.shutdown(this::shutdownRetryMillis)));
         }
         streams.clear();
         byIdempotencyKey.clear();
@@ -165,6 +164,15 @@ public final class StreamRegistry {
             readers.removeIf(StreamReader::isClosed);
         }
         readers.forEach(StreamReader::abort);
+    }
+
+    /**
+     * The {@code retry:} of a reader ended by the webapp's stop: random between the configured retry (at least 1 s)
+     * and three times it, so that the clients of a stopped webapp do not all come back at once.
+     */
+    public long shutdownRetryMillis() {
+        long base = Math.max(config.retryMillis(), 1000);
+        return base + ThreadLocalRandom.current().nextLong(2 * base + 1);
     }
 
     ChatConfig config() {

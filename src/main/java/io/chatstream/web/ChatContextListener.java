@@ -13,6 +13,7 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -32,8 +33,12 @@ public final class ChatContextListener implements ServletContextListener {
     /** Connection tests at once, server-wide ({@code GET /api/diagnostics}). */
     private static final int MAX_DIAGNOSTICS = 32;
 
+    /** How long the webapp's stop waits for the container to finish the requests the stop ended. */
+    private static final Duration REQUESTS_WAIT = Duration.ofSeconds(5);
+
     private ChatApplication app;
     private Diagnostics diagnostics;
+    private AsyncRequests requests;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -48,13 +53,15 @@ public final class ChatContextListener implements ServletContextListener {
         }
         ctx.setAttribute(APP_ATTRIBUTE, app);
         ApiGate gate = new ApiGate(app.config());
+        requests = new AsyncRequests();
+        ctx.addListener(requests);
         FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
-        add(ctx, "chat", new ChatServlet(app, gate), "/api/chat", "/api/chat/*");
+        add(ctx, "chat", new ChatServlet(app, gate, requests), "/api/chat", "/api/chat/*");
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS);
-        add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate), "/api/diagnostics");
+        add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
         if (!app.config().metricsAccess().equals("off")) { // off: a 404 like any unknown API path
             ApiGate metricsGate = app.config().metricsAccess().equals("open") ? null : gate;
             add(ctx, "metrics", new MetricsServlet(metrics, app.registry(), metricsGate), "/api/metrics");
@@ -73,6 +80,12 @@ public final class ChatContextListener implements ServletContextListener {
             app.close();
             app = null;
         }
+        // the streams ended above are finished by the container on its threads, in this webapp's context
+        if (requests != null && !requests.awaitNone(REQUESTS_WAIT)) {
+            LOG.log(Level.WARNING, requests.open() + " responses were still open when the webapp stopped; the"
+                    + " container ends them");
+        }
+        requests = null;
     }
 
     private static void add(ServletContext ctx, String name, jakarta.servlet.Servlet servlet, String... paths) {

@@ -35,10 +35,12 @@ final class ChatServlet extends HttpServlet {
 
     private final transient ChatApplication app;
     private final transient ApiGate gate;
+    private final transient AsyncRequests requests;
 
-    ChatServlet(ChatApplication app, ApiGate gate) {
+    ChatServlet(ChatApplication app, ApiGate gate, AsyncRequests requests) {
         this.app = app;
         this.gate = gate;
+        this.requests = requests;
     }
 
     @Override
@@ -94,8 +96,7 @@ final class ChatServlet extends HttpServlet {
             throw tooLarge(limit);
         }
         LastEventId lastEventId = lastEventId(req);
-        AsyncContext async = req.startAsync();
-        async.setTimeout(0);
+        AsyncContext async = requests.start(req);
         AtomicReference<ScheduledFuture<?>> deadline = new AtomicReference<>();
         BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
             @Override
@@ -149,8 +150,7 @@ final class ChatServlet extends HttpServlet {
         ApiGate.Caller caller = gate.admit(req);
         LastEventId lastEventId = lastEventId(req);
         ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(parameters(req)) : null;
-        AsyncContext async = req.startAsync();
-        async.setTimeout(0);
+        AsyncContext async = requests.start(req);
         open(async, req, resp, caller, request, lastEventId);
     }
 
@@ -162,8 +162,7 @@ final class ChatServlet extends HttpServlet {
             throw ApiError.invalid("Last-Event-ID names another stream than the path.");
         }
         ChatStream stream = find(id, caller);
-        AsyncContext async = req.startAsync();
-        async.setTimeout(0);
+        AsyncContext async = requests.start(req);
         deliver(async, req, resp, stream, lastEventId == null ? 0 : lastEventId.seq(), lastEventId != null);
     }
 
@@ -245,6 +244,17 @@ final class ChatServlet extends HttpServlet {
                 Delivery d = delivery;
                 if (d != null) {
                     d.onTransportError(cause);
+                } else {
+                    stream.unattachedReaderLeft();
+                }
+            }
+
+            @Override
+            public void timedOut() {
+                // ended by the container, as when the webapp stops: the client is told when to come back
+                Delivery d = delivery;
+                if (d != null) {
+                    d.shutdown(app.registry().shutdownRetryMillis());
                 } else {
                     stream.unattachedReaderLeft();
                 }

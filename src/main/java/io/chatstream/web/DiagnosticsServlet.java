@@ -22,10 +22,12 @@ final class DiagnosticsServlet extends HttpServlet {
 
     private final transient Diagnostics diagnostics;
     private final transient ApiGate gate;
+    private final transient AsyncRequests requests;
 
-    DiagnosticsServlet(Diagnostics diagnostics, ApiGate gate) {
+    DiagnosticsServlet(Diagnostics diagnostics, ApiGate gate, AsyncRequests requests) {
         this.diagnostics = diagnostics;
         this.gate = gate;
+        this.requests = requests;
     }
 
     @Override
@@ -47,8 +49,7 @@ final class DiagnosticsServlet extends HttpServlet {
             return;
         }
         try {
-            AsyncContext async = req.startAsync();
-            async.setTimeout(0);
+            AsyncContext async = requests.start(req);
             EventStreamResponse.headers(resp, "text/event-stream;charset=UTF-8");
             EventStreamResponse.bind(async, resp, new EventStreamResponse.Writer() {
                 @Override

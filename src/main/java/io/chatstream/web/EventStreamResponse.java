@@ -27,6 +27,15 @@ final class EventStreamResponse {
 
         /** The response is over from the container's side: completed, failed, or the client went away. */
         void closed(Throwable cause);
+
+        /**
+         * The container times the response out although it was started without a timeout: it is ending it (Tomcat
+         * times out every async request of a webapp that is stopping, before the webapp's listeners hear of it). A
+         * last frame may be written now, on the container's thread; the response is completed after this returns.
+         */
+        default void timedOut() {
+            closed(new IOException("async timeout"));
+        }
     }
 
     private EventStreamResponse() {
@@ -56,7 +65,7 @@ final class EventStreamResponse {
 
             @Override
             public void onTimeout(AsyncEvent event) {
-                writer.closed(new IOException("async timeout"));
+                writer.timedOut();
                 transport.ended(true);
             }
 

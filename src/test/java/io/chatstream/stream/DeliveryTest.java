@@ -132,6 +132,31 @@ class DeliveryTest {
     }
 
     @Test
+    void aReaderEndedWhileTheStreamRunsGetsItsRetryAndLeavesTheStreamToOthers() {
+        FakeTransport t = new FakeTransport();
+        Delivery d = delivery(t, 0, 1 << 20);
+        d.start(false);
+        sink.chunk("a");
+        assertEquals(1, stream.readerCount());
+
+        d.shutdown(4321); // what the container's timeout of the response does
+        List<SseParser.Frame> frames = t.frames();
+        assertEquals(4321L, frames.get(frames.size() - 1).retry(), "the last frame tells when to come back");
+        assertTrue(t.completed);
+        assertTrue(d.isClosed());
+        assertEquals(0, stream.readerCount(), "detached from the stream");
+        assertFalse(stream.isTerminated(), "the stream goes on for the client's resume");
+
+        sink.chunk("b");
+        sink.end(FinishReason.STOP, null);
+        FakeTransport resumed = new FakeTransport();
+        delivery(resumed, 2, 1 << 20).start(true);
+        assertEquals(List.of(stream.id() + ":3", stream.id() + ":4"),
+                resumed.frames().stream().filter(SseParser.Frame::isEvent).map(SseParser.Frame::id).toList(),
+                "the resume gets what came after");
+    }
+
+    @Test
     void writesOnlyWhenReadyAndCatchesUpWhenWritable() {
         FakeTransport t = new FakeTransport();
         Delivery d = delivery(t, 0, 1 << 20);

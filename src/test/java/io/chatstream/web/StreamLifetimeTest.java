@@ -7,10 +7,22 @@ import io.chatstream.testing.SseParser;
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.SseRecorder.Event;
 import io.chatstream.testing.TestServer;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpClient;
@@ -23,6 +35,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -98,7 +112,7 @@ class StreamLifetimeTest {
                 id = r.header("X-Stream-Id");
                 seen = r.nextEvent(T).seq();
             }
-            Thread.sleep(300);
+            Thread.sleep(100);
             try (SseRecorder r = SseRecorder.open(http, attach(s, id, seen))) {
                 for (int i = 0; i < 15; i++) {
                     Event e = r.nextEvent(T);
@@ -207,16 +221,23 @@ class StreamLifetimeTest {
 
     @Test
     void webappStopSendsJitteredRetryAndCompletesWithoutATerminalEvent() throws Exception {
-        TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "2"));
+        // registered before the webapp's own listener, so its contextDestroyed runs after the webapp's has returned
+        StopWitness witness = new StopWitness();
+        TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "2"),
+                webapp -> webapp.addEventListener(witness));
         List<SseRecorder> readers = new ArrayList<>();
+        int streams = 6;
         try {
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < streams; i++) {
                 SseRecorder r = SseRecorder.open(http, prompt(s, "bye" + i));
                 assertEquals("start", r.nextEvent(T).type());
                 readers.add(r);
             }
         } finally {
+            long t0 = System.nanoTime();
             s.close();
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4), "the stop did not wait out its bound:"
+                    + " the container reported every request destroyed");
         }
         Set<Long> retries = new HashSet<>();
         for (SseRecorder r : readers) {
@@ -232,6 +253,62 @@ class StreamLifetimeTest {
             r.close();
         }
         assertTrue(retries.size() > 1, "retry values are spread: " + retries);
+        assertEquals(streams, witness.destroyedAtStop,
+                "the webapp's stop returned only after the container had finished every request it ended");
+    }
+
+    /**
+     * Stands for a container whose threads take a while to finish a request the webapp completed: a filter adds to
+     * every chat request an async listener whose {@code onComplete} takes 100 ms (run on the container's thread,
+     * after the webapp's own listeners), and counts the ones that finished. Its {@code contextDestroyed} runs after
+     * the webapp's and notes the count then.
+     */
+    static final class StopWitness implements ServletContextListener, Filter {
+        private final AtomicInteger finished = new AtomicInteger();
+        volatile int destroyedAtStop = -1;
+
+        @Override
+        public void contextInitialized(ServletContextEvent event) {
+            FilterRegistration.Dynamic f = event.getServletContext().addFilter("stop-witness", this);
+            f.setAsyncSupported(true);
+            f.addMappingForUrlPatterns(null, false, "/api/chat");
+        }
+
+        @Override
+        public void doFilter(ServletRequest req, ServletResponse resp, FilterChain chain)
+                throws IOException, ServletException {
+            chain.doFilter(req, resp);
+            if (req.isAsyncStarted()) {
+                req.getAsyncContext().addListener(new AsyncListener() {
+                    @Override
+                    public void onComplete(AsyncEvent event) throws IOException {
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            throw new InterruptedIOException();
+                        }
+                        finished.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onTimeout(AsyncEvent event) {
+                    }
+
+                    @Override
+                    public void onError(AsyncEvent event) {
+                    }
+
+                    @Override
+                    public void onStartAsync(AsyncEvent event) {
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void contextDestroyed(ServletContextEvent event) {
+            destroyedAtStop = finished.get();
+        }
     }
 
     @Test

@@ -1,0 +1,49 @@
+package io.chatstream.web;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletRequestEvent;
+import jakarta.servlet.http.HttpServletRequest;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.RETURNS_DEEP_STUBS;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+/**
+ * The webapp's stop returns only once the container has finished the requests it ended: the container finishes
+ * them on its own threads, in the webapp's context, and a webapp unloaded before that is unloaded under them.
+ */
+class ChatContextListenerTest {
+
+    @Test
+    void theStopWaitsUntilTheContainerHasDestroyedEveryAsyncRequest() throws Exception {
+        ServletContext ctx = mock(ServletContext.class, RETURNS_DEEP_STUBS);
+        when(ctx.getClassLoader()).thenReturn(getClass().getClassLoader());
+        when(ctx.getInitParameter(anyString())).thenReturn(null);
+        ChatContextListener listener = new ChatContextListener();
+        listener.contextInitialized(new ServletContextEvent(ctx));
+        ArgumentCaptor<AsyncRequests> registered = ArgumentCaptor.forClass(AsyncRequests.class);
+        verify(ctx).addListener(registered.capture());
+        AsyncRequests requests = registered.getValue();
+
+        HttpServletRequest req = AsyncRequestsTest.asyncRequest();
+        requests.start(req); // a stream's request, which the stop below ends
+
+        CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> listener.contextDestroyed(
+                new ServletContextEvent(ctx)));
+        Thread.sleep(300);
+        assertFalse(stop.isDone(), "the stop waits while the container has not finished the request");
+        requests.requestDestroyed(new ServletRequestEvent(ctx, req));
+        stop.get(5, TimeUnit.SECONDS);
+        assertTrue(stop.isDone());
+    }
+}
