@@ -39,6 +39,7 @@ public final class ChatContextListener implements ServletContextListener {
     private ChatApplication app;
     private Diagnostics diagnostics;
     private AsyncRequests requests;
+    private ChatServlet chat;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -58,7 +59,8 @@ public final class ChatContextListener implements ServletContextListener {
         FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
-        add(ctx, "chat", new ChatServlet(app, gate, requests), "/api/chat", "/api/chat/*");
+        chat = new ChatServlet(app, gate, requests);
+        add(ctx, "chat", chat, "/api/chat", "/api/chat/*");
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS);
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
@@ -72,6 +74,10 @@ public final class ChatContextListener implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(APP_ATTRIBUTE);
+        if (chat != null) {
+            chat.stop();
+            chat = null;
+        }
         if (diagnostics != null) {
             diagnostics.close();
             diagnostics = null;
@@ -80,7 +86,8 @@ public final class ChatContextListener implements ServletContextListener {
             app.close();
             app = null;
         }
-        // the streams ended above are finished by the container on its threads, in this webapp's context
+        // the requests answered and streams ended above are finished by the container on its own threads, in this
+        // webapp's context
         if (requests != null && !requests.awaitNone(REQUESTS_WAIT)) {
             LOG.log(Level.WARNING, requests.open() + " responses were still open when the webapp stopped; the"
                     + " container ends them");

@@ -11,16 +11,20 @@ import io.chatstream.stream.LastEventId;
 import io.chatstream.stream.StreamIds;
 import io.chatstream.stream.StreamRegistry;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The chat API ({@code SPEC.md} sections 1 to 5): {@code POST /api/chat}, {@code GET /api/chat?prompt=},
@@ -36,6 +40,7 @@ final class ChatServlet extends HttpServlet {
     private final transient ChatApplication app;
     private final transient ApiGate gate;
     private final transient AsyncRequests requests;
+    private final transient Set<PendingBody> pendingBodies = ConcurrentHashMap.newKeySet();
 
     ChatServlet(ChatApplication app, ApiGate gate, AsyncRequests requests) {
         this.app = app;
@@ -97,11 +102,11 @@ final class ChatServlet extends HttpServlet {
         }
         LastEventId lastEventId = lastEventId(req);
         AsyncContext async = requests.start(req);
-        AtomicReference<ScheduledFuture<?>> deadline = new AtomicReference<>();
+        PendingBody pending = new PendingBody(async, resp);
         BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
             @Override
             public void body(byte[] body) {
-                cancel(deadline);
+                pending.settled();
                 try {
                     ChatRequest request = app.requestParser().parse(body);
                     open(async, req, resp, caller, request, lastEventId);
@@ -116,32 +121,97 @@ final class ChatServlet extends HttpServlet {
 
             @Override
             public void tooLarge() {
-                cancel(deadline);
+                pending.settled();
                 fail(async, resp, ChatServlet.tooLarge(limit));
             }
 
             @Override
             public void failed(Throwable t) {
-                cancel(deadline);
+                pending.settled();
                 LOG.log(Level.DEBUG, () -> "Reading a request body failed: " + t);
                 fail(async, resp, ApiError.invalid("The request body could not be read."));
             }
         });
         // the container's idle timeout must be long for streams: a body that trickles in is bounded here
         long seconds = app.config().bodyTimeout().toSeconds();
-        deadline.set(app.scheduler().schedule(() -> {
-            if (reader.expire()) {
-                fail(async, resp, new ApiError(408, "request_timeout", "The request body did not arrive within "
-                        + seconds + " s."));
-            }
-        }, seconds, TimeUnit.SECONDS));
+        pending.start(reader, app.scheduler().schedule(() -> pending.answer(new ApiError(408, "request_timeout",
+                "The request body did not arrive within " + seconds + " s.")), seconds, TimeUnit.SECONDS));
         req.getInputStream().setReadListener(reader);
     }
 
-    private static void cancel(AtomicReference<ScheduledFuture<?>> timer) {
-        ScheduledFuture<?> t = timer.get();
-        if (t != null) {
-            t.cancel(false);
+    /** Answered to a POST whose body was still coming in when the webapp stopped. */
+    private static final ApiError STOPPING = new ApiError(503, "unavailable", "The server is stopping; send the"
+            + " request again.", 5);
+
+    /**
+     * The webapp stops: each POST whose body is still coming in is answered {@code 503} now, rather than left to
+     * its body's deadline, which would never come (the application's timers stop with it).
+     */
+    void stop() {
+        for (PendingBody p : List.copyOf(pendingBodies)) {
+            p.answer(STOPPING);
+        }
+    }
+
+    /**
+     * A POST body on its way in, which is answered once: by the body's callbacks, or by {@link #answer} when its
+     * deadline passes, the webapp stops, or the container ends the request first (Tomcat times out every async
+     * request of a webapp that is stopping; unanswered, that is its 500 error page).
+     */
+    private final class PendingBody implements AsyncListener {
+        private final AsyncContext async;
+        private final HttpServletResponse resp;
+        private volatile BodyReader reader;
+        private volatile ScheduledFuture<?> deadline;
+
+        PendingBody(AsyncContext async, HttpServletResponse resp) {
+            this.async = async;
+            this.resp = resp;
+        }
+
+        void start(BodyReader r, ScheduledFuture<?> d) {
+            reader = r;
+            deadline = d;
+            pendingBodies.add(this);
+            async.addListener(this);
+        }
+
+        /** The body arrived, was refused or failed: its callback answers. */
+        void settled() {
+            ScheduledFuture<?> d = deadline;
+            if (d != null) {
+                d.cancel(false);
+            }
+            pendingBodies.remove(this);
+        }
+
+        /** Answers with {@code error} unless the body's callback came first. */
+        void answer(ApiError error) {
+            BodyReader r = reader;
+            if (r != null && r.expire()) {
+                settled();
+                fail(async, resp, error);
+            }
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            answer(STOPPING);
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            settled();
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // the read listener's onError answers
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // never restarted
         }
     }
 

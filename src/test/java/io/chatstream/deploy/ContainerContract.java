@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatstream.bench.LoadClient;
 import io.chatstream.deploy.SseConnection.Timed;
 import io.chatstream.metrics.MetricSamples;
+import io.chatstream.testing.RawHttp;
 import io.chatstream.testing.SseParser.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -302,7 +304,20 @@ abstract class ContainerContract {
         // many at once: the container finishes each completed request on one of its threads, in the webapp's
         // context, and must be done with all of them before the webapp is unloaded (else Tomcat warns of a leak)
         List<SseConnection> open = openSlowStreams(100);
-        container.undeploy(Container.SLOW);
+        // and a POST whose body is still coming in: answered 503, not the container's 500 error page
+        try (Socket post = RawHttp.connect(container.port)) {
+            post.setSoTimeout(30_000);
+            post.getOutputStream().write(("POST /slow/api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type:"
+                    + " application/json\r\nContent-Length: 100\r\n\r\n{\"message\":")
+                    .getBytes(StandardCharsets.US_ASCII));
+            post.getOutputStream().flush();
+            Thread.sleep(300); // the request is in, reading its body
+            container.undeploy(Container.SLOW);
+            RawHttp.Response answer = RawHttp.read(post.getInputStream());
+            assertEquals(503, answer.status(), answer.body());
+            assertTrue(answer.body().contains("\"unavailable\""), answer.body());
+            assertNotNull(answer.header("Retry-After"));
+        }
         assertCompletedWithRetry(open);
         awaitStatus("/slow/api/health", 404);
         assertEquals(200, Container.status(http, container.uri("/chat/api/health")), "the other webapp still runs");

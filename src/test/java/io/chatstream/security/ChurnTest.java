@@ -1,6 +1,7 @@
 package io.chatstream.security;
 
 import io.chatstream.testing.SseRecorder;
+import io.chatstream.testing.RawHttp;
 import io.chatstream.testing.TestServer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.demo.DemoBackend;
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.SseRecorder.Event;
+import io.chatstream.testing.RawHttp;
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

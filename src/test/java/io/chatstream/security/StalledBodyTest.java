@@ -3,6 +3,7 @@ package io.chatstream.security;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
+import io.chatstream.testing.RawHttp;
 import io.chatstream.testing.TestServer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,30 @@ class StalledBodyTest {
             ScheduledThreadPoolExecutor scheduler = (ScheduledThreadPoolExecutor) s.app().scheduler();
             assertTrue(Api.await(5_000, () -> scheduler.getQueue().isEmpty()),
                     "no body deadline is left once the body came: " + scheduler.getQueue());
+        }
+    }
+
+    @Test
+    void aBodyStillComingInWhenTheWebappStopsIs503AtOnce() throws Exception {
+        TestServer s = TestServer.start(Map.of()); // the body timeout: 30 s
+        try (Socket socket = RawHttp.connect(s.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{\"message\":").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(Api.await(5_000, () -> ((ServerConnector) s.jetty().getConnectors()[0])
+                    .getConnectedEndPoints().size() == 1), "connected");
+            Thread.sleep(200); // the request is in, its body read listener set
+            long t0 = System.nanoTime();
+            s.close();
+            long stopMs = (System.nanoTime() - t0) / 1_000_000;
+            RawHttp.Response resp = RawHttp.read(socket.getInputStream());
+            assertEquals(503, resp.status(), resp.body());
+            assertTrue(resp.body().contains("\"unavailable\""), resp.body());
+            assertEquals("5", resp.header("Retry-After"), resp.headers().toString());
+            assertTrue(stopMs < 4_000, "the stop waited for the body: " + stopMs + " ms");
+        } finally {
+            s.close();
         }
     }
 

@@ -1,4 +1,4 @@
-package io.chatstream.security;
+package io.chatstream.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,11 +16,11 @@ import java.util.Map;
  * HTTP/1.1 over a plain socket, for what a well-behaved client cannot send: odd methods, raw header bytes, a body
  * cut short or never finished.
  */
-final class RawHttp {
+public final class RawHttp {
 
     /** A response head and body (the body as far as Content-Length says, or to the end of the connection). */
-    record Response(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Response(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
@@ -28,7 +28,7 @@ final class RawHttp {
     private RawHttp() {
     }
 
-    static Socket connect(int port) throws IOException {
+    public static Socket connect(int port) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setSoTimeout(10_000);
@@ -36,7 +36,7 @@ final class RawHttp {
     }
 
     /** Sends {@code request} as is on a new connection and reads one response. */
-    static Response exchange(int port, byte[] request) throws IOException {
+    public static Response exchange(int port, byte[] request) throws IOException {
         try (Socket socket = connect(port)) {
             OutputStream out = socket.getOutputStream();
             out.write(request);
@@ -45,12 +45,12 @@ final class RawHttp {
         }
     }
 
-    static Response exchange(int port, String request) throws IOException {
+    public static Response exchange(int port, String request) throws IOException {
         return exchange(port, request.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** Reads one response: status line, headers, then Content-Length bytes (or up to the end of the stream). */
-    static Response read(InputStream in) throws IOException {
+    public static Response read(InputStream in) throws IOException {
         String statusLine = line(in);
         if (statusLine == null) {
             throw new IOException("the connection closed without a response");
