@@ -36,6 +36,9 @@ final class ChatServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final System.Logger LOG = System.getLogger(ChatServlet.class.getName());
     private static final String STREAMS = "/streams/";
+    /** Answered to a POST whose body was still coming in when the webapp stopped. */
+    private static final ApiError STOPPING = new ApiError(503, "unavailable", "The server is stopping; send the"
+            + " request again.", 5);
 
     private final transient ChatApplication app;
     private final transient ApiGate gate;
@@ -138,10 +141,6 @@ final class ChatServlet extends HttpServlet {
                 "The request body did not arrive within " + seconds + " s.")), seconds, TimeUnit.SECONDS));
         req.getInputStream().setReadListener(reader);
     }
-
-    /** Answered to a POST whose body was still coming in when the webapp stopped. */
-    private static final ApiError STOPPING = new ApiError(503, "unavailable", "The server is stopping; send the"
-            + " request again.", 5);
 
     /**
      * The webapp stops: each POST whose body is still coming in is answered {@code 503} now, rather than left to
