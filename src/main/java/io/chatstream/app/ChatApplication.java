@@ -43,6 +43,7 @@ public final class ChatApplication implements AutoCloseable {
     private final Settings settings;
     private final ChatConfig config;
     private final ScheduledThreadPoolExecutor scheduler;
+    private final PoolThreads schedulerThreads = new PoolThreads(WriteBatch.threads("chat-scheduler"));
     private final Context context;
     private final String backendName;
     private final ChatBackend backend;
@@ -54,7 +55,7 @@ public final class ChatApplication implements AutoCloseable {
                             ClassLoader backends) {
         this.settings = settings;
         this.config = config;
-        this.scheduler = new BatchingScheduler(config.schedulerThreads(), WriteBatch.threads("chat-scheduler"));
+        this.scheduler = new BatchingScheduler(config.schedulerThreads(), schedulerThreads);
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
@@ -66,7 +67,7 @@ public final class ChatApplication implements AutoCloseable {
         try {
             this.backend = findProvider(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
-            close(scheduler);
+            close(scheduler, schedulerThreads);
             throw e;
         }
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer);
@@ -145,14 +146,16 @@ public final class ChatApplication implements AutoCloseable {
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
         }
         context.closeHttp();
-        close(scheduler);
+        close(scheduler, schedulerThreads);
         LOG.log(Level.INFO, "Chat server stopped");
     }
 
-    private static void close(ExecutorService executor) {
+    /** Stops a pool and waits, up to 5 s, until its threads have ended. */
+    private static void close(ExecutorService executor, PoolThreads threads) {
         executor.shutdownNow();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS) || !threads.join(deadline)) {
                 LOG.log(Level.WARNING, "Some chat threads did not stop within 5 s");
             }
         } catch (InterruptedException e) {
@@ -229,6 +232,7 @@ public final class ChatApplication implements AutoCloseable {
         private final Duration idleTimeout;
         private HttpClient httpClient;
         private ExecutorService httpExecutor;
+        private PoolThreads httpThreads;
 
         Context() {
             connectTimeout = Duration.ofSeconds(settings.integer("chat.upstream.connect-timeout-seconds", 10, 1, 3600));
@@ -249,12 +253,22 @@ public final class ChatApplication implements AutoCloseable {
         public synchronized HttpClient httpClient() {
             if (httpClient == null) {
                 // a small fixed pool runs the client's callbacks: they parse and hand off, never wait
-                httpExecutor = new BatchingExecutor(2, WriteBatch.threads("chat-http"));
-                httpClient = HttpClient.newBuilder()
-                        .connectTimeout(connectTimeout)
-                        .executor(httpExecutor)
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .build();
+                httpThreads = new PoolThreads(WriteBatch.threads("chat-http"));
+                httpExecutor = new BatchingExecutor(2, httpThreads);
+                // the client's selector thread inherits the class loader of the thread that builds it; on Java 17
+                // it outlives close() until the client is collected, so it must not hold the webapp's loader
+                Thread self = Thread.currentThread();
+                ClassLoader loader = self.getContextClassLoader();
+                self.setContextClassLoader(ClassLoader.getSystemClassLoader());
+                try {
+                    httpClient = HttpClient.newBuilder()
+                            .connectTimeout(connectTimeout)
+                            .executor(httpExecutor)
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .build();
+                } finally {
+                    self.setContextClassLoader(loader);
+                }
             }
             return httpClient;
         }
@@ -274,13 +288,16 @@ public final class ChatApplication implements AutoCloseable {
                 return;
             }
             try {
-                // HttpClient.shutdownNow() exists from Java 21; on 17 its selector thread ends once unreferenced
+                // shutdownNow() and awaitTermination() exist from Java 21; on 17 the selector thread ends once the
+                // client is unreferenced
                 HttpClient.class.getMethod("shutdownNow").invoke(httpClient);
+                HttpClient.class.getMethod("awaitTermination", Duration.class).invoke(httpClient,
+                        Duration.ofSeconds(5));
             } catch (ReflectiveOperationException e) {
                 LOG.log(Level.DEBUG, "HttpClient.shutdownNow() is not available on this Java");
             }
             httpClient = null;
-            close(httpExecutor);
+            close(httpExecutor, httpThreads);
         }
     }
 }

@@ -218,7 +218,7 @@ final class ChatServlet extends HttpServlet {
     private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
         LastEventId lastEventId = lastEventId(req);
-        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(parameters(req)) : null;
+        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(QueryParameters.of(req).asMap()) : null;
         AsyncContext async = requests.start(req);
         open(async, req, resp, caller, request, lastEventId);
     }
@@ -346,8 +346,7 @@ final class ChatServlet extends HttpServlet {
     private static LastEventId lastEventId(HttpServletRequest req) throws ApiError {
         String value = req.getHeader("Last-Event-ID");
         if (value == null || value.isEmpty()) {
-            String[] param = parameters(req).get("lastEventId");
-            value = param == null || param.length == 0 ? null : param[0];
+            value = QueryParameters.of(req).get("lastEventId");
         }
         if (value == null || value.isEmpty()) {
             return null;
@@ -359,17 +358,6 @@ final class ChatServlet extends HttpServlet {
         }
     }
 
-    /**
-     * The query parameters; a query the container cannot decode (bad %-escapes, invalid UTF-8) is the client's
-     * error, a 400, whatever the container throws for it.
-     */
-    private static java.util.Map<String, String[]> parameters(HttpServletRequest req) throws ApiError {
-        try {
-            return req.getParameterMap();
-        } catch (RuntimeException e) {
-            throw ApiError.invalid("The query string cannot be decoded: use %-escapes of UTF-8 bytes.");
-        }
-    }
 
     private static ApiError tooLarge(long limit) {
         return new ApiError(413, "payload_too_large", "The body is larger than " + limit + " bytes.");

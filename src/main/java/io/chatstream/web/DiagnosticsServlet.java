@@ -38,8 +38,9 @@ final class DiagnosticsServlet extends HttpServlet {
                 throw Responses.methodNotAllowed(resp, "GET");
             }
             gate.admit(req);
-            int ticks = parameter(req, "ticks", Diagnostics.DEFAULT_TICKS, 1, Diagnostics.MAX_TICKS);
-            int idle = parameter(req, "idle", Diagnostics.DEFAULT_IDLE_SECONDS, 0, Diagnostics.MAX_IDLE_SECONDS);
+            QueryParameters query = QueryParameters.of(req);
+            int ticks = parameter(query, "ticks", Diagnostics.DEFAULT_TICKS, 1, Diagnostics.MAX_TICKS);
+            int idle = parameter(query, "idle", Diagnostics.DEFAULT_IDLE_SECONDS, 0, Diagnostics.MAX_IDLE_SECONDS);
             run = diagnostics.open(ticks, idle);
             if (run == null) {
                 throw new ApiError(503, "unavailable", "Too many connection tests are running; try again soon.", 30);
@@ -73,9 +74,9 @@ final class DiagnosticsServlet extends HttpServlet {
         }
     }
 
-    private static int parameter(HttpServletRequest req, String name, int defaultValue, int min, int max)
+    private static int parameter(QueryParameters query, String name, int defaultValue, int min, int max)
             throws ApiError {
-        String value = req.getParameter(name);
+        String value = query.get(name);
         if (value == null || value.isEmpty()) {
             return defaultValue;
         }

@@ -269,6 +269,53 @@ abstract class ContainerContract {
         return MetricSamples.parse(r.body());
     }
 
+    /**
+     * Bad requests get the API's JSON errors (SPEC section 5) from the real container too, not its error pages and
+     * not another error than the one made: containers decode queries differently (Tomcat 10.1 drops a parameter
+     * with a bad escape, Tomcat 11 and Jetty throw).
+     */
+    @Test
+    @Order(11)
+    void badRequestsGetTheApisJsonErrors() throws Exception {
+        String bom = "GET /chat/api/chat?prompt=";
+        for (String request : List.of(bom + "%zz", bom + "%", bom + "%C3%28", bom + "x&model=%ED%A0%80",
+                "GET /chat/api/diagnostics?ticks=%zz", "GET /chat/api/chat/streams/AAAAAAAAAAAAAAAAAAAAAA?x=%E0%80")) {
+            RawHttp.Response r = RawHttp.exchange(container.port, request
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            assertApiError(r.status(), r.header("Content-Type"), r.body(), 400, "invalid_request", request);
+            assertTrue(r.body().contains("query string"), request + ": " + r.body());
+        }
+        Map<HttpRequest, Integer> cases = new java.util.LinkedHashMap<>();
+        cases.put(HttpRequest.newBuilder(container.uri("/chat/api/chat")).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"x\"}")).build(), 415);
+        cases.put(post("/chat/api/chat", "{\"message\":"), 400);
+        cases.put(post("/chat/api/chat", "{\"messages\":[{\"role\":\"x\",\"content\":\"y\"}]}"), 400);
+        cases.put(get("/chat/api/chat?prompt=x").header("Last-Event-ID", "nonsense").build(), 400);
+        cases.put(get("/chat/api/chat/streams/AAAAAAAAAAAAAAAAAAAAAA").build(), 404);
+        cases.put(get("/chat/api/chat?prompt=x").header("Last-Event-ID", "AAAAAAAAAAAAAAAAAAAAAA:3").build(), 404);
+        cases.put(get("/chat/api/nope").build(), 404);
+        cases.put(get("/chat/api/chat").PUT(HttpRequest.BodyPublishers.noBody()).build(), 405);
+        for (Map.Entry<HttpRequest, Integer> c : cases.entrySet()) {
+            HttpResponse<String> r = http.send(c.getKey(), HttpResponse.BodyHandlers.ofString());
+            String code = switch (c.getValue()) {
+                case 400 -> "invalid_request";
+                case 404 -> "not_found";
+                case 405 -> "method_not_allowed";
+                default -> "unsupported_media_type";
+            };
+            assertApiError(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body(),
+                    c.getValue(), code, c.getKey().method() + " " + c.getKey().uri());
+        }
+    }
+
+    private static void assertApiError(int status, String contentType, String body, int expectedStatus,
+                                       String expectedCode, String what) throws IOException {
+        assertEquals(expectedStatus, status, what + ": " + body);
+        assertNotNull(contentType, what);
+        assertTrue(contentType.startsWith("application/json"), what + ": " + contentType);
+        assertEquals(expectedCode, JSON.readTree(body).get("error").get("code").asText(), what + ": " + body);
+    }
+
     @Test
     @Order(20)
     void aLongReplyIsNotCutByTheContainersTimeouts() throws Exception {

@@ -57,9 +57,12 @@ class DiagnosticsApiTest {
     @Test
     void isAdmittedLikeTheApiAndBounded() throws Exception {
         assertEquals(401, status(HttpRequest.newBuilder(server.uri("/api/diagnostics")).build()));
-        for (String query : List.of("ticks=0", "ticks=61", "idle=601", "idle=-1", "ticks=ten")) {
-            assertEquals(400, status(HttpRequest.newBuilder(server.uri("/api/diagnostics?" + query))
-                    .header("Authorization", "Bearer t0k").build()), query);
+        for (String query : List.of("ticks=0", "ticks=61", "idle=601", "idle=-1", "ticks=ten", "ticks=%E0%80",
+                "idle=%C3%28")) {
+            HttpResponse<String> resp = client.send(HttpRequest.newBuilder(server.uri("/api/diagnostics?" + query))
+                    .header("Authorization", "Bearer t0k").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, resp.statusCode(), query);
+            assertTrue(resp.body().contains("\"invalid_request\""), query + ": " + resp.body());
         }
         assertEquals(405, status(HttpRequest.newBuilder(server.uri("/api/diagnostics"))
                 .header("Authorization", "Bearer t0k").POST(HttpRequest.BodyPublishers.noBody()).build()));
