@@ -20,14 +20,16 @@ import java.util.stream.Stream;
 
 /**
  * A real servlet container in a process of its own, with {@code chat.war} installed the way a user installs it,
- * bound to 127.0.0.1 on a free port. Two webapps from the same WAR: {@link #CHAT} at the demo's normal pace, and
- * {@link #SLOW} at a slow one, for the long reply and for redeploys. Settings reach them the container's own ways
+ * bound to 127.0.0.1 on a free port. Three webapps from the same WAR: {@link #CHAT} at the demo's normal pace,
+ * {@link #SLOW} at a slow one, for the long reply and for redeploys, and {@link #MODEL} with a provider backend. Settings reach them the container's own ways
  * ({@link #SYSTEM_PROPERTIES}, {@link #ENVIRONMENT}, context parameters).
  */
 abstract class Container implements AutoCloseable {
 
     static final String CHAT = "chat";
     static final String SLOW = "slow";
+    /** The same WAR with the OpenAI-compatible backend, against a fake upstream server of the test. */
+    static final String MODEL = "model";
 
     /** Given as JVM system properties ({@code CATALINA_OPTS}, or the {@code java} command of Jetty). */
     static final Map<String, String> SYSTEM_PROPERTIES = Map.of(
@@ -45,6 +47,15 @@ abstract class Container implements AutoCloseable {
             "chat.demo.tokens-per-second", "0.17",
             "chat.demo.reply-tokens", "1",
             "chat.limits.max-streams-per-client", "5000");
+
+    /** Given as context parameters of {@code /model}: the OpenAI-compatible backend at {@code upstreamBaseUrl}. */
+    static Map<String, String> modelParameters(String upstreamBaseUrl) {
+        return Map.of(
+                "chat.backend", "openai",
+                "chat.openai.base-url", upstreamBaseUrl,
+                "chat.openai.api-key", "sk-it-0123456789",
+                "chat.openai.model", "deepseek-reasoner");
+    }
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
@@ -129,12 +140,12 @@ abstract class Container implements AutoCloseable {
         return base.resolve("console.log");
     }
 
-    /** Waits until both webapps answer their health check. */
+    /** Waits until every webapp answers its health check. */
     protected void awaitStarted() throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        for (String context : List.of(CHAT, SLOW)) {
+        for (String context : List.of(CHAT, SLOW, MODEL)) {
             while (status(client, uri("/" + context + "/api/health")) != 200) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());

@@ -2,6 +2,8 @@ package io.chatstream.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatstream.backend.testing.FakeUpstream;
+import io.chatstream.backend.testing.Transcripts;
 import io.chatstream.bench.LoadClient;
 import io.chatstream.deploy.SseConnection.Timed;
 import io.chatstream.metrics.MetricSamples;
@@ -31,6 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -66,18 +69,21 @@ abstract class ContainerContract {
                     + "|WARNING.*io\\.chatstream|WARN.*io\\.chatstream");
 
     private Container container;
+    private FakeUpstream upstream;
+    private final CountDownLatch upstreamClosed = new CountDownLatch(1);
     private HttpClient http;
     private SseConnection longReply;
     private long longReplyStarted;
 
-    /** Starts the container with chat.war installed; both webapps answer when this returns. */
-    protected abstract Container startContainer() throws Exception;
+    /** Starts the container with chat.war installed; every webapp answers when this returns. */
+    protected abstract Container startContainer(Map<String, String> modelParameters) throws Exception;
 
     @BeforeAll
     void start() throws Exception {
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
                 .build();
-        container = startContainer();
+        upstream = FakeUpstream.start(this::serveModel);
+        container = startContainer(Container.modelParameters(upstream.url("/v1")));
         longReplyStarted = System.nanoTime();
         longReply = SseConnection.open(http, sse("/slow/api/chat?prompt=" + encode("a long one")).build());
     }
@@ -89,6 +95,26 @@ abstract class ContainerContract {
         }
         if (container != null) {
             container.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    /**
+     * The fake model server of {@code /model}: DeepSeek's reasoner transcript, whole; for a prompt saying "hold",
+     * its first half, then nothing until the client closes the connection (noted in {@link #upstreamClosed}).
+     */
+    private void serveModel(FakeUpstream.Exchange ex) throws Exception {
+        byte[] body = Transcripts.DEEPSEEK_REASONER.bytes();
+        if (!ex.request().body().contains("hold")) {
+            ex.respond(200, "text/event-stream").write(body).end();
+            return;
+        }
+        String text = Transcripts.DEEPSEEK_REASONER.body();
+        ex.respond(200, "text/event-stream").write(text.substring(0, text.indexOf("data: ", text.indexOf("9.8 "))));
+        if (ex.awaitClientClose(Duration.ofSeconds(60))) {
+            upstreamClosed.countDown();
         }
     }
 
@@ -316,6 +342,34 @@ abstract class ContainerContract {
         assertEquals(expectedCode, JSON.readTree(body).get("error").get("code").asText(), what + ": " + body);
     }
 
+    /** {@code /model}: the OpenAI-compatible backend in the container, against a model server on a real port. */
+    @Test
+    @Order(12)
+    void aReplyStreamsFromAnOpenAiCompatibleServer() throws Exception {
+        SseConnection c = SseConnection.open(http, post("/model/api/chat", "{\"message\":\"9.11 or 9.8?\"}"));
+        assertEquals(200, c.status());
+        String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
+        List<JsonNode> events = events(c.awaitEnd(WAIT), streamId, 1);
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder answer = new StringBuilder();
+        for (JsonNode e : events) {
+            switch (e.get("type").asText()) {
+                case "reasoning" -> reasoning.append(e.get("content").asText());
+                case "chunk" -> answer.append(e.get("content").asText());
+                default -> { }
+            }
+        }
+        assertEquals("deepseek-reasoner", events.get(0).get("model").asText());
+        assertEquals(Transcripts.DEEPSEEK_REASONER.reasoning(), reasoning.toString());
+        assertEquals(Transcripts.DEEPSEEK_REASONER.answer(), answer.toString());
+        JsonNode end = events.get(events.size() - 1);
+        assertEquals("stop", end.get("finish_reason").asText());
+        assertEquals(64, end.get("usage").get("completion_tokens").asInt());
+        FakeUpstream.Request sent = upstream.takeRequest();
+        assertEquals("/v1/chat/completions", sent.path());
+        assertEquals("Bearer sk-it-0123456789", sent.header("Authorization"));
+    }
+
     @Test
     @Order(20)
     void aLongReplyIsNotCutByTheContainersTimeouts() throws Exception {
@@ -368,6 +422,25 @@ abstract class ContainerContract {
         assertCompletedWithRetry(open);
         awaitStatus("/slow/api/health", 404);
         assertEquals(200, Container.status(http, container.uri("/chat/api/health")), "the other webapp still runs");
+    }
+
+    /** The webapp stops while its backend waits on the model server: the stream gets its retry, the call is closed. */
+    @Test
+    @Order(32)
+    void undeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
+        SseConnection c = SseConnection.open(http, post("/model/api/chat", "{\"message\":\"hold\"}"));
+        assertEquals(200, c.status());
+        String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
+        boolean answering = false;
+        while (!answering) {
+            Frame f = c.nextEvent(WAIT);
+            assertNotNull(f, "the first part of the reply");
+            answering = JSON.readTree(f.data()).get("type").asText().equals("chunk");
+        }
+        container.undeploy(Container.MODEL);
+        assertCompletedWithRetry(List.of(c));
+        assertTrue(upstreamClosed.await(30, TimeUnit.SECONDS), "the upstream call of " + streamId + " was closed");
+        awaitStatus("/model/api/health", 404);
     }
 
     @Test

@@ -28,10 +28,10 @@ final class JettyContainer extends Container {
         this.home = home;
     }
 
-    static JettyContainer start(String name, Path home) throws Exception {
+    static JettyContainer start(String name, Path home, Map<String, String> modelParameters) throws Exception {
         JettyContainer jetty = new JettyContainer(name, home);
         try {
-            jetty.install();
+            jetty.install(modelParameters);
             List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k",
                     "-Djava.io.tmpdir=" + jetty.base.resolve("tmp")));
             SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -50,7 +50,7 @@ final class JettyContainer extends Container {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private void install() throws IOException, InterruptedException {
+    private void install(Map<String, String> modelParameters) throws IOException, InterruptedException {
         Files.createDirectories(base.resolve("tmp"));
         Process p = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(),
                 "--add-modules=" + MODULES)
@@ -67,6 +67,9 @@ final class JettyContainer extends Container {
         Path slowWar = base.resolve("apps/slow.war");
         copy(war(), slowWar);
         contextFile(SLOW, xmlEscape(slowWar.toString()), SLOW_PARAMETERS);
+        Path modelWar = base.resolve("apps/model.war");
+        copy(war(), modelWar);
+        contextFile(MODEL, xmlEscape(modelWar.toString()), modelParameters);
     }
 
     /** {@code webapps/<context>.xml}: a WebAppContext for the WAR with an init-parameter per setting. */

@@ -26,10 +26,10 @@ final class TomcatContainer extends Container {
     }
 
     /** Installs chat.war into a fresh base of the Tomcat unpacked at {@code home}, starts it, waits for both webapps. */
-    static TomcatContainer start(String name, Path home) throws Exception {
+    static TomcatContainer start(String name, Path home, Map<String, String> modelParameters) throws Exception {
         TomcatContainer tomcat = new TomcatContainer(name, home);
         try {
-            tomcat.install();
+            tomcat.install(modelParameters);
             tomcat.launch(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), tomcat.base,
                     tomcat.environment());
             tomcat.awaitStarted();
@@ -40,7 +40,7 @@ final class TomcatContainer extends Container {
         }
     }
 
-    private void install() throws IOException {
+    private void install(Map<String, String> modelParameters) throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("conf"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 copy(f, base.resolve("conf").resolve(f.getFileName()));
@@ -63,6 +63,9 @@ final class TomcatContainer extends Container {
         Path slowWar = base.resolve("apps/slow.war");
         copy(war(), slowWar);
         contextFile(SLOW, slowWar, SLOW_PARAMETERS);
+        Path modelWar = base.resolve("apps/model.war");
+        copy(war(), modelWar);
+        contextFile(MODEL, modelWar, modelParameters);
     }
 
     /** {@code conf/Catalina/localhost/<context>.xml} with a {@code <Parameter>} per setting. */
