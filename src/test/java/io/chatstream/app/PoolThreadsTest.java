@@ -22,13 +22,17 @@ class PoolThreadsTest {
 
     @Test
     void joinWaitsForThreadsThatOutliveTheirTerminatedPool() throws Exception {
-        // each thread goes on for 300 ms after its worker loop returned, as a JVM thread does while it exits
+        // each thread goes on for a second after its worker loop returned, as a thread does while it exits
+        // (shutdownNow interrupts the workers: the second is waited out regardless)
         PoolThreads threads = new PoolThreads(task -> new Thread(() -> {
             task.run();
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            for (long left; (left = end - System.nanoTime()) > 0; ) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(left);
+                } catch (InterruptedException e) {
+                    // still exiting
+                }
             }
         }, "pool-thread-test"));
         ExecutorService pool = Executors.newFixedThreadPool(2, threads);

@@ -412,7 +412,7 @@ abstract class ContainerContract {
                     + " application/json\r\nContent-Length: 100\r\n\r\n{\"message\":")
                     .getBytes(StandardCharsets.US_ASCII));
             post.getOutputStream().flush();
-            Thread.sleep(300); // the request is in, reading its body
+            Thread.sleep(1000); // the request reached the servlet, which waits for the rest of the body
             container.undeploy(Container.SLOW);
             RawHttp.Response answer = RawHttp.read(post.getInputStream());
             assertEquals(503, answer.status(), answer.body());

@@ -121,7 +121,7 @@ class StalledBodyTest {
             out.flush();
             assertTrue(Api.await(5_000, () -> ((ServerConnector) s.jetty().getConnectors()[0])
                     .getConnectedEndPoints().size() == 1), "connected");
-            Thread.sleep(200); // the request is in, its body read listener set
+            Thread.sleep(1000); // the request reached the servlet, which waits for the rest of the body
             long t0 = System.nanoTime();
             s.close();
             long stopMs = (System.nanoTime() - t0) / 1_000_000;
