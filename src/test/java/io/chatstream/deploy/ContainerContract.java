@@ -334,6 +334,14 @@ abstract class ContainerContract {
         }
     }
 
+    /** A reply of {@code /model} to {@code message}, its stream started. */
+    private SseConnection modelReply(String message) throws Exception {
+        SseConnection c = SseConnection.open(http, post("/model/api/chat", JSON.createObjectNode()
+                .put("message", message).toString()));
+        assertEquals(200, c.status());
+        return c;
+    }
+
     private static void assertApiError(int status, String contentType, String body, int expectedStatus,
                                        String expectedCode, String what) throws IOException {
         assertEquals(expectedStatus, status, what + ": " + body);
@@ -346,8 +354,7 @@ abstract class ContainerContract {
     @Test
     @Order(12)
     void aReplyStreamsFromAnOpenAiCompatibleServer() throws Exception {
-        SseConnection c = SseConnection.open(http, post("/model/api/chat", "{\"message\":\"9.11 or 9.8?\"}"));
-        assertEquals(200, c.status());
+        SseConnection c = modelReply("9.11 or 9.8?");
         String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
         List<JsonNode> events = events(c.awaitEnd(WAIT), streamId, 1);
         StringBuilder reasoning = new StringBuilder();
@@ -428,8 +435,7 @@ abstract class ContainerContract {
     @Test
     @Order(32)
     void undeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
-        SseConnection c = SseConnection.open(http, post("/model/api/chat", "{\"message\":\"hold\"}"));
-        assertEquals(200, c.status());
+        SseConnection c = modelReply("hold");
         String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
         boolean answering = false;
         while (!answering) {
