@@ -139,7 +139,7 @@ public final class ChatApplication implements AutoCloseable {
      */
     @Override
     public void close() {
-        registry.shutdown(SHUTDOWN_WAIT);
+        endStreams();
         try {
             backend.close();
         } catch (RuntimeException e) {
@@ -148,6 +148,14 @@ public final class ChatApplication implements AutoCloseable {
         context.closeHttp();
         close(scheduler, schedulerThreads);
         LOG.log(Level.INFO, "Chat server stopped");
+    }
+
+    /**
+     * Every open stream gets its jittered {@code retry:} and is completed, and no new one starts; waits up to 2 s for
+     * busy connections to take it. The first step of {@link #close()}, which may come before it (the JVM is exiting).
+     */
+    public void endStreams() {
+        registry.shutdown(SHUTDOWN_WAIT);
     }
 
     /** Stops a pool and waits, up to 5 s, until its threads have ended. */

@@ -36,10 +36,19 @@ public final class ChatContextListener implements ServletContextListener {
     /** How long the webapp's stop waits for the container to finish the requests the stop ended. */
     private static final Duration REQUESTS_WAIT = Duration.ofSeconds(5);
 
-    private ChatApplication app;
-    private Diagnostics diagnostics;
+    /** How long the webapp's stop waits for the end of streams that the JVM's exit began. */
+    private static final long EXIT_HOOK_WAIT_MILLIS = 5000;
+
+    private volatile ChatApplication app;
+    private volatile Diagnostics diagnostics;
     private AsyncRequests requests;
-    private ChatServlet chat;
+    private volatile ChatServlet chat;
+    /**
+     * Ends the streams as soon as the JVM begins to exit. Containers stop their webapps from their own exit hooks,
+     * and standalone Jetty stops its connectors, closing every connection, before it stops the webapps: the streams
+     * would be cut without their {@code retry:}. Tomcat stops webapps first; there this only comes a little earlier.
+     */
+    private Thread exitHook;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -69,19 +78,34 @@ public final class ChatContextListener implements ServletContextListener {
             add(ctx, "metrics", new MetricsServlet(metrics, app.registry(), metricsGate), "/api/metrics");
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
+        exitHook = new Thread(this::endStreams, "chat-exit");
+        exitHook.setContextClassLoader(null); // it runs while the container unloads the webapp
+        Runtime.getRuntime().addShutdownHook(exitHook);
+    }
+
+    /** What the webapp's stop begins with: answer pending bodies, end diagnostics runs and streams. */
+    private void endStreams() {
+        ChatServlet c = chat;
+        if (c != null) {
+            c.stop();
+        }
+        Diagnostics d = diagnostics;
+        if (d != null) {
+            d.close();
+        }
+        ChatApplication a = app;
+        if (a != null) {
+            a.endStreams();
+        }
     }
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(APP_ATTRIBUTE);
-        if (chat != null) {
-            chat.stop();
-            chat = null;
-        }
-        if (diagnostics != null) {
-            diagnostics.close();
-            diagnostics = null;
-        }
+        removeExitHook();
+        endStreams();
+        chat = null;
+        diagnostics = null;
         if (app != null) {
             app.close();
             app = null;
@@ -93,6 +117,29 @@ public final class ChatContextListener implements ServletContextListener {
                     + " container ends them");
         }
         requests = null;
+    }
+
+    /** The hook the JVM runs when it begins to exit (null once the webapp stopped). */
+    Thread exitHook() {
+        return exitHook;
+    }
+
+    /** Unregisters the exit hook; when the JVM is exiting already, waits for the hook to have ended the streams. */
+    private void removeExitHook() {
+        Thread hook = exitHook;
+        exitHook = null;
+        if (hook == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException exiting) {
+            try {
+                hook.join(EXIT_HOOK_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void add(ServletContext ctx, String name, jakarta.servlet.Servlet servlet, String... paths) {

@@ -33,7 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -70,7 +70,7 @@ abstract class ContainerContract {
 
     private Container container;
     private FakeUpstream upstream;
-    private final CountDownLatch upstreamClosed = new CountDownLatch(1);
+    private final Semaphore upstreamClosed = new Semaphore(0);
     private HttpClient http;
     private SseConnection longReply;
     private long longReplyStarted;
@@ -114,7 +114,7 @@ abstract class ContainerContract {
         String text = Transcripts.DEEPSEEK_REASONER.body();
         ex.respond(200, "text/event-stream").write(text.substring(0, text.indexOf("data: ", text.indexOf("9.8 "))));
         if (ex.awaitClientClose(Duration.ofSeconds(60))) {
-            upstreamClosed.countDown();
+            upstreamClosed.release();
         }
     }
 
@@ -434,24 +434,53 @@ abstract class ContainerContract {
     /** The webapp stops while its backend waits on the model server: the stream gets its retry, the call is closed. */
     @Test
     @Order(32)
-    void undeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
+    void redeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
+        SseConnection c = heldModelReply();
+        container.redeploy(Container.MODEL);
+        assertCompletedWithRetry(List.of(c));
+        assertTrue(upstreamClosed.tryAcquire(30, TimeUnit.SECONDS), "the upstream call was closed");
+        awaitStatus("/model/api/health", 200);
+    }
+
+    @Test
+    @Order(40)
+    void theContainerLogsNoLeakWarningAndNoStackTrace() throws Exception {
+        assertCleanLog();
+    }
+
+    /**
+     * The container is stopped as an init system stops it (SIGTERM): every open stream gets its retry before the
+     * connections close (standalone Jetty closes them before it stops its webapps: the webapp ends its streams as
+     * the JVM begins to exit, and Jetty's graceful module keeps the connections meanwhile), and the upstream calls
+     * are closed.
+     */
+    @Test
+    @Order(50)
+    void stoppingTheContainerGivesEveryOpenStreamItsRetry() throws Exception {
+        List<SseConnection> open = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            open.add(heldModelReply());
+        }
+        upstreamClosed.drainPermits();
+        container.close();
+        assertCompletedWithRetry(open);
+        assertTrue(upstreamClosed.tryAcquire(3, 30, TimeUnit.SECONDS), "the upstream calls were closed");
+        assertCleanLog();
+    }
+
+    /** A reply of {@code /model} that the model server holds after its first chunk, read up to that chunk. */
+    private SseConnection heldModelReply() throws Exception {
         SseConnection c = modelReply("hold");
-        String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
         boolean answering = false;
         while (!answering) {
             Frame f = c.nextEvent(WAIT);
             assertNotNull(f, "the first part of the reply");
             answering = JSON.readTree(f.data()).get("type").asText().equals("chunk");
         }
-        container.undeploy(Container.MODEL);
-        assertCompletedWithRetry(List.of(c));
-        assertTrue(upstreamClosed.await(30, TimeUnit.SECONDS), "the upstream call of " + streamId + " was closed");
-        awaitStatus("/model/api/health", 404);
+        return c;
     }
 
-    @Test
-    @Order(40)
-    void theContainerLogsNoLeakWarningAndNoStackTrace() throws Exception {
+    private void assertCleanLog() throws IOException {
         List<String> log = container.logLines();
         List<String> bad = new ArrayList<>();
         for (int i = 0; i < log.size(); i++) {

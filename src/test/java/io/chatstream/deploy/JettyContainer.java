@@ -12,14 +12,14 @@ import java.util.stream.Collectors;
 
 /**
  * A standalone Jetty 12 from {@code jetty-home}, with a {@code jetty.base} of its own made by
- * {@code start.jar --add-modules=http,ee10-deploy,ee10-annotations,ee10-jsp} (JSTL comes from the WAR itself),
+ * {@code start.jar --add-modules=http,ee10-deploy,ee10-annotations,ee10-jsp,graceful} (JSTL comes from the WAR itself),
  * {@code webapps/chat.war} and context XML files in {@code webapps/}; {@code jetty.http.host}/{@code port} on the
  * command line and the deployment scanner on (every second), so touching or removing a context file redeploys or
  * undeploys its webapp.
  */
 final class JettyContainer extends Container {
 
-    static final String MODULES = "http,ee10-deploy,ee10-annotations,ee10-jsp";
+    static final String MODULES = "http,ee10-deploy,ee10-annotations,ee10-jsp,graceful";
 
     private final Path home;
 

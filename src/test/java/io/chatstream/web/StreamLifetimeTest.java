@@ -8,6 +8,7 @@ import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.SseRecorder.Event;
 import io.chatstream.testing.TestServer;
 import jakarta.servlet.AsyncEvent;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -255,6 +256,29 @@ class StreamLifetimeTest {
         assertTrue(retries.size() > 1, "retry values are spread: " + retries);
         assertEquals(streams, witness.destroyedAtStop,
                 "the webapp's stop returned only after the container had finished every request it ended");
+    }
+
+    @Test
+    void theJvmsExitEndsTheStreamsWhileTheConnectionsAreStillOpen() throws Exception {
+        try (TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "2"))) {
+            SseRecorder r = SseRecorder.open(http, prompt(s, "exit"));
+            assertEquals("start", r.nextEvent(T).type());
+            ChatContextListener listener = ((WebAppContext) s.jetty().getHandler()).getEventListeners().stream()
+                    .filter(ChatContextListener.class::isInstance).map(ChatContextListener.class::cast)
+                    .findFirst().orElseThrow();
+            listener.exitHook().run(); // what the JVM runs as it begins to exit, before the container stops
+            Long retry = null;
+            while (retry == null) {
+                SseParser.Frame f = r.next(T);
+                assertTrue(!f.isEvent() || !Event.of(f).isTerminal(), "no terminal event");
+                retry = f.retry();
+            }
+            assertTrue(retry >= 3000 && retry <= 9000, "jittered retry " + retry);
+            r.assertEnded(T);
+            r.close();
+            HttpResponse<String> late = http.send(prompt(s, "late"), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, late.statusCode(), "no stream starts once the exit began: " + late.body());
+        }
     }
 
     /**
