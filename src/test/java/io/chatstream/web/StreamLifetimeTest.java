@@ -242,16 +242,7 @@ class StreamLifetimeTest {
         }
         Set<Long> retries = new HashSet<>();
         for (SseRecorder r : readers) {
-            Long retry = null;
-            while (retry == null) {
-                SseParser.Frame f = r.next(T);
-                assertTrue(!f.isEvent() || !Event.of(f).isTerminal(), "no terminal event at shutdown");
-                retry = f.retry();
-            }
-            assertTrue(retry >= 3000 && retry <= 9000, "jittered retry " + retry);
-            retries.add(retry);
-            r.assertEnded(T);
-            r.close();
+            retries.add(assertEndsWithJitteredRetry(r));
         }
         assertTrue(retries.size() > 1, "retry values are spread: " + retries);
         assertEquals(streams, witness.destroyedAtStop,
@@ -267,18 +258,24 @@ class StreamLifetimeTest {
                     .filter(ChatContextListener.class::isInstance).map(ChatContextListener.class::cast)
                     .findFirst().orElseThrow();
             listener.exitHook().run(); // what the JVM runs as it begins to exit, before the container stops
-            Long retry = null;
-            while (retry == null) {
-                SseParser.Frame f = r.next(T);
-                assertTrue(!f.isEvent() || !Event.of(f).isTerminal(), "no terminal event");
-                retry = f.retry();
-            }
-            assertTrue(retry >= 3000 && retry <= 9000, "jittered retry " + retry);
-            r.assertEnded(T);
-            r.close();
+            assertEndsWithJitteredRetry(r);
             HttpResponse<String> late = http.send(prompt(s, "late"), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, late.statusCode(), "no stream starts once the exit began: " + late.body());
         }
+    }
+
+    /** Reads {@code r} to its {@code retry:} (no terminal event before it), then to its end; returns the retry. */
+    private static long assertEndsWithJitteredRetry(SseRecorder r) throws Exception {
+        Long retry = null;
+        while (retry == null) {
+            SseParser.Frame f = r.next(T);
+            assertTrue(!f.isEvent() || !Event.of(f).isTerminal(), "no terminal event when the webapp stops");
+            retry = f.retry();
+        }
+        assertTrue(retry >= 3000 && retry <= 9000, "jittered retry " + retry);
+        r.assertEnded(T);
+        r.close();
+        return retry;
     }
 
     /**
