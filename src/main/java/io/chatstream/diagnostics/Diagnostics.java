@@ -201,7 +201,11 @@ public final class Diagnostics implements AutoCloseable {
             }
         }
 
-        private void shutdown() {
+        /**
+         * The webapp is stopping, or the container is ending the response (Tomcat times out the requests of a
+         * webapp that stops): a {@code shutdown} event if the socket takes it, then the response completes.
+         */
+        public void shutdown() {
             lock.lock();
             try {
                 if (done) {

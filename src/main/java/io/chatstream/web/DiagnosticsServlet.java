@@ -67,6 +67,11 @@ final class DiagnosticsServlet extends HttpServlet {
                 public void closed(Throwable cause) {
                     run.cancel();
                 }
+
+                @Override
+                public void timedOut() {
+                    run.shutdown(); // ended by the container, as when the webapp stops
+                }
             });
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, () -> "A diagnostics run could not start: " + e);

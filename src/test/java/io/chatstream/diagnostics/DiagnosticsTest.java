@@ -115,6 +115,23 @@ class DiagnosticsTest {
     }
 
     @Test
+    void aRunEndedByTheContainerGetsTheShutdownEventAndOthersGoOn() throws Exception {
+        Diagnostics d = new Diagnostics(scheduler, 15, 4);
+        Recorder ended = new Recorder();
+        Recorder other = new Recorder();
+        Diagnostics.Run run = d.open(60, 600);
+        run.start(ended);
+        d.open(60, 600).start(other);
+        run.shutdown();
+        assertTrue(ended.completed.await(5, TimeUnit.SECONDS));
+        List<Frame> frames = ended.frames();
+        assertTrue(frames.get(frames.size() - 1).data().startsWith("{\"type\":\"shutdown\","), frames.toString());
+        assertEquals(1, d.running(), "the other run goes on");
+        assertEquals(1, other.completed.getCount());
+        d.close();
+    }
+
+    @Test
     void aCancelledRunWritesNothingMore() throws Exception {
         Diagnostics d = new Diagnostics(scheduler, 15, 4);
         Recorder t = new Recorder();
