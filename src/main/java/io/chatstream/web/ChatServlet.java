@@ -103,7 +103,7 @@ final class ChatServlet extends HttpServlet {
         if (length > limit) {
             throw tooLarge(limit);
         }
-        LastEventId lastEventId = lastEventId(req);
+        LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
         AsyncContext async = requests.start(req);
         PendingBody pending = new PendingBody(async, resp);
         BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
@@ -217,8 +217,9 @@ final class ChatServlet extends HttpServlet {
     /** {@code GET /api/chat?prompt=...}: what {@code EventSource} opens, and reconnects to with Last-Event-ID. */
     private void getWithPrompt(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
-        LastEventId lastEventId = lastEventId(req);
-        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(QueryParameters.of(req).asMap()) : null;
+        QueryParameters query = QueryParameters.of(req);
+        LastEventId lastEventId = lastEventId(req, query);
+        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(query.asMap()) : null;
         AsyncContext async = requests.start(req);
         open(async, req, resp, caller, request, lastEventId);
     }
@@ -226,7 +227,7 @@ final class ChatServlet extends HttpServlet {
     /** {@code GET /api/chat/streams/{id}}: from the first event, or after Last-Event-ID. */
     private void attach(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
-        LastEventId lastEventId = lastEventId(req);
+        LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
         if (lastEventId != null && !lastEventId.streamId().equals(id)) {
             throw ApiError.invalid("Last-Event-ID names another stream than the path.");
         }
@@ -343,10 +344,10 @@ final class ChatServlet extends HttpServlet {
     }
 
     /** The {@code Last-Event-ID} header, else the {@code lastEventId} query parameter; null when neither. */
-    private static LastEventId lastEventId(HttpServletRequest req) throws ApiError {
+    private static LastEventId lastEventId(HttpServletRequest req, QueryParameters query) throws ApiError {
         String value = req.getHeader("Last-Event-ID");
         if (value == null || value.isEmpty()) {
-            value = QueryParameters.of(req).get("lastEventId");
+            value = query.get("lastEventId");
         }
         if (value == null || value.isEmpty()) {
             return null;
