@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.RETURNS_DEEP_STUBS;
@@ -34,6 +35,10 @@ class ChatContextListenerTest {
         ArgumentCaptor<AsyncRequests> registered = ArgumentCaptor.forClass(AsyncRequests.class);
         verify(ctx).addListener(registered.capture());
         AsyncRequests requests = registered.getValue();
+        Thread exitHook = listener.exitHook();
+        assertNotNull(exitHook);
+        assertTrue(Runtime.getRuntime().removeShutdownHook(exitHook), "an exit hook is registered while it runs");
+        Runtime.getRuntime().addShutdownHook(exitHook);
 
         HttpServletRequest req = AsyncRequestsTest.asyncRequest();
         requests.start(req); // a stream's request, which the stop below ends
@@ -45,5 +50,6 @@ class ChatContextListenerTest {
         requests.requestDestroyed(new ServletRequestEvent(ctx, req));
         stop.get(5, TimeUnit.SECONDS);
         assertTrue(stop.isDone());
+        assertFalse(Runtime.getRuntime().removeShutdownHook(exitHook), "the stop unregistered the exit hook");
     }
 }
