@@ -1,5 +1,8 @@
 package io.chatstream.backend;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
 /**
  * A source of replies: the extension point for model providers.
  *
@@ -30,6 +33,17 @@ public interface ChatBackend extends AutoCloseable {
 
     /** The model a reply uses when the request names none; shown in the {@code start} event. */
     String defaultModel();
+
+    /**
+     * The models this backend offers ({@code GET /api/models}, SPEC section 11), asked of the upstream without
+     * blocking: the future completes with the provider's own list, or exceptionally when the provider cannot list
+     * (the client then gets {@code 503 unavailable}). Callers cache the answer; a backend need not. The default lists
+     * just {@link #defaultModel()}.
+     */
+    default CompletableFuture<List<String>> listModels() {
+        String model = defaultModel();
+        return CompletableFuture.completedFuture(model == null || model.isEmpty() ? List.of() : List.of(model));
+    }
 
     /** Releases what the backend holds; called once when the webapp stops. The default does nothing. */
     @Override
