@@ -228,10 +228,10 @@ final class ChatServlet extends HttpServlet {
     private void attach(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
         LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
+        ChatStream stream = find(id, caller); // first: an unknown stream is 404, whatever else is wrong
         if (lastEventId != null && !lastEventId.streamId().equals(id)) {
             throw ApiError.invalid("Last-Event-ID names another stream than the path.");
         }
-        ChatStream stream = find(id, caller);
         AsyncContext async = requests.start(req);
         deliver(async, req, resp, stream, lastEventId == null ? 0 : lastEventId.seq(), lastEventId != null);
     }

@@ -238,14 +238,12 @@ class HostileInputTest {
     // --- Last-Event-ID ---------------------------------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {"x", ":", "::", "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAA:",
+    @ValueSource(strings = {"x", ":", "::", ":1", "AAAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAA:",
         "AAAAAAAAAAAAAAAAAAAAAA:+1", "AAAAAAAAAAAAAAAAAAAAAA:-0", "AAAAAAAAAAAAAAAAAAAAAA:1.0",
         "AAAAAAAAAAAAAAAAAAAAAA:1e3", "AAAAAAAAAAAAAAAAAAAAAA:0x10", "AAAAAAAAAAAAAAAAAAAAAA: 1",
         "AAAAAAAAAAAAAAAAAAAAAA:1 2", "AAAAAAAAAAAAAAAAAAAAAA:9999999999999999999",
-        "AAAAAAAAAAAAAAAAAAAAAA:99999999999999999999999999999999", "AAAAAAAAAAAAAAAAAAAAA:1",
-        "AAAAAAAAAAAAAAAAAAAAAAA:1", "AAAAAAAAAAAAAAAAAAAAA=:1", "AAAAAAAAAAAAAAAAAAAAA/:1",
-        "AAAAAAAAAAAAAAAAAAAAAA:1:2", "AAAAAAAAAAAAAAAAAAAAAA;1", "AAAAAAAAAAAAAAAAAAAAAA:\u0661",
-        "AAAAAAAAAAAAAAAAAAAAAA:\uFF11", "AAAAAAAAAAAAAAAAAAAAA\u00C4:1", "%41:1", "../../etc/passwd:1"})
+        "AAAAAAAAAAAAAAAAAAAAAA:99999999999999999999999999999999", "AAAAAAAAAAAAAAAAAAAAAA;1",
+        "AAAAAAAAAAAAAAAAAAAAAA:\u0661", "AAAAAAAAAAAAAAAAAAAAAA:\uFF11", "AAAAAAAAAAAAAAAAAAAAAA:1:"})
     void aMalformedLastEventIdIs400Everywhere(String bad) throws Exception {
         String enc = URLEncoder.encode(bad, StandardCharsets.UTF_8);
         String path = "/api/chat/streams/AAAAAAAAAAAAAAAAAAAAAA";
@@ -265,18 +263,54 @@ class HostileInputTest {
         assertEquals(running, s.app().registry().running(), "no generation started");
     }
 
+    /**
+     * An id this server never issued is unknown, whatever it looks like: shorter, longer, another alphabet, with a
+     * colon inside. Only a value that is not {@code <id>:<seq>} at all is malformed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"AAAAAAAAAAAAAAAAAAAAA:1", "AAAAAAAAAAAAAAAAAAAAAAA:1",
+        "c2stdGhpcy1pcy0zMi1jaGFyYWN0ZXJz:3", "AAAAAAAAAAAAAAAAAAAAA=:1", "AAAAAAAAAAAAAAAAAAAAA/:1",
+        "AAAAAAAAAAAAAAAAAAAAAA:1:2", "AAAAAAAAAAAAAAAAAAAAA\u00C4:1", "%41:1", "../../etc/passwd:1", "x:0",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789:7"})
+    void aLastEventIdOfAnIdNeverIssuedIs404EverywhereWhateverItsShape(String unknown) throws Exception {
+        String id = unknown.substring(0, unknown.lastIndexOf(':'));
+        String enc = URLEncoder.encode(unknown, StandardCharsets.UTF_8);
+        List<HttpRequest.Builder> ways = new ArrayList<>(List.of(
+                HttpRequest.newBuilder(s.uri("/api/chat?prompt=x&lastEventId=" + enc)),
+                post(s, "{\"message\":\"x\"}").uri(s.uri("/api/chat?lastEventId=" + enc)),
+                post(s, "{\"message\":\"x\"}").uri(s.uri("/api/chat?lastEventId=" + enc))
+                        .header("Idempotency-Key", "k-" + enc)));
+        if (unknown.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            if (id.matches("[A-Za-z0-9_=.-]+")) {
+                ways.add(stream(s, id).header("Last-Event-ID", unknown));
+                ways.add(stream(s, id).uri(s.uri("/api/chat/streams/" + id + "?lastEventId=" + enc)));
+            }
+            ways.add(HttpRequest.newBuilder(s.uri("/api/chat?prompt=x")).header("Last-Event-ID", unknown));
+            ways.add(post(s, "{\"message\":\"x\"}").header("Last-Event-ID", unknown));
+            ways.add(post(s, "{\"message\":\"x\"}").header("Last-Event-ID", unknown)
+                    .header("Idempotency-Key", "retry-" + id.length()));
+        }
+        int running = s.app().registry().running();
+        for (HttpRequest.Builder way : ways) {
+            assertError(send(way), 404, "not_found");
+        }
+        assertEquals(running, s.app().registry().running(), "no generation started");
+    }
+
     @Test
-    void lastEventIdHeaderBytesThatAreNotAsciiAre400() throws Exception {
+    void lastEventIdHeaderBytesThatAreNotAsciiAre404OrAMalformedSeq400() throws Exception {
         byte[] head = ("GET /api/chat/streams/AAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                 + "Last-Event-ID: AAAAAAAAAAAAAAAAAAAAA").getBytes(StandardCharsets.US_ASCII);
-        for (byte[] tail : List.of(new byte[] {(byte) 0xC3, (byte) 0x84, ':', '1'}, new byte[] {(byte) 0xFF, ':', '1'},
-                new byte[] {'A', ':', (byte) 0xB9})) {
+        // an id of odd bytes is still only an id never issued; a seq that is not digits is malformed
+        Map<byte[], Integer> cases = Map.of(new byte[] {(byte) 0xC3, (byte) 0x84, ':', '1'}, 404,
+                new byte[] {(byte) 0xFF, ':', '1'}, 404, new byte[] {'A', ':', (byte) 0xB9}, 400);
+        for (Map.Entry<byte[], Integer> c : cases.entrySet()) {
             ByteArrayOutputStream req = new ByteArrayOutputStream();
             req.write(head);
-            req.write(tail);
+            req.write(c.getKey());
             req.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             RawHttp.Response resp = RawHttp.exchange(s.port(), req.toByteArray());
-            assertEquals(400, resp.status(), resp.body());
+            assertEquals(c.getValue(), resp.status(), resp.body());
         }
     }
 
