@@ -7,6 +7,7 @@ import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
 import io.chatstream.protocol.ChatRequestParser;
+import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
 import io.chatstream.stream.WriteBatch;
@@ -70,7 +71,9 @@ public final class ChatApplication implements AutoCloseable {
             close(scheduler, schedulerThreads);
             throw e;
         }
-        this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer);
+        // after the backend's creation, in which it read its keys: those are what replies must never show
+        this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
+                SecretMasker.of(settings.apiKeysRead()));
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
     }
 

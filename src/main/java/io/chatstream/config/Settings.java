@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -23,6 +25,8 @@ public final class Settings {
     private final Function<String, String> systemProperties;
     private final Map<String, String> environment;
     private final Function<String, String> initParameters;
+    /** The values served of settings named {@code *api-key}: the secrets a backend sends upstream. */
+    private final Set<String> apiKeysRead = ConcurrentHashMap.newKeySet();
 
     public Settings(Function<String, String> systemProperties, Map<String, String> environment,
                     Function<String, String> initParameters) {
@@ -152,7 +156,24 @@ public final class Settings {
                 || n.contains("secret");
     }
 
+    /**
+     * The values of every setting whose name ends in {@code api-key} that was read so far, trimmed, blank ones left
+     * out: the keys the backend sends upstream (a backend reads its settings when it is created), which no reply may
+     * show. Empty for a backend that reads no key, such as the demo.
+     */
+    public Set<String> apiKeysRead() {
+        return Set.copyOf(apiKeysRead);
+    }
+
     private Source source(String name) {
+        Source found = find(name);
+        if (found != null && name.toLowerCase(Locale.ROOT).endsWith("api-key") && !found.value.isBlank()) {
+            apiKeysRead.add(found.value.trim());
+        }
+        return found;
+    }
+
+    private Source find(String name) {
         String value = systemProperties.apply(name);
         if (value != null) {
             return new Source(value, "system property " + name);

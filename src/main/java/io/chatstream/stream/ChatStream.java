@@ -167,9 +167,10 @@ public final class ChatStream {
         } finally {
             lock.unlock();
         }
+        SecretMasker masker = registry.masker();
         Generation g;
         try {
-            g = backend.start(request, sink);
+            g = backend.start(request, masker.isEmpty() ? sink : new MaskingSink(sink, masker));
         } catch (BackendUnavailableException e) {
             terminateSilently();
             throw e;

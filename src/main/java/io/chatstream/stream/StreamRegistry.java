@@ -26,19 +26,30 @@ public final class StreamRegistry {
     private final String backendName;
     private final ScheduledExecutorService scheduler;
     private final StreamObserver observer;
+    private final SecretMasker masker;
     private final Map<String, ChatStream> streams = new ConcurrentHashMap<>();
     private final Map<String, ChatStream> byIdempotencyKey = new ConcurrentHashMap<>();
     private final Map<String, Integer> runningPerClient = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopped;
 
+    /** A registry whose streams mask nothing: for backends that have no secret. */
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
                           ScheduledExecutorService scheduler, StreamObserver observer) {
+        this(config, backend, backendName, scheduler, observer, SecretMasker.NONE);
+    }
+
+    /**
+     * @param masker what every stream masks in its backend's output: the secrets the backend sends upstream
+     */
+    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
+                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker) {
         this.config = config;
         this.backend = backend;
         this.backendName = backendName;
         this.scheduler = scheduler;
         this.observer = observer;
+        this.masker = masker;
     }
 
     /** Why a generation was not admitted. */
@@ -185,6 +196,10 @@ public final class StreamRegistry {
 
     StreamObserver observer() {
         return observer;
+    }
+
+    SecretMasker masker() {
+        return masker;
     }
 
     /** Called once by a stream when its terminal event is in: frees its admission, schedules its expiry. */

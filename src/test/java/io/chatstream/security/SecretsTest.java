@@ -142,6 +142,62 @@ class SecretsTest {
         }
     }
 
+    /** An OpenAI stream event whose delta is {@code delta}. */
+    private static String delta(String delta) {
+        return "data: {\"choices\":[{\"index\":0,\"delta\":" + delta + "}]}\n\n";
+    }
+
+    private static String quoted(String text) throws Exception {
+        return SseRecorder.JSON.writeValueAsString(text);
+    }
+
+    /** The upstream echoes the key in its reply, split across events: answer, reasoning, tool call. */
+    private static void echoingUpstream(FakeUpstream.Exchange ex) throws Exception {
+        StringBuilder body = new StringBuilder();
+        if (ex.request().body().contains("tool")) {
+            body.append(delta("{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\","
+                    + "\"function\":{\"name\":\"lookup\",\"arguments\":" + quoted("{\"auth\":\"" + KEY.substring(0, 9))
+                    + "}}]}"));
+            body.append(delta("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":"
+                    + quoted(KEY.substring(9) + "\"}") + "}}]}"));
+            body.append("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n");
+        } else {
+            for (String r : List.of("I see Bearer " + KEY.substring(0, 1), KEY.substring(1, 20), KEY.substring(20))) {
+                body.append(delta("{\"reasoning_content\":" + quoted(r) + "}"));
+            }
+            for (String c : List.of("Your key is s", "k-proj-", KEY.substring(8, 30), KEY.substring(30) + " (kept)",
+                    " and 😀" + KEY + "é" + KEY.substring(0, 11), KEY.substring(11) + ". Unfinished: sk-pro")) {
+                body.append(delta("{\"content\":" + quoted(c) + "}"));
+            }
+            body.append("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+        }
+        body.append("data: [DONE]\n\n");
+        ex.respondFully(200, "text/event-stream", body.toString());
+    }
+
+    @Test
+    void aKeyTheUpstreamPutsIntoItsReplyIsMaskedEvenSplitAcrossEvents() throws Exception {
+        try (FakeUpstream fake = FakeUpstream.start(SecretsTest::echoingUpstream);
+             TestServer s = TestServer.start(Map.of("chat.backend", "openai", "chat.openai.base-url",
+                     fake.url("/v1"), "chat.openai.api-key", KEY, "chat.openai.model", "gpt-test"))) {
+            try (SseRecorder r = Api.open(Api.post(s, "{\"message\":\"hi\"}"))) {
+                List<SseRecorder.Event> events = r.readToEnd(Duration.ofSeconds(10));
+                assertEquals("Your key is *** (kept) and 😀***é***. Unfinished: sk-pro",
+                        SseRecorder.text(events, "chunk"), "masked, and every other code point as it came");
+                assertEquals("I see Bearer ***", SseRecorder.text(events, "reasoning"));
+                assertEquals("stop", events.get(events.size() - 1).json().get("finish_reason").asText());
+                assertNoSecret("the events", r.seen().toString());
+            }
+            try (SseRecorder r = Api.open(Api.post(s, "{\"message\":\"tool\"}"))) {
+                List<SseRecorder.Event> events = r.readToEnd(Duration.ofSeconds(10));
+                SseRecorder.Event call = events.stream().filter(e -> e.type().equals("tool_call")).findFirst()
+                        .orElseThrow(() -> new AssertionError(events.toString()));
+                assertEquals("{\"auth\":\"***\"}", call.json().get("tool_call").get("arguments").asText());
+                assertNoSecret("the events", r.seen().toString());
+            }
+        }
+    }
+
     @Test
     void aKeyPastedIntoABaseUrlIsNotShownWhenStartUpRefusesIt() throws Exception {
         try (LogCapture logs = new LogCapture()) {
