@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 
@@ -50,6 +51,11 @@ public final class ChatRequestParser {
     }
 
     public ChatRequest parse(byte[] body) throws ApiError {
+        return read(body).request();
+    }
+
+    /** As {@link #parse}, with the body's fingerprint for {@code Idempotency-Key}. */
+    public ParsedRequest read(byte[] body) throws ApiError {
         JsonNode root;
         try (JsonParser p = mapper.getFactory().createParser(strictUtf8(body))) {
             root = mapper.readTree(p);
@@ -82,7 +88,7 @@ public final class ChatRequestParser {
             }
             maxTokens = m.asInt();
         }
-        return new ChatRequest(messages, model, temperature, maxTokens);
+        return new ParsedRequest(new ChatRequest(messages, model, temperature, maxTokens), root);
     }
 
     /**
@@ -102,6 +108,14 @@ public final class ChatRequestParser {
 
     /** {@code GET /api/chat?prompt=TEXT&model=M}. */
     public ChatRequest fromQuery(Map<String, String[]> params) throws ApiError {
+        return readQuery(params).request();
+    }
+
+    /**
+     * As {@link #fromQuery}, with a fingerprint for {@code Idempotency-Key}: that of {@code {"prompt":...}} (and
+     * {@code "model"}), the query's own form.
+     */
+    public ParsedRequest readQuery(Map<String, String[]> params) throws ApiError {
         String prompt = single(params, "prompt");
         if (prompt == null || prompt.isEmpty()) {
             throw ApiError.invalid("The query parameter \"prompt\" is required.");
@@ -110,7 +124,11 @@ public final class ChatRequestParser {
         if (model != null) {
             checkModel(model);
         }
-        return new ChatRequest(List.of(ChatMessage.user(prompt)), model, null, null);
+        ObjectNode query = mapper.createObjectNode().put("prompt", prompt);
+        if (model != null) {
+            query.put("model", model);
+        }
+        return new ParsedRequest(new ChatRequest(List.of(ChatMessage.user(prompt)), model, null, null), query);
     }
 
     private static String single(Map<String, String[]> params, String name) throws ApiError {
@@ -127,6 +145,9 @@ public final class ChatRequestParser {
     private List<ChatMessage> messages(JsonNode root) throws ApiError {
         JsonNode list = root.get("messages");
         JsonNode shorthand = root.get("message");
+        if (list != null && !list.isNull() && shorthand != null && !shorthand.isNull()) {
+            throw ApiError.invalid("The body has both \"messages\" and \"message\"; send one of them.");
+        }
         if (list == null || list.isNull()) {
             if (shorthand == null || shorthand.isNull()) {
                 throw ApiError.invalid("The body needs \"messages\" (an array) or \"message\" (a string).");

@@ -40,6 +40,7 @@ public final class ChatStream {
     private final String model;
     private final String backendName;
     private final String idempotencyKey;
+    private final String requestFingerprint;
     private final StreamRegistry registry;
     private final long startedNanos = System.nanoTime();
     private final EventLog log = new EventLog();
@@ -59,7 +60,7 @@ public final class ChatStream {
     private ScheduledFuture<?> maxDurationTimer;
 
     ChatStream(String id, String clientKey, String principal, String model, String backendName,
-               String idempotencyKey, StreamRegistry registry) {
+               String idempotencyKey, String requestFingerprint, StreamRegistry registry) {
         this.id = id;
         this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
         this.clientKey = clientKey;
@@ -67,6 +68,7 @@ public final class ChatStream {
         this.model = model;
         this.backendName = backendName;
         this.idempotencyKey = idempotencyKey;
+        this.requestFingerprint = requestFingerprint;
         this.registry = registry;
     }
 
@@ -100,6 +102,11 @@ public final class ChatStream {
     /** The registry's key for the request's {@code Idempotency-Key} (client and key), or null. */
     String idempotencyKey() {
         return idempotencyKey;
+    }
+
+    /** The fingerprint of the request that started the stream, or null when none was given. */
+    String requestFingerprint() {
+        return requestFingerprint;
     }
 
     /** True once the terminal event is in the log (or the webapp stopped): no event follows. */

@@ -57,7 +57,9 @@ public final class StreamRegistry {
         /** {@code chat.limits.max-streams-per-client} reached: 429. */
         TOO_MANY_FOR_CLIENT,
         /** {@code chat.limits.max-streams} reached, or the webapp is stopping: 503. */
-        TOO_MANY
+        TOO_MANY,
+        /** The {@code Idempotency-Key} is that of a retained stream of another request: 422. */
+        KEY_REUSED
     }
 
     /** A generation was refused; nothing was started. */
@@ -87,11 +89,23 @@ public final class StreamRegistry {
      */
     public ChatStream open(ChatRequest request, String clientKey, String principal, String idempotencyKey)
             throws RefusedException, BackendUnavailableException {
+        return open(request, null, clientKey, principal, idempotencyKey);
+    }
+
+    /**
+     * As {@link #open(ChatRequest, String, String, String)}, where a repeated {@code idempotencyKey} attaches only
+     * when the request is the same: the same {@code fingerprint} as the one that started the stream.
+     *
+     * @param fingerprint the request's fingerprint ({@code ParsedRequest.fingerprint()}); null compares nothing
+     * @throws RefusedException {@link Refusal#KEY_REUSED} when the key is that of a stream of another request
+     */
+    public ChatStream open(ChatRequest request, String fingerprint, String clientKey, String principal,
+                           String idempotencyKey) throws RefusedException, BackendUnavailableException {
         String idemKey = idempotencyKey == null ? null : clientKey + '\n' + idempotencyKey;
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.get(idemKey);
             if (existing != null) {
-                return existing;
+                return repeated(existing, fingerprint);
             }
         }
         if (stopped) {
@@ -99,12 +113,13 @@ public final class StreamRegistry {
         }
         admit(clientKey);
         String model = request.model() != null ? request.model() : backend.defaultModel();
-        ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey, this);
+        ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey,
+                fingerprint, this);
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.putIfAbsent(idemKey, stream);
             if (existing != null) {
                 release(clientKey);
-                return existing;
+                return repeated(existing, fingerprint);
             }
         }
         streams.put(stream.id(), stream);
@@ -117,6 +132,15 @@ public final class StreamRegistry {
         }
         observer.streamStarted(stream);
         return stream;
+    }
+
+    /** The stream of a repeated key, unless it was started by another request. */
+    private static ChatStream repeated(ChatStream existing, String fingerprint) throws RefusedException {
+        String first = existing.requestFingerprint();
+        if (fingerprint != null && first != null && !fingerprint.equals(first)) {
+            throw new RefusedException(Refusal.KEY_REUSED);
+        }
+        return existing;
     }
 
     /** The stream with this id, running or retained; null when unknown or expired. */

@@ -2,9 +2,9 @@ package io.chatstream.web;
 
 import io.chatstream.app.ChatApplication;
 import io.chatstream.backend.BackendUnavailableException;
-import io.chatstream.backend.ChatRequest;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.protocol.ApiError;
+import io.chatstream.protocol.ParsedRequest;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.Delivery;
 import io.chatstream.stream.LastEventId;
@@ -111,7 +111,7 @@ final class ChatServlet extends HttpServlet {
             public void body(byte[] body) {
                 pending.settled();
                 try {
-                    ChatRequest request = app.requestParser().parse(body);
+                    ParsedRequest request = app.requestParser().read(body);
                     open(async, req, resp, caller, request, lastEventId);
                 } catch (ApiError e) {
                     fail(async, resp, e);
@@ -219,7 +219,7 @@ final class ChatServlet extends HttpServlet {
         ApiGate.Caller caller = gate.admit(req);
         QueryParameters query = QueryParameters.of(req);
         LastEventId lastEventId = lastEventId(req, query);
-        ChatRequest request = lastEventId == null ? app.requestParser().fromQuery(query.asMap()) : null;
+        ParsedRequest request = lastEventId == null ? app.requestParser().readQuery(query.asMap()) : null;
         AsyncContext async = requests.start(req);
         open(async, req, resp, caller, request, lastEventId);
     }
@@ -253,7 +253,7 @@ final class ChatServlet extends HttpServlet {
 
     /** Resumes the stream of {@code lastEventId}, or opens a new one (or the one of its Idempotency-Key). */
     private void open(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
-                      ChatRequest request, LastEventId lastEventId) throws ApiError, IOException {
+                      ParsedRequest request, LastEventId lastEventId) throws ApiError, IOException {
         if (lastEventId != null) {
             deliver(async, req, resp, find(lastEventId.streamId(), caller), lastEventId.seq(), true);
             return;
@@ -264,13 +264,16 @@ final class ChatServlet extends HttpServlet {
         }
         ChatStream stream;
         try {
-            stream = app.registry().open(request, caller.clientKey(), caller.principal(), idempotencyKey);
+            stream = app.registry().open(request.request(), idempotencyKey == null ? null : request.fingerprint(),
+                    caller.clientKey(), caller.principal(), idempotencyKey);
         } catch (StreamRegistry.RefusedException e) {
             throw switch (e.refusal()) {
                 case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have "
                         + app.config().maxStreamsPerClient() + " replies running; wait for one to end.", 5);
                 case TOO_MANY -> new ApiError(503, "unavailable", "The server is at its limit of running replies.",
                         5);
+                case KEY_REUSED -> new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used for"
+                        + " another request; a retry must send the same body. Use a new key for a new request.");
             };
         } catch (BackendUnavailableException e) {
             throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);

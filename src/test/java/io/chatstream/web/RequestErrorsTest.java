@@ -72,6 +72,8 @@ class RequestErrorsTest {
         "{\"message\":\"x\",\"temperature\":9}", "{\"message\":\"x\",\"max_tokens\":0}",
         "{\"message\":\"x\",\"max_tokens\":1.5}", "{\"message\":\"x\",\"model\":5}", "{\"message\":\"x\"} {}",
         "{\"message\":\"x\",\"message\":\"y\"}", "{\"message\":\"x\",\"temperature\":NaN}",
+        "{\"message\":\"x\",\"messages\":[{\"role\":\"user\",\"content\":\"y\"}]}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"y\"}],\"message\":\"x\"}",
         "{\"messages\":[{\"role\":\"user\",\"content\":\"1\"},{\"role\":\"user\",\"content\":\"2\"},"
                 + "{\"role\":\"user\",\"content\":\"3\"},{\"role\":\"user\",\"content\":\"4\"},"
                 + "{\"role\":\"user\",\"content\":\"5\"},{\"role\":\"user\",\"content\":\"6\"}]}"

@@ -266,6 +266,37 @@ class StreamingApiTest {
     }
 
     @Test
+    void theSameIdempotencyKeyWithAnotherBodyIs422AndStartsNothing() throws Exception {
+        String id;
+        try (SseRecorder r = SseRecorder.open(http, post("{\"message\":\"pay once\",\"temperature\":0.5}")
+                .header("Idempotency-Key", "k-422").build())) {
+            id = r.header("X-Stream-Id");
+            r.nextEvent(T);
+        }
+        int running = server.app().registry().running();
+        for (String other : List.of("{\"message\":\"pay twice\",\"temperature\":0.5}",
+                "{\"message\":\"pay once\",\"temperature\":0.6}", "{\"message\":\"pay once\"}",
+                "{\"message\":\"pay once\",\"temperature\":0.5,\"model\":\"demo\"}",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"pay once\"}],\"temperature\":0.5}")) {
+            HttpResponse<String> resp = http.send(post(other).header("Idempotency-Key", "k-422").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(422, resp.statusCode(), other + " -> " + resp.body());
+            JsonNode error = SseRecorder.JSON.readTree(resp.body()).get("error");
+            assertEquals("idempotency_key_reused", error.get("code").asText());
+            assertTrue(error.get("message").asText().contains("Idempotency-Key"), resp.body());
+        }
+        assertEquals(running, server.app().registry().running(), "no generation started");
+        // the same JSON value, written otherwise, is the same body: whitespace, member order, escapes, 0.50
+        for (String same : List.of(" { \"temperature\" : 0.50 ,\n \"message\" : \"pay \\u006fnce\" } ",
+                "{\"temperature\":5e-1,\"message\":\"pay once\"}")) {
+            try (SseRecorder r = SseRecorder.open(http, post(same).header("Idempotency-Key", "k-422").build())) {
+                assertEquals(200, r.status(), same);
+                assertEquals(id, r.header("X-Stream-Id"), same);
+            }
+        }
+    }
+
+    @Test
     void ndjsonCarriesTheSameEventsOneObjectPerLine() throws Exception {
         HttpRequest req = post("{\"message\":\"nd\"}").header("Accept", "application/x-ndjson").build();
         HttpResponse<java.io.InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
