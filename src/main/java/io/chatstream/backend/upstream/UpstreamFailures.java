@@ -12,6 +12,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
@@ -20,8 +21,10 @@ import java.util.regex.Pattern;
 /** What an upstream failure means for a client: its {@link ErrorCode} and a message for operators. */
 final class UpstreamFailures {
 
-    /** The title of an HTML error page (proxies and gateways send those): more telling than its markup. */
-    private static final Pattern HTML_TITLE = Pattern.compile("(?is)<title>([^<]{1,300})</title>");
+    /** The {@code "message"} of a JSON error body cut off at the read limit, so that it does not parse. */
+    private static final Pattern CUT_JSON_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.){1,500})");
+    /** What is left of a body that only restates the status: {@code 502 Bad Gateway}, {@code Error 503}. */
+    private static final Pattern NOT_LETTERS = Pattern.compile("[^a-z]+");
 
     /** @param detail what happened, without the upstream's name (the call adds it) */
     record Failure(ErrorCode code, String detail) {
@@ -32,10 +35,15 @@ final class UpstreamFailures {
 
     /**
      * An HTTP status other than 2xx. 401 and 403 are {@code upstream_auth}, 429 {@code upstream_rate_limited} with
-     * its {@code Retry-After}, everything else {@code upstream_error}; the message quotes the error body's message.
+     * its {@code Retry-After}, everything else {@code upstream_error}. The message says what the status means, then
+     * quotes the error body's message: a JSON error's message, an HTML page's title or first heading, or the start of
+     * a text, left out when it only repeats the status.
      */
     static Failure ofStatus(int status, HttpHeaders headers, byte[] body, int length, String authHint) {
         String excerpt = excerpt(body, length);
+        if (restatesStatus(excerpt, status)) {
+            excerpt = "";
+        }
         String quoted = excerpt.isEmpty() ? "" : ": " + excerpt;
         if (status == 401 || status == 403) {
             return new Failure(ErrorCode.UPSTREAM_AUTH, "refused the request (HTTP " + status + ")" + quoted
@@ -51,7 +59,60 @@ final class UpstreamFailures {
             return new Failure(ErrorCode.UPSTREAM_ERROR, "answered HTTP " + status + ", a redirect to " + location
                     + ", which is not followed: check the base URL");
         }
-        return new Failure(ErrorCode.UPSTREAM_ERROR, "answered HTTP " + status + quoted);
+        return new Failure(ErrorCode.UPSTREAM_ERROR, meaning(status) + " (HTTP " + status + ")" + quoted);
+    }
+
+    /** What a status says about the upstream, in words. */
+    static String meaning(int status) {
+        return switch (status) {
+            case 400, 422 -> "refused the request as invalid";
+            case 402 -> "refused the request: payment required (check the account's credit)";
+            case 404 -> "knows no such endpoint or model (check the base URL and the model name)";
+            case 405 -> "does not take this request at this URL (check the base URL)";
+            case 408 -> "gave up waiting for the request";
+            case 413 -> "refused the request as too large (the conversation may be too long)";
+            case 415 -> "refused the request's content type";
+            case 500 -> "failed with an internal error";
+            case 501 -> "does not support this request";
+            case 502 -> "could not get an answer from the server behind it";
+            case 503 -> "is unavailable or overloaded";
+            case 504 -> "timed out waiting for the server behind it";
+            case 529 -> "is overloaded";
+            default -> status >= 400 && status < 500 ? "refused the request"
+                    : status >= 500 && status < 600 ? "failed" : "answered with an unexpected status";
+        };
+    }
+
+    /** True when {@code excerpt} says nothing but the status: {@code 502 Bad Gateway}, {@code Error 500}. */
+    private static boolean restatesStatus(String excerpt, int status) {
+        String rest = NOT_LETTERS.matcher(excerpt.toLowerCase(Locale.ROOT).replace("http", " ")
+                .replace(Integer.toString(status), " ")).replaceAll("");
+        String phrase = reasonPhrase(status);
+        return rest.isEmpty() || rest.equals("error") || !phrase.isEmpty() && (rest.equals(phrase)
+                || rest.equals(phrase + "error") || rest.equals("error" + phrase));
+    }
+
+    /** The standard reason phrase of a status, lower case and letters only; empty for others. */
+    private static String reasonPhrase(int status) {
+        return switch (status) {
+            case 400 -> "badrequest";
+            case 401 -> "unauthorized";
+            case 402 -> "paymentrequired";
+            case 403 -> "forbidden";
+            case 404 -> "notfound";
+            case 405 -> "methodnotallowed";
+            case 408 -> "requesttimeout";
+            case 413 -> "contenttoolarge";
+            case 415 -> "unsupportedmediatype";
+            case 422 -> "unprocessablecontent";
+            case 429 -> "toomanyrequests";
+            case 500 -> "internalservererror";
+            case 501 -> "notimplemented";
+            case 502 -> "badgateway";
+            case 503 -> "serviceunavailable";
+            case 504 -> "gatewaytimeout";
+            default -> "";
+        };
     }
 
     /** A failed exchange: the HTTP client's exception, wrapped or not. */
@@ -76,25 +137,35 @@ final class UpstreamFailures {
         return new Failure(ErrorCode.UPSTREAM_ERROR, "the call failed (" + t.getClass().getSimpleName() + ")");
     }
 
-    /** The error body's own message when it is a JSON error object, else its text; one short line. */
+    /**
+     * The error body in a few words, one short line: a JSON error's own message, an HTML page's title or first
+     * heading, the start of a text; empty for an empty body, a JSON body without a message, and bytes that are not
+     * text.
+     */
     static String excerpt(byte[] body, int length) {
         if (length == 0) {
             return "";
         }
         String text = new String(body, 0, length, StandardCharsets.UTF_8);
-        try {
-            JsonNode node = Json.MAPPER.readTree(text);
-            if (node != null && node.isObject()) {
-                String message = Json.errorMessage(node);
-                if (message != null) {
-                    return Snippets.of(message);
-                }
-            }
-        } catch (IOException e) {
-            // not JSON (or cut at the read limit): quote the text
+        if (text.indexOf('\uFFFD') >= 0 || text.indexOf('\u0000') >= 0) {
+            return ""; // compressed or binary: nothing in it a person could read
         }
-        Matcher title = HTML_TITLE.matcher(text);
-        return Snippets.of(title.find() ? title.group(1) : text);
+        String trimmed = text.strip();
+        if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+            try {
+                JsonNode node = Json.MAPPER.readTree(trimmed);
+                String message = node != null && node.isObject() ? Json.errorMessage(node) : null;
+                return message == null ? "" : Snippets.of(message);
+            } catch (IOException e) {
+                // cut at the read limit, or not JSON after all: its message, if one can be seen
+                Matcher cut = CUT_JSON_MESSAGE.matcher(trimmed);
+                if (cut.find()) {
+                    return Snippets.of(cut.group(1).replace("\\\"", "\"").replace("\\n", " "));
+                }
+                return trimmed.startsWith("{\"") ? "" : Snippets.of(text);
+            }
+        }
+        return Snippets.of(text);
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -127,7 +127,7 @@ class OllamaBackendTest {
             RecordingSink sink = new RecordingSink();
             backend(CONTEXT, fake).start(ChatRequest.of("x"), sink);
             String message = sink.awaitError(ErrorCode.UPSTREAM_ERROR);
-            assertTrue(message.contains("HTTP 404: model \"qwen3:8b\" not found, try pulling it first"), message);
+            assertTrue(message.contains("(HTTP 404): model \"qwen3:8b\" not found, try pulling it first"), message);
         }
     }
 

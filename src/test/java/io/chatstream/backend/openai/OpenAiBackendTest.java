@@ -204,15 +204,20 @@ class OpenAiBackendTest {
         String message = failWith(ex -> ex.respondFully(500, "application/json",
                 "{\"error\":{\"message\":\"The model is overloaded\\nplease retry\",\"type\":\"server_error\"}}"),
                 ErrorCode.UPSTREAM_ERROR);
-        assertTrue(message.contains("HTTP 500: The model is overloaded please retry"), message);
+        assertTrue(message.contains("failed with an internal error (HTTP 500): The model is overloaded please retry"),
+                message);
     }
 
     @Test
-    void status502WithHtmlBodyQuotesItsTitle() throws Exception {
+    void status502WithHtmlBodyQuotesItsTitleUnlessItOnlyRepeatsTheStatus() throws Exception {
         String message = failWith(ex -> ex.respondFully(502, "text/html",
                 "<html>\n<head><title>502 Bad Gateway</title></head>\n" + "<p>x</p>\n".repeat(2000) + "</html>"),
                 ErrorCode.UPSTREAM_ERROR);
-        assertTrue(message.endsWith("answered HTTP 502: 502 Bad Gateway"), message);
+        assertTrue(message.endsWith("could not get an answer from the server behind it (HTTP 502)"), message);
+        String titled = failWith(ex -> ex.respondFully(502, "text/html",
+                "<html><head><title>Origin &amp; edge unreachable</title></head><body><h1>502</h1></body></html>"),
+                ErrorCode.UPSTREAM_ERROR);
+        assertTrue(titled.endsWith("(HTTP 502): Origin & edge unreachable"), titled);
     }
 
     @Test

@@ -21,6 +21,15 @@ class SnippetsTest {
     }
 
     @Test
+    void anHtmlPageBecomesItsTitleOrFirstHeadingOrItsWords() {
+        assertEquals("Gateway down", Snippets.of("<!doctype html><html><head><title> Gateway\n down </title></head>"
+                + "<body><h1>other</h1></body></html>"));
+        assertEquals("Bad things & worse", Snippets.of("<html><body><h2>Bad <em>things</em> &amp; worse</h2></html>"));
+        assertEquals("plain words, a cut", Snippets.of("<html><body><p>plain words,</p><p>a cut</p><p class=\"x"));
+        assertEquals("a < b and c > d", Snippets.of("a < b and c > d"), "text with angle brackets is no page");
+    }
+
+    @Test
     void secretAndKeyShapedTextAreMasked() {
         String key = "sk-test-0123456789abcdef";
         String m = Snippets.redact("Incorrect API key provided: " + key + " and sk-proj-****cdef, "
