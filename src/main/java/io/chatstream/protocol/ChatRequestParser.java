@@ -1,11 +1,13 @@
 package io.chatstream.protocol;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -32,6 +34,7 @@ public final class ChatRequestParser {
     /** Deeper JSON than this is refused before it costs a stack. */
     static final int MAX_DEPTH = 32;
     static final int MAX_MODEL_LENGTH = 256;
+    static final int MAX_NUMBER_LENGTH = 100;
 
     private final ObjectMapper mapper;
     private final int maxMessages;
@@ -41,12 +44,11 @@ public final class ChatRequestParser {
         this.mapper = JsonMapper.builder()
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .build();
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(MAX_DEPTH)
                 .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(1024, maxBodyBytes)))
-                .maxNumberLength(100)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
                 .build());
     }
 
@@ -59,12 +61,18 @@ public final class ChatRequestParser {
         JsonNode root;
         try (JsonParser p = mapper.getFactory().createParser(strictUtf8(body))) {
             root = mapper.readTree(p);
+            if (root != null && p.nextToken() != null) {
+                throw ApiError.invalid("The body holds more than one JSON value; send one object.");
+            }
         } catch (JsonProcessingException e) {
-            throw ApiError.invalid("The body is not valid JSON: " + e.getOriginalMessage());
+            throw notJson(e);
         } catch (IOException e) {
             throw ApiError.invalid("The body could not be read as JSON (it must be UTF-8).");
         }
-        if (root == null || !root.isObject()) {
+        if (root == null || root.isMissingNode()) {
+            throw ApiError.invalid("The body is empty; send a JSON object.");
+        }
+        if (!root.isObject()) {
             throw ApiError.invalid("The body must be a JSON object.");
         }
         List<ChatMessage> messages = messages(root);
@@ -89,6 +97,44 @@ public final class ChatRequestParser {
             maxTokens = m.asInt();
         }
         return new ParsedRequest(new ChatRequest(messages, model, temperature, maxTokens), root);
+    }
+
+    /**
+     * What is wrong with a body that is not JSON, in words: the parser's own messages name its classes, features and
+     * token types, which mean nothing to the person who sent the body. Where the parser gives no kind of its own,
+     * its message is the only clue, and a message that changes in some version only makes the answer more general.
+     */
+    private static ApiError notJson(JsonProcessingException e) {
+        String detail = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (e instanceof StreamConstraintsException) {
+            if (detail.contains("nesting depth")) {
+                return ApiError.invalid("The body's JSON nests deeper than " + MAX_DEPTH + " levels.");
+            }
+            if (detail.contains("Number value length")) {
+                return ApiError.invalid("A number in the body has more than " + MAX_NUMBER_LENGTH + " digits.");
+            }
+            return ApiError.invalid("The body's JSON is larger than this server accepts.");
+        }
+        if (e instanceof JsonEOFException) {
+            return ApiError.invalid("The body ends before its JSON does: an object, array or string is not closed.");
+        }
+        String where = where(e.getLocation());
+        if (detail.startsWith("Duplicate field")) {
+            return ApiError.invalid("The body has the same member twice in one object" + where + ".");
+        }
+        if (detail.contains("CTRL-CHAR")) {
+            return ApiError.invalid("The body is not valid JSON: a string holds a raw control character; write it"
+                    + " escaped, as \\n" + where + ".");
+        }
+        return ApiError.invalid("The body is not valid JSON" + where + ".");
+    }
+
+    /** {@code " (line L, column C)"}, or nothing when the parser did not say. */
+    private static String where(JsonLocation location) {
+        if (location == null || location.getLineNr() < 1 || location.getColumnNr() < 1) {
+            return "";
+        }
+        return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
     /**
