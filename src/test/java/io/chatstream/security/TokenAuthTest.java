@@ -183,10 +183,12 @@ class TokenAuthTest {
                 assertNotEquals(id, theirs.header("X-Stream-Id"));
                 assertEquals(theirs.header("X-Stream-Id"), theirs.nextEvent(T).json().get("stream_id").asText());
             }
-            try (SseRecorder again = open(as(ALPHA, post(s, "{\"message\":\"again\"}")
+            try (SseRecorder again = open(as(ALPHA, post(s, "{\"message\":\"mine\"}")
                     .header("Idempotency-Key", "k-1")))) {
                 assertEquals(id, again.header("X-Stream-Id"), "the owner's retry attaches to its stream");
             }
+            assertError(send(as(ALPHA, post(s, "{\"message\":\"again\"}").header("Idempotency-Key", "k-1"))), 422,
+                    "idempotency_key_reused");
 
             // the owner may attach, resume and cancel
             try (SseRecorder attach = open(as(ALPHA, stream(s, id).header("Last-Event-ID", first.id())))) {
