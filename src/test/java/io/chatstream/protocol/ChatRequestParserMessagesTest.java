@@ -92,7 +92,8 @@ class ChatRequestParserMessagesTest {
     @Test
     void theFingerprintIsThatOfTheJsonValue() throws ApiError {
         String a = fingerprint("{\"message\":\"pay\",\"temperature\":0.5,\"x\":{\"b\":[1,2],\"a\":null}}");
-        assertEquals(a, fingerprint(" {\"x\":{\"a\":null,\"b\":[1.0,2]},\"temperature\":5e-1,\"message\":\"p\\u0061y\"}"));
+        assertEquals(a, fingerprint(" {\"x\":{\"a\":null,\"b\":[1.0,2]},\"temperature\":5e-1,"
+                + "\"message\":\"p\\u0061y\"}"));
         for (String other : List.of("{\"message\":\"pay\",\"temperature\":0.5,\"x\":{\"b\":[2,1],\"a\":null}}",
                 "{\"message\":\"pay\",\"temperature\":0.5,\"x\":{\"b\":[1,2],\"a\":false}}",
                 "{\"message\":\"pay\",\"temperature\":0.5,\"x\":{\"b\":[1,2],\"a\":\"null\"}}",

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 final class UpstreamFailures {
 
     /** The {@code "message"} of a JSON error body cut off at the read limit, so that it does not parse. */
-    private static final Pattern CUT_JSON_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.){1,500})");
+    private static final Pattern CUT_JSON_MESSAGE =
+            Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.){1,500})");
     /** What is left of a body that only restates the status: {@code 502 Bad Gateway}, {@code Error 503}. */
     private static final Pattern NOT_LETTERS = Pattern.compile("[^a-z]+");
 
