@@ -170,6 +170,20 @@ class OpenAiEndToEndTest {
         assertFalse(s.events().toString().contains(KEY));
     }
 
+    @Test
+    void anUpstreamHtmlErrorPageIsAnErrorEventInWords() throws Exception {
+        UPSTREAM.set(ex -> ex.respondFully(500, "text/html", "<html><body><h1>500 Internal Server Error</h1>"
+                + "<p>The server encountered an internal error and was unable to complete your request.</p>"
+                + "</body></html>"));
+        Stream s = post("{\"message\":\"hi\"}");
+        JsonNode error = s.until("error");
+        s.body().close();
+        fake.takeRequest();
+        assertEquals("upstream_error", error.get("code").asText());
+        assertEquals("Upstream 127.0.0.1:" + fake.port() + ": failed with an internal error (HTTP 500)",
+                error.get("error").asText());
+    }
+
     private static int indexOf(List<JsonNode> events, String type) {
         for (int i = 0; i < events.size(); i++) {
             if (events.get(i).get("type").asText().equals(type)) {
