@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -93,6 +94,23 @@ public final class ModelCatalog {
             ask(call);
         }
         return call.result.copy();
+    }
+
+    /**
+     * The webapp stops: a call under way fails now (callers get {@code 503}), since its upstream may never answer
+     * once the webapp's HTTP client and scheduler are gone. Idempotent.
+     */
+    public void close() {
+        Call call;
+        lock.lock();
+        try {
+            call = current;
+        } finally {
+            lock.unlock();
+        }
+        if (call != null) {
+            settle(call, null, new CancellationException("the server is stopping"));
+        }
     }
 
     private void ask(Call call) {

@@ -200,6 +200,22 @@ class ModelCatalogTest {
     }
 
     @Test
+    void closingFailsTheCallUnderWayAndLeavesAKeptListAlone() throws Exception {
+        ModelCatalog catalog = catalog(CACHE);
+        CompletableFuture<ModelList> waiting = catalog.models();
+        catalog.close();
+        assertEquals(ModelCatalog.FAILURE_HOLD.toSeconds(), unavailable(waiting).retryAfterSeconds());
+
+        ModelCatalog other = catalog(CACHE);
+        advance(ModelCatalog.FAILURE_HOLD);
+        CompletableFuture<ModelList> done = other.models();
+        backend.answer(1, List.of("a"));
+        other.close();
+        assertEquals(2, done.get().models().size());
+        assertTrue(other.models().isDone() && !other.models().isCompletedExceptionally());
+    }
+
+    @Test
     void theDemoBackendsDefaultListingNeedsNoTimer() throws Exception {
         ChatBackend plain = new ChatBackend() { // listModels() as the interface defines it
             @Override
