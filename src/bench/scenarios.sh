@@ -162,9 +162,10 @@ start_fake() {
   echo "upstream: fake model server pid $FAKE_PID port $FAKE_PORT"
 }
 
-# result FILE LABEL FIELD: a field of the load client's RESULT line
+# result FILE LABEL FIELD: a field of the load client's RESULT lines (a whole name: cpu_ms_per_1k is not
+# upstream_cpu_ms_per_1k)
 result() {
-  sed -n "s/^RESULT label=$2 .*$3=\([0-9.]*\).*/\1/p" "$1" 2>/dev/null | tail -1
+  sed -n "s/^RESULT label=$2 \(.* \)\?$3=\([0-9.]*\).*/\2/p" "$1" 2>/dev/null | tail -1
 }
 
 client() {

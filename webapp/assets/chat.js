@@ -1,4 +1,5 @@
 import { ReplyStream, newKey } from './client.js';
+import { ModelPicker } from './models.js';
 import { ConversationStore } from './store.js';
 import { AssistantView, UserView } from './views.js';
 
@@ -27,6 +28,9 @@ const el = {
 };
 
 const store = new ConversationStore(`chatstream:conversation:${ctx || '/'}`);
+const picker = new ModelPicker({
+  root: $('model-picker'), select: $('model'), apiBase: `${ctx}/api`, storageKey: `chatstream:model:${ctx || '/'}`,
+});
 const views = new Map();
 let active = null;          // {message, reply}
 let stick = true;           // follow the reply as it grows, until the reader scrolls up
@@ -179,6 +183,7 @@ async function follow(message) {
     apiBase: API,
     messages: history(message),
     idempotencyKey: message.stream.key,
+    model: picker.value,
     streamId: message.stream.id || null,
     lastSeq: message.stream.lastSeq || 0,
     handlers: {
@@ -493,6 +498,7 @@ if (embedded && el.close) {
 
 /* ---------- start ---------- */
 
+picker.load();
 showAll();
 el.main.scrollTop = el.main.scrollHeight;
 const last = store.messages[store.messages.length - 1];
