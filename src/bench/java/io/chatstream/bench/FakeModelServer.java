@@ -45,6 +45,7 @@ public final class FakeModelServer {
     private final Thread acceptor;
     private final AtomicLong replies = new AtomicLong();
     private final AtomicLong tokensSent = new AtomicLong();
+    private final AtomicLong connections = new AtomicLong();
 
     /** Options as on the command line, without their {@code --}. Listens on 127.0.0.1 only. */
     public FakeModelServer(Map<String, String> o) throws IOException {
@@ -77,6 +78,11 @@ public final class FakeModelServer {
         return replies.get();
     }
 
+    /** Connections accepted so far (fewer than replies when the client reuses them). */
+    public long connections() {
+        return connections.get();
+    }
+
     /** Stops accepting and ends every worker; open connections are closed. */
     public void close() throws IOException {
         server.close();
@@ -104,6 +110,7 @@ public final class FakeModelServer {
         try {
             for (long n = 0; ; n++) {
                 SocketChannel ch = server.accept();
+                connections.incrementAndGet();
                 ch.configureBlocking(false);
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 workers[(int) (n % workers.length)].add(ch);
