@@ -178,12 +178,16 @@ function apply(message, event, seq) {
 /** Follows `message`'s reply (new, or resumed from its saved stream id and last event) to its end. */
 async function follow(message) {
   message.tools = message.tools || [];
+  if (message.stream.model === undefined) {
+    // fixed with the reply's Idempotency-Key: a POST repeated after a reload must carry the same body
+    message.stream.model = picker.value;
+  }
   const view = viewFor(message);
   const reply = new ReplyStream({
     apiBase: API,
     messages: history(message),
     idempotencyKey: message.stream.key,
-    model: picker.value,
+    model: message.stream.model,
     streamId: message.stream.id || null,
     lastSeq: message.stream.lastSeq || 0,
     handlers: {
