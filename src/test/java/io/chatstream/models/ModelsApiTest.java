@@ -69,7 +69,7 @@ class ModelsApiTest {
     }
 
     @Test
-    void concurrentRequestsWaitWithoutAThreadAndShareOneUpstreamCall() throws Exception {
+    void concurrentRequestsWaitForAndShareOneUpstreamCall() throws Exception {
         try (TestServer server = TestServer.start(Map.of("chat.backend", "models-test",
                 "chat.models-test.listing", "held"))) {
             ListingTestBackendProvider.Listing backend = backend(server);
