@@ -36,6 +36,10 @@
       <h1><c:out value="${title}"/></h1>
     </div>
     <div class="topbar-actions">
+      <div id="model-picker" class="model-picker" hidden>
+        <label for="model">Model</label>
+        <select id="model" name="model"></select>
+      </div>
       <button id="new-chat" type="button" class="btn btn-ghost" title="New chat">
         <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M12 5v14M5 12h14"/></svg>
         <span>New chat</span>

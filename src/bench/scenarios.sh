@@ -3,7 +3,12 @@
 # with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
 # (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
 #
-#   src/bench/scenarios.sh s1|s2|s3|s4|all [--tomcat|--floor] [--jfr]
+#   src/bench/scenarios.sh s1|s2|s3|s4|s6|all [--tomcat|--floor] [--jfr]
+#
+# s6 is the gateway path: the chat server with chat.backend=openai, then ollama, in front of FakeModelServer
+# (src/bench/java/io/chatstream/bench/FakeModelServer.java), a fake provider in a process of its own on a loopback
+# port, measured apart; run "s1 s6" to compare with the demo backend (target: at most 1.5x S1's CPU per 1,000 events).
+# S6_BACKENDS picks the backends (default "openai ollama"); FAKE_JVM_OPTS the fake provider's JVM options.
 #
 # --floor runs s1-s3 against FloorServer instead (src/bench/java/io/chatstream/bench/FloorServer.java): plain NIO that
 # only writes the same frames on time, a yardstick for what the machine, loopback TCP and the load client cost by
@@ -27,12 +32,12 @@ for a in "$@"; do
     --tomcat) CONTAINER=tomcat ;;
     --floor) CONTAINER=floor ;;
     --jfr) JFR=1 ;;
-    s1|s2|s3|s4) SCENARIOS+=("$a") ;;
+    s1|s2|s3|s4|s6) SCENARIOS+=("$a") ;;
     all) SCENARIOS+=(s1 s2 s3 s4) ;;
-    *) echo "usage: $0 s1|s2|s3|s4|all [--tomcat|--floor] [--jfr]" >&2; exit 2 ;;
+    *) echo "usage: $0 s1|s2|s3|s4|s6|all [--tomcat|--floor] [--jfr]" >&2; exit 2 ;;
   esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|all [--tomcat|--floor] [--jfr]" >&2; exit 2; }
+[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s6|all [--tomcat|--floor] [--jfr]" >&2; exit 2; }
 
 # 10,000 streams are 10,000 sockets in the client and as many in the server
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -62,7 +67,16 @@ stop_server() {
   fi
   SERVER_PID=
 }
-trap stop_server EXIT
+FAKE_PID=
+stop_fake() {
+  if [ -n "$FAKE_PID" ] && kill -0 "$FAKE_PID" 2>/dev/null; then
+    kill "$FAKE_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$FAKE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$FAKE_PID" 2>/dev/null || true
+  fi
+  FAKE_PID=
+}
+trap 'stop_server; stop_fake' EXIT
 
 # await_port LOG NAME: waits for the started server's "NAME on http://localhost:PORT/" line; sets PORT and BASE_PATH
 await_port() {
@@ -130,6 +144,30 @@ settle() {
   sleep "${BENCH_SETTLE_SECONDS:-10}"
 }
 
+# start_fake: the fake model provider (S6) in a JVM of its own, 20 tokens/s, 200 tokens a reply; sets FAKE_PID, FAKE_PORT
+start_fake() {
+  local log="$OUT/s6-fake-upstream.log"
+  # shellcheck disable=SC2086
+  "$JAVA" ${FAKE_JVM_OPTS:--XX:+UseSerialGC -Xmx256m} -cp "$CP" io.chatstream.bench.FakeModelServer --port=0 \
+    --tokens-per-second=20 --reply-tokens=200 >"$log" 2>&1 &
+  FAKE_PID=$!
+  FAKE_PORT=
+  for _ in $(seq 1 100); do
+    FAKE_PORT=$(sed -n 's|^Fake model server on http://localhost:\([0-9]*\)/.*|\1|p' "$log" | head -1)
+    [ -n "$FAKE_PORT" ] && break
+    kill -0 "$FAKE_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$FAKE_PORT" ] || { echo "fake model server did not start; see $log" >&2; exit 1; }
+  echo "upstream: fake model server pid $FAKE_PID port $FAKE_PORT"
+}
+
+# result FILE LABEL FIELD: a field of the load client's RESULT lines (a whole name: cpu_ms_per_1k is not
+# upstream_cpu_ms_per_1k)
+result() {
+  sed -n "s/^RESULT label=$2 \(.* \)\?$3=\([0-9.]*\).*/\2/p" "$1" 2>/dev/null | tail -1
+}
+
 client() {
   # shellcheck disable=SC2086
   "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --port="$PORT" --path="$BASE_PATH/api/chat" \
@@ -172,6 +210,35 @@ for s in "${SCENARIOS[@]}"; do
       sleep 17 # the warm-up's streams outlive their connections by chat.stream.detach-grace-seconds (15 s)
       client --label=s4 --streams=10000 --ramp=10 --hold=60 --keepalive=5 --heap-probe --timeout=150 \
         --target-heap-kb-per-stream=16 --target-keepalive-p99-ms=100 | tee "$OUT/s4-$CONTAINER.txt" || status=1
+      ;;
+    s6)
+      [ "$CONTAINER" != floor ] || { echo "s6 measures the chat server's gateway path, which the floor server has not" >&2; continue; }
+      start_fake
+      s1_cpu=$(result "$OUT/s1-$CONTAINER.txt" s1 cpu_ms_per_1k)
+      target=()
+      if [ -n "$s1_cpu" ]; then
+        target=("--target-cpu-ms-per-1k=$(awk -v c="$s1_cpu" 'BEGIN { printf "%.2f", c * 1.5 }')")
+      else
+        echo "no S1 result in $OUT/s1-$CONTAINER.txt: s6 runs without its CPU target (run \"s1 s6\")" >&2
+      fi
+      for backend in ${S6_BACKENDS:-openai ollama}; do
+        case "$backend" in
+          openai) upstream=(chat.backend=openai "chat.openai.base-url=http://127.0.0.1:$FAKE_PORT/v1" chat.openai.model=fake-1) ;;
+          ollama) upstream=(chat.backend=ollama "chat.ollama.base-url=http://127.0.0.1:$FAKE_PORT" chat.ollama.model=fake-1) ;;
+          *) echo "S6_BACKENDS: openai or ollama, not $backend" >&2; exit 2 ;;
+        esac
+        start_server "s6-$backend" "${COMMON[@]}" "${upstream[@]}"
+        client --label="s6-$backend-warmup" --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
+        settle
+        client --label="s6-$backend" --upstream-pid="$FAKE_PID" --streams=1000 --ramp=2 --reply-tokens=200 \
+          --timeout=120 "${target[@]}" | tee "$OUT/s6-$backend-$CONTAINER.txt" || status=1
+        s6_cpu=$(result "$OUT/s6-$backend-$CONTAINER.txt" "s6-$backend" cpu_ms_per_1k)
+        if [ -n "$s1_cpu" ] && [ -n "$s6_cpu" ]; then
+          awk -v a="$s1_cpu" -v b="$s6_cpu" -v n="$backend" 'BEGIN { printf "s6-%s vs s1 (demo): %.2f vs %.2f ms of server CPU per 1,000 events = %.2fx (target <= 1.5x)\n", n, b, a, b / a }'
+        fi
+        stop_server
+      done
+      stop_fake
       ;;
   esac
   stop_server

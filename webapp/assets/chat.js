@@ -1,4 +1,5 @@
 import { ReplyStream, newKey } from './client.js';
+import { ModelPicker } from './models.js';
 import { ConversationStore } from './store.js';
 import { AssistantView, UserView } from './views.js';
 
@@ -27,6 +28,9 @@ const el = {
 };
 
 const store = new ConversationStore(`chatstream:conversation:${ctx || '/'}`);
+const picker = new ModelPicker({
+  root: $('model-picker'), select: $('model'), apiBase: `${ctx}/api`, storageKey: `chatstream:model:${ctx || '/'}`,
+});
 const views = new Map();
 let active = null;          // {message, reply}
 let stick = true;           // follow the reply as it grows, until the reader scrolls up
@@ -174,11 +178,16 @@ function apply(message, event, seq) {
 /** Follows `message`'s reply (new, or resumed from its saved stream id and last event) to its end. */
 async function follow(message) {
   message.tools = message.tools || [];
+  if (message.stream.model === undefined) {
+    // fixed with the reply's Idempotency-Key: a POST repeated after a reload must carry the same body
+    message.stream.model = picker.value;
+  }
   const view = viewFor(message);
   const reply = new ReplyStream({
     apiBase: API,
     messages: history(message),
     idempotencyKey: message.stream.key,
+    model: message.stream.model,
     streamId: message.stream.id || null,
     lastSeq: message.stream.lastSeq || 0,
     handlers: {
@@ -493,6 +502,7 @@ if (embedded && el.close) {
 
 /* ---------- start ---------- */
 
+picker.load();
 showAll();
 el.main.scrollTop = el.main.scrollHeight;
 const last = store.messages[store.messages.length - 1];

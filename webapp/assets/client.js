@@ -58,9 +58,11 @@ const MAX_ATTEMPTS = 8;
 export class ReplyStream {
   constructor({
     apiBase, messages, idempotencyKey, streamId = null, lastSeq = 0, handlers = {}, retryMillis = null, fetchImpl,
+    model = null,
   }) {
     this.apiBase = apiBase;
     this.messages = messages;
+    this.model = model;       // sent as `model` when set; null leaves the choice to the server
     this.idempotencyKey = idempotencyKey;
     this.streamId = streamId;
     this.lastSeq = lastSeq;
@@ -208,7 +210,7 @@ export class ReplyStream {
     return this.fetch(this.apiBase, {
       ...init,
       method: 'POST',
-      body: JSON.stringify({ messages: this.messages }),
+      body: JSON.stringify(this.model ? { messages: this.messages, model: this.model } : { messages: this.messages }),
     });
   }
 

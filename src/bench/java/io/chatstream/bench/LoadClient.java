@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * {@code --total} have run (or, with {@code --hold}, keeps them open that long after the ramp and then closes them),
  * and reports streams ok / failed, events per second, time to first byte and first token, the gap between
  * consecutive events, keep-alive lateness, and from {@code /proc/<server-pid>} the server's peak RSS, peak threads
- * and CPU time per 1,000 events. It stops by itself ({@code --timeout}) and connects to loopback addresses only.
+ * and CPU time per 1,000 events; with {@code --upstream-pid} the same CPU figure for a fake model provider measured
+ * apart (the gateway scenario). It stops by itself ({@code --timeout}) and connects to loopback addresses only.
  *
  * <p>With {@code --poll-ms=N} each thread polls its selector every N ms instead of blocking in it: on loopback
  * the server's write does the receiving side's kernel work too, waking a reader that sleeps in epoll_wait included,
@@ -56,6 +57,7 @@ public final class LoadClient {
     private final long keepAliveNanos;
     private final int threads;
     private final long serverPid;
+    private final long upstreamPid;
     private final long pollNanos;
     private final byte[] request;
 
@@ -85,6 +87,7 @@ public final class LoadClient {
         keepAliveNanos = seconds(opt("keepalive", "0"));
         threads = Integer.parseInt(opt("threads", "2"));
         serverPid = Long.parseLong(opt("server-pid", "0"));
+        upstreamPid = Long.parseLong(opt("upstream-pid", "0"));
         pollNanos = Math.round(Double.parseDouble(opt("poll-ms", "0")) * 1e6);
         if (total < streams) {
             throw new IllegalArgumentException("--total must be at least --streams");
@@ -153,6 +156,9 @@ public final class LoadClient {
         long serverCpu0 = server == null ? 0 : server.sample();
         long serverSys0 = server == null ? 0 : server.systemNanos();
         Map<String, Long> threadCpu0 = server == null ? Map.of() : server.cpuByThreadGroup();
+        ProcSampler upstream = upstreamPid > 0 ? new ProcSampler(upstreamPid, ProcSampler.getconf("CLK_TCK", 100),
+                ProcSampler.getconf("PAGESIZE", 4096)) : null;
+        long upstreamCpu0 = upstream == null ? 0 : upstream.sample();
         long selfCpu0 = self.sample();
         startNanos = System.nanoTime();
         launched.set(streams);
@@ -186,6 +192,7 @@ public final class LoadClient {
             printThreadCpu(threadCpu0, server.cpuByThreadGroup());
         }
         long selfCpu1 = self.sample();
+        long upstreamCpuNanos = upstream == null ? 0 : upstream.sample() - upstreamCpu0;
         Stats all = new Stats();
         for (Worker w : workers) {
             all.add(w.stats);
@@ -194,8 +201,15 @@ public final class LoadClient {
             server.close();
         }
         self.close();
-        return report(label, all, endNanos, server, serverCpu1 - serverCpu0, selfCpu1 - selfCpu0, heapBaseline,
-                heapLoaded, heldOpen);
+        boolean pass = report(label, all, endNanos, server, serverCpu1 - serverCpu0, selfCpu1 - selfCpu0,
+                heapBaseline, heapLoaded, heldOpen);
+        if (upstream != null) {
+            upstream.close();
+            System.out.printf(Locale.ROOT, "upstream     pid %d, measured apart: CPU %.2f s = %.2f ms per 1,000 events"
+                    + "%nRESULT label=%s upstream_cpu_ms_per_1k=%.2f%n", upstreamPid, upstreamCpuNanos / 1e9,
+                    perThousand(upstreamCpuNanos, all.events), label, perThousand(upstreamCpuNanos, all.events));
+        }
+        return pass;
     }
 
     /** One selector thread: opens its share of the streams on the ramp's schedule and reads them all. */
@@ -490,6 +504,10 @@ public final class LoadClient {
             n += s.eventsPerBucket[b];
         }
         return n * 1e9 / ((b1 - b0) * (double) Stats.BUCKET_NANOS);
+    }
+
+    private static double perThousand(long cpuNanos, long events) {
+        return events == 0 ? 0 : cpuNanos / 1e6 / (events / 1000.0);
     }
 
     /** The server's CPU time during the run by thread group, largest first (threads that ended are missing). */

@@ -5,7 +5,9 @@ import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatBackendProvider;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
+import io.chatstream.config.ModelsConfig;
 import io.chatstream.config.Settings;
+import io.chatstream.models.ModelCatalog;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
@@ -51,9 +53,11 @@ public final class ChatApplication implements AutoCloseable {
     private final StreamRegistry registry;
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
+    private final ModelCatalog models;
 
     private ChatApplication(Settings settings, ChatConfig config, List<StreamObserver> extraObservers,
                             ClassLoader backends) {
+        ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         this.settings = settings;
         this.config = config;
         this.scheduler = new BatchingScheduler(config.schedulerThreads(), schedulerThreads);
@@ -75,6 +79,9 @@ public final class ChatApplication implements AutoCloseable {
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
                 SecretMasker.of(settings.apiKeysRead()));
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
+        // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
+        this.models = new ModelCatalog(backend, System::nanoTime, scheduler, modelsConfig.cacheFor(),
+                context.connectTimeout().plus(context.idleTimeout()));
     }
 
     /**
@@ -131,6 +138,11 @@ public final class ChatApplication implements AutoCloseable {
         return requestParser;
     }
 
+    /** The backend's models, as {@code GET /api/models} serves them. */
+    public ModelCatalog models() {
+        return models;
+    }
+
     public BackendContext backendContext() {
         return context;
     }
@@ -143,6 +155,7 @@ public final class ChatApplication implements AutoCloseable {
     @Override
     public void close() {
         endStreams();
+        models.close();
         try {
             backend.close();
         } catch (RuntimeException e) {

@@ -71,6 +71,7 @@ public final class ChatContextListener implements ServletContextListener {
         chat = new ChatServlet(app, gate, requests);
         add(ctx, "chat", chat, "/api/chat", "/api/chat/*");
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
+        add(ctx, "models", new ModelsServlet(app.models(), gate, requests), "/api/models");
         diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS);
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
         if (!app.config().metricsAccess().equals("off")) { // off: a 404 like any unknown API path
