@@ -315,13 +315,13 @@ final class ChatServlet extends HttpServlet {
     /**
      * With the limits' {@code decision}: refuses with {@code 429 rate_limited}, or opens the stream. Either answer
      * carries {@code RateLimit-Policy} and {@code RateLimit}; a refusal also {@code Retry-After}. A start counted
-     * by the limits but refused by a stream limit is taken back.
+     * by the limits but refused by a stream limit is taken back, and that refusal keeps its own code and headers.
      */
     private void start(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
                        ChatRequest request, String idempotencyKey, Decision decision) throws ApiError, IOException {
         ReplyLimits limits = app.replyLimits();
-        rateLimitFields(resp, limits, caller.clientKey(), decision);
         if (!decision.allowed()) {
+            rateLimitFields(resp, limits, caller.clientKey(), decision);
             throw new ApiError(429, "rate_limited", limits.message(decision), decision.retryAfterSeconds());
         }
         ChatStream stream;
@@ -339,6 +339,7 @@ final class ChatServlet extends HttpServlet {
             limits.release(caller.clientKey(), decision);
             throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);
         }
+        rateLimitFields(resp, limits, caller.clientKey(), decision);
         deliver(async, req, resp, stream, 0, false);
     }
 
