@@ -13,12 +13,17 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.ThreadFactoryProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -51,6 +56,20 @@ public final class RedisConnection implements AutoCloseable {
     private final RedisClient client;
     private final RedisURI uri;
     private final AtomicBoolean down = new AtomicBoolean();
+    /**
+     * Every thread Lettuce made, to wait for at close: its executors report termination just before their last
+     * thread ends, and a container that looks for the webapp's threads right after would still see that one.
+     */
+    private final Queue<Thread> threadsMade = new ConcurrentLinkedQueue<>();
+    private final ThreadFactoryProvider threads = pool -> {
+        ThreadFactory factory = new DefaultThreadFactory(pool, true);
+        return task -> {
+            Thread t = factory.newThread(task);
+            threadsMade.removeIf(old -> old.getState() == Thread.State.TERMINATED);
+            threadsMade.add(t);
+            return t;
+        };
+    };
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile ScheduledFuture<?> retry;
     private volatile boolean closed;
@@ -64,6 +83,7 @@ public final class RedisConnection implements AutoCloseable {
         self.setContextClassLoader(RedisConnection.class.getClassLoader());
         try {
             this.resources = DefaultClientResources.builder()
+                    .threadFactoryProvider(threads)
                     .ioThreadPoolSize(2)
                     .computationThreadPoolSize(1)
                     .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(MAX_RETRY_SECONDS),
@@ -93,7 +113,8 @@ public final class RedisConnection implements AutoCloseable {
         client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
-                answered();
+                // this comes with the TCP connection, before Redis said a word: only an answer proves it is back
+                probe();
             }
 
             @Override
@@ -139,6 +160,21 @@ public final class RedisConnection implements AutoCloseable {
         });
     }
 
+    /** A {@code PING} whose answer (or its absence) says whether Redis is back after a reconnect. */
+    private void probe() {
+        RedisAsyncCommands<String, String> c = async();
+        if (c == null || closed) {
+            return;
+        }
+        c.ping().whenComplete((pong, t) -> {
+            if (t == null) {
+                answered();
+            } else {
+                failed(rootMessage(t));
+            }
+        });
+    }
+
     /** The commands, or null while the first connection is not made yet. Lettuce reconnects it by itself after. */
     public RedisAsyncCommands<String, String> async() {
         StatefulRedisConnection<String, String> c = connection;
@@ -158,7 +194,7 @@ public final class RedisConnection implements AutoCloseable {
     public void failed(String why) {
         if (!closed && down.compareAndSet(false, true)) {
             LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); the rate limits let"
-                    + " requests through until it is back");
+                    + " requests through until it answers again");
         }
     }
 
@@ -190,6 +226,13 @@ public final class RedisConnection implements AutoCloseable {
             }
             client.shutdown(0, 2, TimeUnit.SECONDS);
             resources.shutdown(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread t : threadsMade) {
+                TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+                if (t.isAlive()) {
+                    LOG.log(Level.WARNING, "The Redis client's thread " + t.getName() + " did not stop within 5 s");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
