@@ -48,6 +48,7 @@ public final class RedisConnection implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisConnection.class.getName());
     /** How long a command may take before its caller goes on without the answer. */
     public static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final int MAX_RETRY_SECONDS = 10;
 
     private final RedisUrl url;
@@ -93,7 +94,8 @@ public final class RedisConnection implements AutoCloseable {
             self.setContextClassLoader(loader);
         }
         RedisURI.Builder b = RedisURI.builder().withHost(url.host()).withPort(url.port()).withSsl(url.tls())
-                .withDatabase(url.database()).withTimeout(COMMAND_TIMEOUT);
+                // the handshake (HELLO, AUTH, SELECT) of a node that is itself starting may take longer than a command
+                .withDatabase(url.database()).withTimeout(CONNECT_TIMEOUT);
         if (url.password() != null) {
             if (url.user() != null) {
                 b.withAuthentication(url.user(), url.password().toCharArray());
@@ -108,7 +110,7 @@ public final class RedisConnection implements AutoCloseable {
                 // a command while Redis is away fails at once instead of waiting in a queue for the reconnect
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
                 .build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -149,6 +151,7 @@ public final class RedisConnection implements AutoCloseable {
                     return;
                 }
                 connection = c;
+                LOG.log(Level.INFO, "Connected to Redis at " + url);
                 answered();
                 return;
             }
