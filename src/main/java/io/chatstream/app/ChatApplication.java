@@ -123,7 +123,10 @@ public final class ChatApplication implements AutoCloseable {
         Limits limits = Limits.load(settings);
         ChatApplication app = new ChatApplication(settings, config, limits, observers, backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
-                + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase());
+                + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
+                + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
+                + limits.tokensPerDay() + " tokens a day (0: none), counted "
+                + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : ""));
         return app;
     }
 
