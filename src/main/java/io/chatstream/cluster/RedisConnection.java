@@ -15,6 +15,7 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.ThreadFactoryProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
@@ -235,6 +236,11 @@ public final class RedisConnection implements AutoCloseable {
                 if (t.isAlive()) {
                     LOG.log(Level.WARNING, "The Redis client's thread " + t.getName() + " did not stop within 5 s");
                 }
+            }
+            // Netty's one global executor runs some of a closed channel's last tasks, and ends its thread a second
+            // after it fell idle: Netty comes with the webapp, so that thread would be reported as the webapp's leak
+            if (!GlobalEventExecutor.INSTANCE.awaitInactivity(3, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "Netty's global executor did not stop within 3 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -80,6 +80,7 @@ class RedisConnectionTest {
 
     @Test
     void commandsGoThroughAndCloseLeavesNoThread() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
         try (RedisServer redis = RedisServer.start()) {
             RedisConnection c = RedisConnection.open(RedisUrl.parse(redis.url()), scheduler);
             assertTrue(Await.until(Duration.ofSeconds(10), () -> c.async() != null), "connected");
@@ -87,6 +88,10 @@ class RedisConnectionTest {
             assertFalse(redisThreads().isEmpty(), "Lettuce runs its event loops while open");
             c.close();
             assertEquals(List.of(), redisThreads(), "every Lettuce thread ended by the end of close()");
+            assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> !before.contains(t) && !t.getName().startsWith("redis-server-output")
+                            && !t.getName().startsWith("process reaper"))
+                    .map(Thread::getName).toList(), "nor any other thread the client started");
             assertNull(c.async());
         }
     }
