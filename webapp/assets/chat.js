@@ -64,6 +64,20 @@ function httpErrorText(error) {
   }
 }
 
+/**
+ * A `429 rate_limited`: which limit (the day's when its allowance shows none left, else the minute's), its quota, and
+ * when a reply would be accepted (Retry-After). The view says it in words and counts down to that moment.
+ */
+function limitedError(error) {
+  const fields = error.rateLimit || {};
+  const limit = fields.day && fields.day.r === 0 ? 'day' : 'minute';
+  const policy = fields[limit] || {};
+  const seconds = error.retryAfterSeconds || policy.t || 60;
+  return {
+    kind: 'limited', limit, quota: policy.q || null, retryAt: Date.now() + seconds * 1000, text: error.message,
+  };
+}
+
 function newId() {
   return newKey().slice(0, 12);
 }
@@ -257,7 +271,8 @@ function finish(message, outcome) {
       break;
     case 'refused':
       message.status = 'error';
-      message.error = { kind: 'refused', text: httpErrorText(outcome.error) };
+      message.error = outcome.error.code === 'rate_limited' ? limitedError(outcome.error)
+        : { kind: 'refused', text: httpErrorText(outcome.error) };
       break;
     case 'lost':
       message.status = 'lost';
@@ -330,6 +345,9 @@ function stop() {
 function retry(message) {
   if (active || !message || message.role !== 'assistant') {
     return;
+  }
+  if (message.error && message.error.retryAt && message.error.retryAt > Date.now()) {
+    return; // the limit's countdown is not over: the server would refuse again
   }
   const view = viewFor(message);
   if (message.status === 'lost' && message.stream && message.stream.id) {

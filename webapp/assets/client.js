@@ -1,13 +1,43 @@
 import { SseParser } from './sse.js';
 
-/** An answer of the API before any stream began: HTTP status, the error body's code and message, Retry-After. */
+/**
+ * The `RateLimit-Policy` and `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers-12), merged by policy name:
+ * `{minute: {q: 10, w: 60, r: 0, t: 12}, day: {...}}`. Only Integer parameters are kept; anything unreadable is
+ * skipped, and no field at all gives `{}`.
+ */
+export function parseRateLimit(policyField, currentField) {
+  const policies = {};
+  for (const field of [policyField, currentField]) {
+    for (const member of (field || '').split(',')) {
+      const parts = member.trim().split(';');
+      const name = /^"([a-z0-9_-]+)"$/.exec(parts[0] || '');
+      if (!name) {
+        continue;
+      }
+      const entry = policies[name[1]] || (policies[name[1]] = {});
+      for (const p of parts.slice(1)) {
+        const kv = /^([a-z]+)=(\d+)$/.exec(p.trim());
+        if (kv) {
+          entry[kv[1]] = Number.parseInt(kv[2], 10);
+        }
+      }
+    }
+  }
+  return policies;
+}
+
+/**
+ * An answer of the API before any stream began: HTTP status, the error body's code and message, Retry-After and,
+ * where the server limits replies, its rate-limit fields ({@link parseRateLimit}).
+ */
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfterSeconds) {
+  constructor(status, code, message, retryAfterSeconds, rateLimit = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.rateLimit = rateLimit;
   }
 
   /** Reads `{"error":{"code","message"}}` from a non-2xx response; any other body gives a generic message. */
@@ -24,7 +54,8 @@ export class ApiError extends Error {
       // not JSON: a proxy's error page, say; keep the status
     }
     const retryAfter = Number.parseInt(response.headers.get('Retry-After') || '', 10);
-    return new ApiError(response.status, code, message, Number.isNaN(retryAfter) ? null : retryAfter);
+    const rateLimit = parseRateLimit(response.headers.get('RateLimit-Policy'), response.headers.get('RateLimit'));
+    return new ApiError(response.status, code, message, Number.isNaN(retryAfter) ? null : retryAfter, rateLimit);
   }
 }
 

@@ -39,6 +39,19 @@ export const ICONS = {
   spark: 'M12 3l1.9 5.6L19.5 10l-5.6 1.9L12 17.5l-1.9-5.6L4.5 10l5.6-1.4z',
 };
 
+/** A wait in words: `12 s` (up to 99), `4 min 5 s`, `5 h 3 min`. */
+export function duration(seconds) {
+  if (seconds < 100) {
+    return `${seconds} s`;
+  }
+  if (seconds < 3600) {
+    const s = seconds % 60;
+    return `${Math.floor(seconds / 60)} min${s ? ` ${s} s` : ''}`;
+  }
+  const m = Math.floor((seconds % 3600) / 60);
+  return `${Math.floor(seconds / 3600)} h${m ? ` ${m} min` : ''}`;
+}
+
 export class UserView {
   constructor(message) {
     this.root = h('article', 'msg msg-user');
@@ -176,6 +189,11 @@ export class AssistantView {
   }
 
   showNotice(message) {
+    if (message.status === 'error' && message.error && message.error.kind === 'limited') {
+      this.showLimited(message);
+      return;
+    }
+    clearTimeout(this.countdown);
     let text = null;
     let kind = 'info';
     let action = null;
@@ -210,6 +228,51 @@ export class AssistantView {
       retry.dataset.action = 'retry';
       retry.append(icon(ICONS.retry, 14), document.createTextNode(action));
       this.notice.append(retry);
+    }
+  }
+
+  /**
+   * A reply refused by a rate limit: the limit in words, and a Retry button that counts down to the moment the
+   * server would accept it, enabled then. The notice is built once (it is an alert: read out once); each second
+   * only the countdown's text changes, in parts that are not announced.
+   */
+  showLimited(message) {
+    const error = message.error;
+    const key = `limited|${error.limit}|${error.quota}|${error.retryAt}`;
+    if (key !== this.noticeKey) {
+      this.noticeKey = key;
+      this.notice.hidden = false;
+      this.notice.className = 'notice notice-error notice-limited';
+      this.notice.setAttribute('role', 'alert');
+      const text = h('span', 'notice-text');
+      if (error.limit === 'day') {
+        text.append('Today\'s allowance is used up; it renews at 00:00 UTC.');
+      } else {
+        const many = error.quota ? `the limit of ${error.quota} replies a minute` : 'the limit of replies a minute';
+        const left = h('span', 'countdown');
+        left.setAttribute('aria-live', 'off');
+        text.append(`You have reached ${many}; try again in `, left, '.');
+      }
+      const retry = h('button', 'btn btn-small');
+      retry.type = 'button';
+      retry.dataset.action = 'retry';
+      const label = h('span', 'retry-label');
+      label.setAttribute('aria-live', 'off');
+      retry.append(icon(ICONS.retry, 14), label);
+      this.notice.replaceChildren(text, retry);
+    }
+    const wait = Math.max(0, Math.ceil((error.retryAt - Date.now()) / 1000));
+    for (const left of this.notice.querySelectorAll('.countdown')) {
+      left.textContent = wait > 0 ? `${duration(wait)}` : 'a moment';
+    }
+    const retry = this.notice.querySelector('button[data-action=retry]');
+    retry.disabled = wait > 0;
+    retry.querySelector('.retry-label').textContent = wait > 0 ? `Retry in ${duration(wait)}` : 'Retry';
+    clearTimeout(this.countdown);
+    if (wait > 0) {
+      // to the next whole second of the wait, so the count never skips or stalls
+      const next = (error.retryAt - Date.now()) % 1000 || 1000;
+      this.countdown = setTimeout(() => this.showNotice(message), next);
     }
   }
 

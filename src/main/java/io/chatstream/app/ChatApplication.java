@@ -3,11 +3,18 @@ package io.chatstream.app;
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatBackendProvider;
+import io.chatstream.cluster.RedisConnection;
+import io.chatstream.cluster.RedisUrl;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.ModelsConfig;
 import io.chatstream.config.Settings;
 import io.chatstream.models.ModelCatalog;
+import io.chatstream.limits.InMemoryRateLimiter;
+import io.chatstream.limits.Limits;
+import io.chatstream.limits.RateLimiter;
+import io.chatstream.limits.RedisRateLimiter;
+import io.chatstream.limits.ReplyLimits;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
@@ -16,6 +23,7 @@ import io.chatstream.stream.WriteBatch;
 
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * way in the WAR and in the dev server. It knows nothing of servlets.
  *
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
- * (created when a backend first asks), the backend and the stream registry.
+ * (created when a backend first asks), the backend, the stream registry, the limits on new replies and, where
+ * {@code chat.cluster.redis-url} is set and something needs it, the node's {@link RedisConnection}.
  */
 public final class ChatApplication implements AutoCloseable {
 
@@ -54,9 +63,12 @@ public final class ChatApplication implements AutoCloseable {
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
     private final ModelCatalog models;
+    private final RedisConnection redis;
+    private final RateLimiter rateLimiter;
+    private final ReplyLimits replyLimits;
 
-    private ChatApplication(Settings settings, ChatConfig config, List<StreamObserver> extraObservers,
-                            ClassLoader backends) {
+    private ChatApplication(Settings settings, ChatConfig config, Limits limits, List<StreamObserver> extraObservers,
+                            ClassLoader backends, Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         this.settings = settings;
         this.config = config;
@@ -67,11 +79,20 @@ public final class ChatApplication implements AutoCloseable {
         this.context = new Context();
         List<StreamObserver> observers = new ArrayList<>(extraObservers);
         observers.add(new StreamLog());
-        this.observer = CompositeObserver.of(observers);
+        StreamObserver others = CompositeObserver.of(observers);
+        this.redis = limits.enabled() ? openRedis(settings) : null;
+        this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
+                : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
+        this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
+        this.observer = limits.enabled() ? CompositeObserver.of(List.of(others, replyLimits)) : others;
+        if (limits.enabled()) {
+            scheduler.scheduleWithFixedDelay(this::sweepLimits, 1, 1, TimeUnit.MINUTES);
+        }
         this.backendName = config.backend();
         try {
             this.backend = findProvider(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
+            closeRedis();
             close(scheduler, schedulerThreads);
             throw e;
         }
@@ -99,10 +120,23 @@ public final class ChatApplication implements AutoCloseable {
      * which sees the jars of {@code WEB-INF/lib} wherever this class itself was loaded from.
      */
     public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends) {
+        return start(settings, observers, backends, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(Settings, List, ClassLoader)}, with the clock the limits of one node count time on (tests
+     * move it by hand; a cluster's limits use Redis' clock).
+     */
+    public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends,
+                                        Clock clock) {
         ChatConfig config = ChatConfig.load(settings);
-        ChatApplication app = new ChatApplication(settings, config, observers, backends);
+        Limits limits = Limits.load(settings);
+        ChatApplication app = new ChatApplication(settings, config, limits, observers, backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
-                + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase());
+                + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
+                + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
+                + limits.tokensPerDay() + " tokens a day (0: none), counted "
+                + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : ""));
         return app;
     }
 
@@ -147,6 +181,50 @@ public final class ChatApplication implements AutoCloseable {
         return context;
     }
 
+    /** The admission of new replies to {@code chat.limits.replies-per-minute} and {@code tokens-per-day}. */
+    public ReplyLimits replyLimits() {
+        return replyLimits;
+    }
+
+    /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}, or nothing needs it). */
+    public RedisConnection redis() {
+        return redis;
+    }
+
+    /**
+     * The connection to {@code chat.cluster.redis-url}, made in the background; null when unset, or when the URL
+     * is bad: then the limits count on this node alone, and one line says so. Start-up never waits for Redis.
+     */
+    private RedisConnection openRedis(Settings s) {
+        String raw = s.string("chat.cluster.redis-url", "");
+        if (raw.isEmpty()) {
+            return null;
+        }
+        RedisUrl url;
+        try {
+            url = RedisUrl.parse(raw);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.ERROR, "Invalid setting chat.cluster.redis-url (" + e.getMessage() + "; expected"
+                    + " redis://[user:password@]host:port[/db] or rediss://): the rate limits are counted on this"
+                    + " node alone");
+            return null;
+        }
+        return RedisConnection.open(url, scheduler);
+    }
+
+    private void sweepLimits() {
+        if (rateLimiter instanceof InMemoryRateLimiter memory) {
+            memory.sweep();
+        }
+        replyLimits.sweep();
+    }
+
+    private void closeRedis() {
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
     /**
      * Stops: every open stream gets its jittered {@code retry:} and is completed; generations are cancelled; the
      * backend, HTTP client and scheduler are shut down and their threads awaited, so a container sees nothing left
@@ -162,6 +240,7 @@ public final class ChatApplication implements AutoCloseable {
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
         }
         context.closeHttp();
+        closeRedis();
         close(scheduler, schedulerThreads);
         LOG.log(Level.INFO, "Chat server stopped");
     }

@@ -67,4 +67,11 @@ final class CompositeObserver implements StreamObserver {
             o.eventsWritten(events);
         }
     }
+
+    @Override
+    public void rateLimited(String limit, String clientKey) {
+        for (StreamObserver o : observers) {
+            o.rateLimited(limit, clientKey);
+        }
+    }
 }

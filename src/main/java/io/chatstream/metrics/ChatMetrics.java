@@ -3,6 +3,7 @@ package io.chatstream.metrics;
 import io.chatstream.event.ChatEvent;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
+import io.chatstream.limits.Limit;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * ended by {@code finish_reason}, failed by error {@code code}; readers attached, resumed (with
  * {@code Last-Event-ID}), detached by reason ({@code completed}, {@code disconnected}, {@code too_slow},
  * {@code shutdown}); keep-alives and events written; {@code chunk} and {@code reasoning} events of ended
- * generations; time to first token and reply duration as histograms.
+ * generations; new replies refused by a rate limit, by {@code limit}; time to first token and reply duration as histograms.
  */
 public final class ChatMetrics implements StreamObserver {
 
@@ -37,6 +38,7 @@ public final class ChatMetrics implements StreamObserver {
     private final LongAdder eventsSent = new LongAdder();
     private final LongAdder chunks = new LongAdder();
     private final LongAdder reasoning = new LongAdder();
+    private final LongAdder[] rateLimited = adders(Limit.values().length);
     private final Histogram timeToFirstToken =
             new Histogram(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
     private final Histogram replyDuration =
@@ -94,6 +96,15 @@ public final class ChatMetrics implements StreamObserver {
         eventsSent.add(events);
     }
 
+    @Override
+    public void rateLimited(String limit, String clientKey) {
+        for (Limit l : Limit.values()) {
+            if (l.wire().equals(limit)) {
+                rateLimited[l.ordinal()].increment();
+            }
+        }
+    }
+
     /** Every family, in the text format; the gauges of streams come from {@code registry}. */
     public String scrape(StreamRegistry registry) {
         PrometheusWriter out = new PrometheusWriter();
@@ -132,6 +143,11 @@ public final class ChatMetrics implements StreamObserver {
         out.family("chat_tokens_total", "counter", "chunk and reasoning events of ended generations, by type.")
                 .sample("chat_tokens_total", "type", "chunk", chunks.sum())
                 .sample("chat_tokens_total", "type", "reasoning", reasoning.sum());
+        out.family("chat_rate_limited_total", "counter", "New replies refused with 429 rate_limited, by the limit"
+                + " reached: replies-per-minute, tokens-per-day.");
+        for (Limit l : Limit.values()) {
+            out.sample("chat_rate_limited_total", "limit", l.wire(), rateLimited[l.ordinal()].sum());
+        }
         out.family("chat_time_to_first_token_seconds", "histogram",
                 "Seconds from the start of a generation to its first reasoning, chunk or tool call.");
         timeToFirstToken.writeTo(out, "chat_time_to_first_token_seconds");

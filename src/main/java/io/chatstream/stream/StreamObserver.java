@@ -36,6 +36,13 @@ public interface StreamObserver {
     default void eventsWritten(int events) {
     }
 
+    /**
+     * A new reply of {@code clientKey} was refused by the limit named {@code limit}
+     * ({@code replies-per-minute}, {@code tokens-per-day}); nothing was started.
+     */
+    default void rateLimited(String limit, String clientKey) {
+    }
+
     /** Why a reader left. */
     enum DetachReason {
         /** Every event, the terminal one included, was written. */

@@ -143,6 +143,14 @@ public final class StreamRegistry {
         return existing;
     }
 
+    /**
+     * The retained stream that a repeat of {@code idempotencyKey} by {@code clientKey} attaches to, or null: a repeat
+     * is no new reply, so it is found before the limits on new replies are asked.
+     */
+    public ChatStream findByIdempotencyKey(String clientKey, String idempotencyKey) {
+        return idempotencyKey == null ? null : byIdempotencyKey.get(clientKey + '\n' + idempotencyKey);
+    }
+
     /** The stream with this id, running or retained; null when unknown or expired. */
     public ChatStream find(String id) {
         return id == null ? null : streams.get(id);

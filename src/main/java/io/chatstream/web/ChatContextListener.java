@@ -13,6 +13,7 @@ import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -29,6 +30,12 @@ public final class ChatContextListener implements ServletContextListener {
 
     /** The context attribute that holds the running {@link ChatApplication}. */
     public static final String APP_ATTRIBUTE = ChatApplication.class.getName();
+
+    /**
+     * A context attribute a test may set before the webapp starts: the {@link Clock} the limits of one node count
+     * on, so a test moves a minute by hand instead of waiting one. Not a setting: nothing outside the JVM reaches it.
+     */
+    public static final String CLOCK_ATTRIBUTE = "io.chatstream.limits.Clock";
 
     /** Connection tests at once, server-wide ({@code GET /api/diagnostics}). */
     private static final int MAX_DIAGNOSTICS = 32;
@@ -55,8 +62,9 @@ public final class ChatContextListener implements ServletContextListener {
         ServletContext ctx = event.getServletContext();
         ChatMetrics metrics = new ChatMetrics();
         try {
+            Clock clock = ctx.getAttribute(CLOCK_ATTRIBUTE) instanceof Clock c ? c : Clock.systemUTC();
             app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of(metrics),
-                    ctx.getClassLoader());
+                    ctx.getClassLoader(), clock);
         } catch (ConfigException e) {
             LOG.log(Level.ERROR, "Chat server not started. " + e.getMessage());
             throw e;

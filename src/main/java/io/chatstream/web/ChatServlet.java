@@ -3,6 +3,9 @@ package io.chatstream.web;
 import io.chatstream.app.ChatApplication;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.config.ChatConfig;
+import io.chatstream.limits.Decision;
+import io.chatstream.limits.RateLimitFields;
+import io.chatstream.limits.ReplyLimits;
 import io.chatstream.protocol.ApiError;
 import io.chatstream.protocol.ParsedRequest;
 import io.chatstream.stream.ChatStream;
@@ -22,6 +25,7 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -251,7 +255,12 @@ final class ChatServlet extends HttpServlet {
         return stream;
     }
 
-    /** Resumes the stream of {@code lastEventId}, or opens a new one (or the one of its Idempotency-Key). */
+    /**
+     * Resumes the stream of {@code lastEventId}, attaches a repeat of an Idempotency-Key to its stream, or asks the
+     * limits on new replies and opens a new one. Neither a resume nor a repeat is a new reply: they are not counted.
+     * Where the limits need Redis, their answer completes later, on another thread, and the request continues on a
+     * container thread then; until it does, no thread waits for it.
+     */
     private void open(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
                       ParsedRequest request, LastEventId lastEventId) throws ApiError, IOException {
         if (lastEventId != null) {
@@ -262,11 +271,65 @@ final class ChatServlet extends HttpServlet {
         if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 255)) {
             throw ApiError.invalid("Idempotency-Key must be 1 to 255 characters.");
         }
+        ChatStream repeat = app.registry().findByIdempotencyKey(caller.clientKey(), idempotencyKey);
+        if (repeat != null) {
+            deliver(async, req, resp, repeat, 0, false);
+            return;
+        }
+        CompletableFuture<Decision> admission = app.replyLimits().admit(caller.clientKey()).toCompletableFuture();
+        if (admission.isDone()) {
+            start(async, req, resp, caller, request, idempotencyKey, admission.join());
+            return;
+        }
+        admission.thenAccept(decision -> continueLater(async, resp, caller, decision, () ->
+                start(async, req, resp, caller, request, idempotencyKey, decision)));
+    }
+
+    /** Runs {@code step} on a container thread; a request the container already ended gives its admission back. */
+    private void continueLater(AsyncContext async, HttpServletResponse resp, ApiGate.Caller caller,
+                               Decision decision, Step step) {
+        try {
+            async.start(() -> {
+                try {
+                    step.run();
+                } catch (ApiError e) {
+                    fail(async, resp, e);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.WARNING, "Starting a reply failed", e);
+                    fail(async, resp, new ApiError(503, "unavailable", "The server could not take this request"
+                            + " now.", 1));
+                }
+            });
+        } catch (IllegalStateException gone) {
+            // the container ended the request while the limits were asked (client gone, webapp stopping)
+            LOG.log(Level.DEBUG, () -> "A request ended before its admission came: " + gone);
+            app.replyLimits().release(caller.clientKey(), decision);
+        }
+    }
+
+    /** A step of a request that may throw what the request answers. */
+    private interface Step {
+        void run() throws ApiError, IOException;
+    }
+
+    /**
+     * With the limits' {@code decision}: refuses with {@code 429 rate_limited}, or opens the stream. Either answer
+     * carries {@code RateLimit-Policy} and {@code RateLimit}; a refusal also {@code Retry-After}. A start counted
+     * by the limits but refused by a stream limit is taken back, and that refusal keeps its own code and headers.
+     */
+    private void start(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
+                       ChatRequest request, String idempotencyKey, Decision decision) throws ApiError, IOException {
+        ReplyLimits limits = app.replyLimits();
+        if (!decision.allowed()) {
+            rateLimitFields(resp, limits, caller.clientKey(), decision);
+            throw new ApiError(429, "rate_limited", limits.message(decision), decision.retryAfterSeconds());
+        }
         ChatStream stream;
         try {
             stream = app.registry().open(request.request(), idempotencyKey == null ? null : request.fingerprint(),
                     caller.clientKey(), caller.principal(), idempotencyKey);
         } catch (StreamRegistry.RefusedException e) {
+            limits.release(caller.clientKey(), decision);
             throw switch (e.refusal()) {
                 case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have "
                         + app.config().maxStreamsPerClient() + " replies running; wait for one to end.", 5);
@@ -276,9 +339,22 @@ final class ChatServlet extends HttpServlet {
                         + " another request; a retry must send the same body. Use a new key for a new request.");
             };
         } catch (BackendUnavailableException e) {
+            limits.release(caller.clientKey(), decision);
             throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);
         }
+        rateLimitFields(resp, limits, caller.clientKey(), decision);
         deliver(async, req, resp, stream, 0, false);
+    }
+
+    /** {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers-12), where a limit is on. */
+    private static void rateLimitFields(HttpServletResponse resp, ReplyLimits limits, String clientKey,
+                                        Decision decision) {
+        String policy = RateLimitFields.policy(limits.limits(), clientKey);
+        String current = RateLimitFields.current(decision, clientKey);
+        if (policy != null && current != null) {
+            resp.setHeader("RateLimit-Policy", policy);
+            resp.setHeader("RateLimit", current);
+        }
     }
 
     /** Starts the response: 204 when everything was delivered, else headers, first frame, then the events. */

@@ -16,7 +16,7 @@ import java.util.Set;
  *
  * <p>A request whose {@code Origin} is in {@code chat.cors.allowed-origins} (or any origin, with {@code *}) gets
  * {@code Access-Control-Allow-Origin} (that origin, or {@code *}), {@code Vary: Origin},
- * {@code Access-Control-Expose-Headers: X-Stream-Id} and, where {@code chat.cors.allow-credentials} is on,
+ * {@code Access-Control-Expose-Headers: X-Stream-Id, RateLimit, RateLimit-Policy, Retry-After} and, where {@code chat.cors.allow-credentials} is on,
  * {@code Access-Control-Allow-Credentials: true}. Its preflight ({@code OPTIONS} with
  * {@code Access-Control-Request-Method}) is answered 204 with the allowed methods, headers and max age. Any other
  * origin gets no CORS header at all, and 403 on a preflight. Same-origin requests need none of this and pass as they
@@ -35,6 +35,8 @@ final class CorsFilter extends HttpFilter {
     static final String ALLOW_METHODS = "GET, POST, DELETE";
     static final String ALLOW_HEADERS = "Content-Type, Authorization, Last-Event-ID, Accept, Idempotency-Key";
     static final String MAX_AGE_SECONDS = "600";
+    /** What a page of an allowed origin may read: the stream id, and when a limit lets it ask again. */
+    static final String EXPOSE_HEADERS = "X-Stream-Id, RateLimit, RateLimit-Policy, Retry-After";
 
     private final Set<String> origins;
     private final boolean anyOrigin;
@@ -83,7 +85,7 @@ final class CorsFilter extends HttpFilter {
     private void corsHeaders(HttpServletResponse resp, String origin) {
         resp.setHeader("Access-Control-Allow-Origin", anyOrigin ? "*" : origin);
         resp.addHeader("Vary", "Origin");
-        resp.setHeader("Access-Control-Expose-Headers", "X-Stream-Id");
+        resp.setHeader("Access-Control-Expose-Headers", EXPOSE_HEADERS);
         if (credentials) {
             resp.setHeader("Access-Control-Allow-Credentials", "true");
         }

@@ -126,7 +126,8 @@ class CorsTest {
                 for (HttpHeaders h : answersTo(s, origin)) {
                     assertEquals(List.of(origin), h.allValues("Access-Control-Allow-Origin"), h.map().toString());
                     assertTrue(h.allValues("Vary").stream().anyMatch(v -> v.contains("Origin")), h.map().toString());
-                    assertEquals(List.of("X-Stream-Id"), h.allValues("Access-Control-Expose-Headers"));
+                    assertEquals(List.of("X-Stream-Id, RateLimit, RateLimit-Policy, Retry-After"),
+                            h.allValues("Access-Control-Expose-Headers"));
                     assertEquals(List.of("true"), h.allValues("Access-Control-Allow-Credentials"));
                 }
             }
@@ -197,7 +198,8 @@ class CorsTest {
                 for (HttpHeaders h : answersTo(s, origin)) {
                     assertEquals(List.of("*"), h.allValues("Access-Control-Allow-Origin"));
                     assertTrue(h.allValues("Vary").stream().anyMatch(v -> v.contains("Origin")));
-                    assertEquals(List.of("X-Stream-Id"), h.allValues("Access-Control-Expose-Headers"));
+                    assertEquals(List.of("X-Stream-Id, RateLimit, RateLimit-Policy, Retry-After"),
+                            h.allValues("Access-Control-Expose-Headers"));
                     assertTrue(h.allValues("Access-Control-Allow-Credentials").isEmpty(), h.map().toString());
                 }
                 HttpResponse<String> pre = send(preflight(s, "/api/chat", origin, "POST"));

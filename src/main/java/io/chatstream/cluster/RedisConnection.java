@@ -1,0 +1,258 @@
+package io.chatstream.cluster;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.ThreadFactoryProvider;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.lang.System.Logger.Level;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The node's one connection to Redis ({@code chat.cluster.redis-url}), shared by everything that needs Redis for
+ * short commands: the rate limits now, the shared stream log later. Lettuce multiplexes every command over it, so
+ * one connection serves all requests; a blocking read ({@code XREAD BLOCK}) would stall it and must get a
+ * connection of its own from {@link #client()}.
+ *
+ * <p>Nothing waits on it. It connects in the background: start-up goes on whether Redis is there or not, and a
+ * first connection that fails is tried again, backing off up to {@value #MAX_RETRY_SECONDS} s; once connected,
+ * Lettuce reconnects by itself. While it is disconnected, commands fail at once rather than queue, and every command
+ * fails after {@link #COMMAND_TIMEOUT}: callers decide what an unanswered command means (the rate limits let the
+ * request through). Losing Redis is logged once, and its return once, however many commands fail meanwhile
+ * ({@link #failed}, {@link #answered}).
+ *
+ * <p>{@link #close()} closes the connection and shuts down Lettuce's event loops and timer, and waits for their
+ * threads, so a container that checks for threads left behind by a stopped webapp finds none.
+ */
+public final class RedisConnection implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RedisConnection.class.getName());
+    /** How long a command may take before its caller goes on without the answer. */
+    public static final Duration COMMAND_TIMEOUT = Duration.ofMillis(500);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final int MAX_RETRY_SECONDS = 10;
+
+    private final RedisUrl url;
+    private final ScheduledExecutorService scheduler;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final AtomicBoolean down = new AtomicBoolean();
+    /**
+     * Every thread Lettuce made, to wait for at close: its executors report termination just before their last
+     * thread ends, and a container that looks for the webapp's threads right after would still see that one.
+     */
+    private final Queue<Thread> threadsMade = new ConcurrentLinkedQueue<>();
+    private final ThreadFactoryProvider threads = pool -> {
+        ThreadFactory factory = new DefaultThreadFactory(pool, true);
+        return task -> {
+            Thread t = factory.newThread(task);
+            threadsMade.removeIf(old -> old.getState() == Thread.State.TERMINATED);
+            threadsMade.add(t);
+            return t;
+        };
+    };
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile ScheduledFuture<?> retry;
+    private volatile boolean closed;
+
+    private RedisConnection(RedisUrl url, ScheduledExecutorService scheduler) {
+        this.url = url;
+        this.scheduler = scheduler;
+        // the threads Netty makes inherit the context class loader of the thread that builds them: not the webapp's
+        Thread self = Thread.currentThread();
+        ClassLoader loader = self.getContextClassLoader();
+        self.setContextClassLoader(RedisConnection.class.getClassLoader());
+        try {
+            this.resources = DefaultClientResources.builder()
+                    .threadFactoryProvider(threads)
+                    .ioThreadPoolSize(2)
+                    .computationThreadPoolSize(1)
+                    .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(MAX_RETRY_SECONDS),
+                            2, TimeUnit.MILLISECONDS))
+                    .build();
+        } finally {
+            self.setContextClassLoader(loader);
+        }
+        RedisURI.Builder b = RedisURI.builder().withHost(url.host()).withPort(url.port()).withSsl(url.tls())
+                // the handshake (HELLO, AUTH, SELECT) of a node that is itself starting may take longer than a command
+                .withDatabase(url.database()).withTimeout(CONNECT_TIMEOUT);
+        if (url.password() != null) {
+            if (url.user() != null) {
+                b.withAuthentication(url.user(), url.password().toCharArray());
+            } else {
+                b.withPassword(url.password().toCharArray());
+            }
+        }
+        this.uri = b.build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // a command while Redis is away fails at once instead of waiting in a queue for the reconnect
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+                .build());
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+                // this comes with the TCP connection, before Redis said a word: only an answer proves it is back
+                probe();
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+                if (!closed) {
+                    failed("the connection closed");
+                }
+            }
+        });
+    }
+
+    /**
+     * Starts connecting to {@code url} in the background and returns at once.
+     *
+     * @param scheduler where the first connection is tried again when Redis is not there yet
+     */
+    public static RedisConnection open(RedisUrl url, ScheduledExecutorService scheduler) {
+        RedisConnection c = new RedisConnection(url, scheduler);
+        LOG.log(Level.INFO, "Connecting to Redis at " + url);
+        c.connect(1);
+        return c;
+    }
+
+    private void connect(int attempt) {
+        if (closed) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, t) -> {
+            if (t == null) {
+                if (closed) {
+                    c.closeAsync();
+                    return;
+                }
+                connection = c;
+                LOG.log(Level.INFO, "Connected to Redis at " + url);
+                answered();
+                return;
+            }
+            failed(rootMessage(t));
+            long delay = Math.min(MAX_RETRY_SECONDS, 1L << Math.min(attempt - 1, 4));
+            if (!closed) {
+                retry = scheduler.schedule(() -> connect(attempt + 1), delay, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    /** A {@code PING} whose answer (or its absence) says whether Redis is back after a reconnect. */
+    private void probe() {
+        RedisAsyncCommands<String, String> c = async();
+        if (c == null || closed) {
+            return;
+        }
+        c.ping().whenComplete((pong, t) -> {
+            if (t == null) {
+                answered();
+            } else {
+                failed(rootMessage(t));
+            }
+        });
+    }
+
+    /** The commands, or null while the first connection is not made yet. Lettuce reconnects it by itself after. */
+    public RedisAsyncCommands<String, String> async() {
+        StatefulRedisConnection<String, String> c = connection;
+        return c == null ? null : c.async();
+    }
+
+    /** The client, for a connection of one's own (a blocking read). Closed with this. */
+    public RedisClient client() {
+        return client;
+    }
+
+    public RedisUrl url() {
+        return url;
+    }
+
+    /** A command failed or went unanswered: logged once until Redis answers again. */
+    public void failed(String why) {
+        if (!closed && down.compareAndSet(false, true)) {
+            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); the rate limits let"
+                    + " requests through until it answers again");
+        }
+    }
+
+    /** Redis answered: its return after an outage is logged once. */
+    public void answered() {
+        if (down.compareAndSet(true, false)) {
+            LOG.log(Level.INFO, "Redis at " + url + " is back");
+        }
+    }
+
+    /** True after a failure and before the next answer. */
+    public boolean isDown() {
+        return down.get() || connection == null;
+    }
+
+    /** Closes the connection, then Lettuce's threads, waiting up to 5 s for them to end. */
+    @Override
+    public void close() {
+        closed = true;
+        ScheduledFuture<?> r = retry;
+        if (r != null) {
+            r.cancel(false);
+        }
+        StatefulRedisConnection<String, String> c = connection;
+        connection = null;
+        try {
+            if (c != null) {
+                c.close();
+            }
+            client.shutdown(0, 2, TimeUnit.SECONDS);
+            resources.shutdown(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (Thread t : threadsMade) {
+                TimeUnit.NANOSECONDS.timedJoin(t, Math.max(1, deadline - System.nanoTime()));
+                if (t.isAlive()) {
+                    LOG.log(Level.WARNING, "The Redis client's thread " + t.getName() + " did not stop within 5 s");
+                }
+            }
+            // Netty's one global executor runs some of a closed channel's last tasks, and ends its thread a second
+            // after it fell idle: Netty comes with the webapp, so that thread would be reported as the webapp's leak
+            if (!GlobalEventExecutor.INSTANCE.awaitInactivity(3, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "Netty's global executor did not stop within 3 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Closing the Redis client failed", e);
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+    }
+}

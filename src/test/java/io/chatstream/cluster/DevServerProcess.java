@@ -1,0 +1,106 @@
+package io.chatstream.cluster;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The dev server as a JVM process of its own ({@code java -cp <the tests' class path> io.chatstream.dev.DevServer}),
+ * on a free port, with settings as system properties: one node of a cluster. Its output (logs included) is kept,
+ * line by line, for assertions.
+ */
+public final class DevServerProcess implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("Chat dev server on http://localhost:(\\d+)/");
+
+    private final Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final String name;
+    private volatile int port = -1;
+
+    private DevServerProcess(String name, Map<String, String> settings) throws IOException {
+        this.name = name;
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xss512k");
+        command.add("-Xmx256m");
+        command.add("-Dchat.server.port=0");
+        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.chatstream.dev.DevServer");
+        command.add(Path.of("").toAbsolutePath().toString());
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Thread reader = new Thread(this::read, "node-" + name + "-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts a node and returns once it listens. */
+    public static DevServerProcess start(String name, Map<String, String> settings) throws IOException {
+        DevServerProcess p = new DevServerProcess(name, settings);
+        if (!Await.until(Duration.ofSeconds(60), () -> p.port > 0 || !p.process.isAlive())) {
+            p.close();
+            throw new IllegalStateException("node " + name + " did not start:\n" + p.output());
+        }
+        if (p.port < 0) {
+            throw new IllegalStateException("node " + name + " ended:\n" + p.output());
+        }
+        return p;
+    }
+
+    private void read() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                output.add(line);
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    port = Integer.parseInt(m.group(1));
+                }
+            }
+        } catch (IOException e) {
+            output.add("(output ended: " + e + ")");
+        }
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** Lines of output that contain {@code text}. */
+    public long lines(String text) {
+        return output.stream().filter(l -> l.contains(text)).count();
+    }
+
+    /** Everything the node printed so far. */
+    public String output() {
+        return "--- node " + name + " ---\n" + String.join("\n", output);
+    }
+
+    /** Stops the node as Ctrl+C would, and waits for its end. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.chatstream.cluster;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The node's Redis connection against a real {@code redis-server}: it never holds up its caller, finds Redis when it
+ * comes later, logs an outage once and the return once, and leaves no thread behind.
+ */
+@Timeout(60)
+class RedisConnectionTest {
+
+    private static final Logger JUL = Logger.getLogger(RedisConnection.class.getName());
+    private final List<String> logged = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            logged.add(r.getLevel() + " " + r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private ScheduledExecutorService scheduler;
+
+    @BeforeAll
+    static void redisInstalled() {
+        assumeTrue(RedisServer.available() || System.getenv("CI") != null, "redis-server is not installed");
+    }
+
+    @BeforeEach
+    void setUp() {
+        JUL.addHandler(capture);
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+    }
+
+    @AfterEach
+    void tearDown() {
+        JUL.removeHandler(capture);
+        scheduler.shutdownNow();
+    }
+
+    private long lines(String text) {
+        return logged.stream().filter(l -> l.contains(text)).count();
+    }
+
+    private static List<String> redisThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("lettuce") || n.contains("nioEventLoop") || n.contains("EventLoop"))
+                .toList();
+    }
+
+    @Test
+    void commandsGoThroughAndCloseLeavesNoThread() throws Exception {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        try (RedisServer redis = RedisServer.start()) {
+            RedisConnection c = RedisConnection.open(RedisUrl.parse(redis.url()), scheduler);
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> c.async() != null), "connected");
+            assertEquals("PONG", c.async().ping().get(5, TimeUnit.SECONDS), logged::toString);
+            assertFalse(redisThreads().isEmpty(), "Lettuce runs its event loops while open");
+            c.close();
+            assertEquals(List.of(), redisThreads(), "every Lettuce thread ended by the end of close()");
+            assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> !before.contains(t) && !t.getName().startsWith("redis-server-output")
+                            && !t.getName().startsWith("process reaper"))
+                    .map(Thread::getName).toList(), "nor any other thread the client started");
+            assertNull(c.async());
+        }
+    }
+
+    @Test
+    void openReturnsWhileRedisHasNotAnswered() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // the kernel completes the TCP handshake, and nothing ever answers the client's HELLO
+            RedisConnection c = RedisConnection.open(RedisUrl.parse("redis://127.0.0.1:" + silent.getLocalPort()),
+                    scheduler);
+            assertNull(c.async(), "open() returned before any answer");
+            assertEquals(0, lines("cannot be reached"), "and before the attempt failed");
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> lines("cannot be reached") == 1),
+                    logged::toString);
+            c.close();
+            assertEquals(List.of(), redisThreads());
+        }
+    }
+
+    @Test
+    void anUnreachableRedisNeitherBlocksNorFloodsTheLogAndIsFoundWhenItComes() throws Exception {
+        try (RedisServer redis = RedisServer.start("--requirepass", "hunter2")) {
+            redis.stop();
+            RedisConnection c = RedisConnection.open(RedisUrl.parse("redis://default:hunter2@127.0.0.1:"
+                    + redis.port()), scheduler);
+            assertNull(c.async());
+            assertTrue(c.isDown());
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> lines("cannot be reached") == 1));
+            c.failed("another failure");
+            assertEquals(1, lines("cannot be reached"), "logged once per outage: " + logged);
+            redis.restart();
+            assertTrue(Await.until(Duration.ofSeconds(20), () -> c.async() != null), "found once it came");
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> lines("is back") == 1), logged::toString);
+            assertFalse(c.isDown());
+            assertFalse(logged.stream().anyMatch(l -> l.contains("hunter2")), "the password is never logged");
+            assertTrue(logged.stream().anyMatch(l -> l.contains("redis://default:***@127.0.0.1:" + redis.port())));
+
+            redis.stop();
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> lines("cannot be reached") == 2), logged::toString);
+            redis.restart();
+            assertTrue(Await.until(Duration.ofSeconds(20), () -> lines("is back") == 2), "reconnected by itself");
+            assertNotNull(c.async().ping().get(5, TimeUnit.SECONDS));
+            c.close();
+            assertEquals(List.of(), redisThreads(), logged::toString);
+            assertTrue(logged.stream().noneMatch(l -> l.startsWith(Level.SEVERE.getName())), logged.toString());
+        }
+    }
+}
