@@ -146,9 +146,14 @@ public final class StreamRegistry {
     /**
      * The retained stream that a repeat of {@code idempotencyKey} by {@code clientKey} attaches to, or null: a repeat
      * is no new reply, so it is found before the limits on new replies are asked.
+     *
+     * @param fingerprint the repeat's request fingerprint; null compares nothing
+     * @throws RefusedException {@link Refusal#KEY_REUSED}: the key's stream was started by another request
      */
-    public ChatStream findByIdempotencyKey(String clientKey, String idempotencyKey) {
-        return idempotencyKey == null ? null : byIdempotencyKey.get(clientKey + '\n' + idempotencyKey);
+    public ChatStream findByIdempotencyKey(String clientKey, String idempotencyKey, String fingerprint)
+            throws RefusedException {
+        ChatStream existing = idempotencyKey == null ? null : byIdempotencyKey.get(clientKey + '\n' + idempotencyKey);
+        return existing == null ? null : repeated(existing, fingerprint);
     }
 
     /** The stream with this id, running or retained; null when unknown or expired. */

@@ -271,7 +271,13 @@ final class ChatServlet extends HttpServlet {
         if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 255)) {
             throw ApiError.invalid("Idempotency-Key must be 1 to 255 characters.");
         }
-        ChatStream repeat = app.registry().findByIdempotencyKey(caller.clientKey(), idempotencyKey);
+        ChatStream repeat;
+        try {
+            repeat = app.registry().findByIdempotencyKey(caller.clientKey(), idempotencyKey,
+                    idempotencyKey == null ? null : request.fingerprint());
+        } catch (StreamRegistry.RefusedException e) {
+            throw refused(e);
+        }
         if (repeat != null) {
             deliver(async, req, resp, repeat, 0, false);
             return;
@@ -307,6 +313,18 @@ final class ChatServlet extends HttpServlet {
         }
     }
 
+    /** The answer to a stream registry's refusal: each refusal's status, code and words in one place. */
+    private ApiError refused(StreamRegistry.RefusedException e) {
+        return switch (e.refusal()) {
+            case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have "
+                    + app.config().maxStreamsPerClient() + " replies running; wait for one to end.", 5);
+            case TOO_MANY -> new ApiError(503, "unavailable", "The server is at its limit of running replies.",
+                    5);
+            case KEY_REUSED -> new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used for"
+                    + " another request; a retry must send the same body. Use a new key for a new request.");
+        };
+    }
+
     /** A step of a request that may throw what the request answers. */
     private interface Step {
         void run() throws ApiError, IOException;
@@ -318,7 +336,7 @@ final class ChatServlet extends HttpServlet {
      * by the limits but refused by a stream limit is taken back, and that refusal keeps its own code and headers.
      */
     private void start(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
-                       ChatRequest request, String idempotencyKey, Decision decision) throws ApiError, IOException {
+                       ParsedRequest request, String idempotencyKey, Decision decision) throws ApiError, IOException {
         ReplyLimits limits = app.replyLimits();
         if (!decision.allowed()) {
             rateLimitFields(resp, limits, caller.clientKey(), decision);
@@ -330,14 +348,7 @@ final class ChatServlet extends HttpServlet {
                     caller.clientKey(), caller.principal(), idempotencyKey);
         } catch (StreamRegistry.RefusedException e) {
             limits.release(caller.clientKey(), decision);
-            throw switch (e.refusal()) {
-                case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have "
-                        + app.config().maxStreamsPerClient() + " replies running; wait for one to end.", 5);
-                case TOO_MANY -> new ApiError(503, "unavailable", "The server is at its limit of running replies.",
-                        5);
-                case KEY_REUSED -> new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used for"
-                        + " another request; a retry must send the same body. Use a new key for a new request.");
-            };
+            throw refused(e);
         } catch (BackendUnavailableException e) {
             limits.release(caller.clientKey(), decision);
             throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);
