@@ -65,6 +65,10 @@ public final class ChatContextListener implements ServletContextListener {
         ApiGate gate = new ApiGate(app.config());
         requests = new AsyncRequests();
         ctx.addListener(requests);
+        FilterRegistration.Dynamic headers = ctx.addFilter("security-headers",
+                new SecurityHeadersFilter(app.config().corsAllowedOrigins()));
+        headers.setAsyncSupported(true);
+        headers.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
         FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
