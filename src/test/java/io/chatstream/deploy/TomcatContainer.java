@@ -18,6 +18,12 @@ import java.util.stream.Stream;
  */
 final class TomcatContainer extends Container {
 
+    /**
+     * Tomcat logs the first malformed request head of a day at INFO with the parser's stack trace (an oversized
+     * header, a NUL in the path): any client can write it. Its warnings and errors still go to the log.
+     */
+    static final String QUIET_PARSE_ERRORS = "org.apache.coyote.http11.Http11Processor.level = WARNING";
+
     private final Path home;
 
     private TomcatContainer(String name, Path home) throws IOException {
@@ -55,7 +61,14 @@ final class TomcatContainer extends Container {
         xml = replaceOnce(xml, "<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
         xml = replaceOnce(xml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
                 "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+        // as docs/security.md says: Tomcat's own error pages (a request it refuses before any webapp) name neither
+        // Tomcat nor its version, and show no exception
+        xml = replaceOnce(xml, "</Host>", "  <Valve className=\"org.apache.catalina.valves.ErrorReportValve\""
+                + " showReport=\"false\" showServerInfo=\"false\"/>\n      </Host>");
         Files.writeString(serverXml, xml, StandardCharsets.UTF_8);
+        // as docs/security.md says: a malformed request head is logged without its stack trace
+        Files.writeString(base.resolve("conf/logging.properties"), "\n" + QUIET_PARSE_ERRORS + "\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
 
         copy(war(), base.resolve("webapps/chat.war"));
         contextFile(CHAT, null, CHAT_PARAMETERS);
@@ -105,6 +118,16 @@ final class TomcatContainer extends Container {
     @Override
     void undeploy(String context) throws IOException {
         Files.delete(descriptor(context));
+    }
+
+    @Override
+    boolean webappAnswersBrokenChunks() {
+        return false;
+    }
+
+    @Override
+    boolean swallowsRefusedBodies() {
+        return true;
     }
 
     @Override
