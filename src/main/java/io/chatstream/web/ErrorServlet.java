@@ -34,8 +34,11 @@ public final class ErrorServlet extends HttpServlet {
         Object uri = req.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         String path = uri instanceof String s ? s : req.getRequestURI();
         Throwable failure = (Throwable) req.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
-        if (failure != null) {
+        if (failure != null && status >= 500) {
             LOG.log(Level.WARNING, "Request " + req.getMethod() + " " + path + " failed", failure);
+        } else if (failure != null) {
+            // the client's fault (Tomcat hands a malformed chunked body here): anyone can cause it, so no stack trace
+            LOG.log(Level.DEBUG, () -> "Request " + req.getMethod() + " " + path + " refused: " + failure);
         }
         if (path != null && path.startsWith(req.getContextPath() + "/api/")) {
             Responses.error(resp, ApiError.forStatus(status));

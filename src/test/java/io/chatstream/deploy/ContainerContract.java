@@ -337,7 +337,7 @@ abstract class ContainerContract {
 
     /** What gives a server away in an answer: its name or version, a Java class or a stack frame. */
     private static final Pattern REVEALING = Pattern.compile("(?i)jetty|tomcat|powered by|servlet|exception"
-            + "|\\bat [a-z]+\\.[a-z]|org\\.eclipse|org\\.apache|io\\.chatstream|\\b\\d+\\.\\d+\\.\\d+\\b");
+            + "|\\bat [a-z]+\\.[a-z]|org\\.eclipse|org\\.apache|io\\.chatstream|(?<![\\d.])\\d+\\.\\d+\\.\\d+(?![\\d.])");
 
     /**
      * Requests the container refuses by itself, most before the webapp sees them (an odd method, an encoded slash, a
@@ -436,8 +436,8 @@ abstract class ContainerContract {
                     + "x".repeat(64 * 1024)).getBytes(StandardCharsets.US_ASCII));
             RawHttp.Response r = RawHttp.read(socket.getInputStream());
             assertApiError(r.status(), r.header("Content-Type"), r.body(), 413, "payload_too_large", "10 MB");
-            assertEquals("close", r.header("Connection"));
             if (container.swallowsRefusedBodies()) {
+                assertEquals("close", r.header("Connection"), "Tomcat's own, on every 413");
                 socket.setSoTimeout(2000);
                 assertThrows(java.net.SocketTimeoutException.class, () -> socket.getInputStream().read(),
                         "still open, reading the body the client may still send");

@@ -30,7 +30,7 @@ class ErrorPagesTest {
 
     /** What gives the server away: its name or version, a Java class or a stack frame. */
     static final Pattern REVEALING = Pattern.compile("(?i)jetty|tomcat|powered by|servlet|exception|\\bat [a-z]+\\.[a-z]"
-            + "|org\\.eclipse|org\\.apache|io\\.chatstream|\\b\\d+\\.\\d+\\.\\d+\\b");
+            + "|org\\.eclipse|org\\.apache|io\\.chatstream|(?<![\\d.])\\d+\\.\\d+\\.\\d+(?![\\d.])");
 
     private static TestServer s;
 
