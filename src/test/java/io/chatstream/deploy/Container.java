@@ -116,8 +116,8 @@ abstract class Container implements AutoCloseable {
 
     /**
      * Whether the webapp can answer a chunked body whose framing is broken (a bad chunk size, a chunk extension
-     * over the container's limit) while it reads it without blocking. Tomcat does not let it: it answers nothing and
-     * closes the connection (see docs/security.md).
+     * over the container's limit) while it reads it without blocking. Tomcat 10.1 does not let it: it answers nothing
+     * and closes the connection (see docs/security.md).
      */
     abstract boolean webappAnswersBrokenChunks();
 

@@ -409,8 +409,8 @@ abstract class ContainerContract {
     }
 
     /**
-     * A chunked body whose framing is broken: Jetty lets the webapp answer (400, JSON); Tomcat answers nothing and
-     * closes the connection, whatever the webapp does (docs/security.md says why). A body refused by its length
+     * A chunked body whose framing is broken: Jetty and Tomcat 11 let the webapp answer (400, JSON); Tomcat 10.1
+     * answers nothing and closes the connection, whatever the webapp does (docs/security.md says why). A body refused by its length
      * (413) is answered at once; Tomcat then keeps reading it for a while before it closes the connection.
      */
     @Test

@@ -25,15 +25,23 @@ final class TomcatContainer extends Container {
     static final String QUIET_PARSE_ERRORS = "org.apache.coyote.http11.Http11Processor.level = WARNING";
 
     private final Path home;
+    private final boolean answersBrokenChunks;
 
-    private TomcatContainer(String name, Path home) throws IOException {
+    private TomcatContainer(String name, Path home, boolean answersBrokenChunks) throws IOException {
         super(name);
         this.home = home;
+        this.answersBrokenChunks = answersBrokenChunks;
     }
 
-    /** Installs chat.war into a fresh base of the Tomcat unpacked at {@code home}, starts it, waits for both webapps. */
-    static TomcatContainer start(String name, Path home, Map<String, String> modelParameters) throws Exception {
-        TomcatContainer tomcat = new TomcatContainer(name, home);
+    /**
+     * Installs chat.war into a fresh base of the Tomcat unpacked at {@code home}, starts it, waits for both webapps.
+     *
+     * @param answersBrokenChunks see {@link #webappAnswersBrokenChunks()}: Tomcat 11 delivers the webapp's answer,
+     *                            Tomcat 10.1 does not
+     */
+    static TomcatContainer start(String name, Path home, boolean answersBrokenChunks,
+                                 Map<String, String> modelParameters) throws Exception {
+        TomcatContainer tomcat = new TomcatContainer(name, home, answersBrokenChunks);
         try {
             tomcat.install(modelParameters);
             tomcat.launch(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), tomcat.base,
@@ -122,7 +130,7 @@ final class TomcatContainer extends Container {
 
     @Override
     boolean webappAnswersBrokenChunks() {
-        return false;
+        return answersBrokenChunks;
     }
 
     @Override
