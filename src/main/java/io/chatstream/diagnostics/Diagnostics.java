@@ -43,8 +43,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A client that went away is noticed only by a write that fails, and the silence is the one part of a run that
  * writes nothing: an abandoned run would hold its place and its connection until the silence ends, up to
  * {@link #MAX_IDLE_SECONDS}. So, while at least half of {@code maxRuns} are taken, every silent run gets a comment
- * every {@link #PROBE_SECONDS} seconds; a gone client's run ends at the second one that fails (the first write after
- * the peer closed only brings its reset back), within seconds. The comment is
+ * every {@link #PROBE_SECONDS} seconds; a gone client's run ends at the first probe whose write fails, usually the
+ * second (the first write after the peer closed only brings its reset back): within seconds. The comment is
  *
  * <pre>
  * : probe
