@@ -98,6 +98,21 @@ final class Chromium implements AutoCloseable {
                 || m.contains("Content-Security-Policy") || m.contains("frame-ancestors")).toList();
     }
 
+    /**
+     * The Content-Security-Policy refusals the current frame's document has seen since it loaded, as
+     * {@code directive blocked-URL}. The driver's console log misses those of a frame of another origin (the embedded
+     * chat), so the frame's own buffered reports are read.
+     */
+    @SuppressWarnings("unchecked")
+    java.util.List<String> frameViolations() {
+        return (java.util.List<String>) asyncJs("const done = arguments[arguments.length - 1];"
+                + " const seen = [];"
+                + " const o = new ReportingObserver(rs => seen.push(...rs), {types: ['csp-violation'], buffered: true});"
+                + " o.observe();"
+                + " setTimeout(() => { seen.push(...o.takeRecords()); o.disconnect();"
+                + "   done(seen.map(r => r.body.effectiveDirective + ' ' + r.body.blockedURL)); }, 200);");
+    }
+
     Object js(String script, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(script, args);
     }

@@ -84,6 +84,7 @@ class ContentSecurityPolicyTest {
         page.send("Show me a code block");
         assertEquals("done", page.awaitReplyEnd());
         assertFalse(page.lastReply().findElements(By.cssSelector("pre code")).isEmpty(), "markdown and highlighting ran");
+        assertEquals(List.of(), browser.frameViolations());
         List<String> refused = browser.policyViolations();
         assertTrue(refused.isEmpty(), "refused by the policy: " + refused);
     }
@@ -108,6 +109,8 @@ class ContentSecurityPolicyTest {
             page.awaitReady();
             page.send("hello from a framing page");
             assertEquals("done", page.awaitReplyEnd());
+            List<String> refusedInFrame = browser.frameViolations();
+            assertTrue(refusedInFrame.isEmpty(), "refused in the frame: " + refusedInFrame);
         } finally {
             browser.driver.switchTo().defaultContent();
         }

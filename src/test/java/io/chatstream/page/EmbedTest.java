@@ -130,6 +130,8 @@ class EmbedTest {
         assertEquals("done", page.awaitReplyEnd());
         assertEquals(DemoBackend.answerText(ChatRequest.of("hello from the portal")), page.storedLastReply());
         assertEquals("Demo reply", page.lastReply().findElement(By.cssSelector(".answer h2")).getText());
+        List<String> refusedInFrame = browser.frameViolations();
+        assertTrue(refusedInFrame.isEmpty(), "the chat's Content-Security-Policy refused: " + refusedInFrame);
 
         // closing from inside the chat hands the keyboard back to the launcher on the portal
         browser.driver.findElement(By.id("close-embed")).sendKeys(Keys.ENTER);
