@@ -44,8 +44,9 @@
 
   /**
    * What a run shows. run: {status, contentEncoding, events: [{type, n, server_time_ms, at, ...}], endedAt (null
-   * while open), endError (text or null), stopped (the user stopped it)}; times (at, endedAt) in ms since the
-   * request was sent.
+   * while open), endError (text or null), stopped (the user stopped it), probed (the server broke the silence with a
+   * ": probe" comment, which it does while many tests run at once)}; times (at, endedAt) in ms since the request
+   * was sent.
    * Returns {done, buffering: {kind, text}, idle: {kind, text}}; kind is ok, warn, bad or pending.
    */
   function analyse(run) {
@@ -124,6 +125,10 @@
     if (shutdown) {
       result.idle = {kind: 'warn', text: 'The web application stopped (undeployed or restarted) during the test;'
           + ' run it again.'};
+    } else if (run.probed && (idleEnd || run.endedAt != null)) {
+      result.idle = {kind: 'warn', text: 'Many connection tests were running at once, so the server checked during'
+          + ' the silence that this browser was still there: the silence was not complete, and this run cannot tell'
+          + ' whether anything cuts idle connections. Run the test again later.'};
     } else if (idleEnd) {
       result.idle = {kind: 'ok', text: 'A silence of ' + idleEnd.idle_seconds + ' s did not cut the connection.'
           + keepAliveText};
@@ -267,6 +272,9 @@
             var parsed = parseFrames(pending + decoder.decode(chunk.value, {stream: true}));
             pending = parsed.rest;
             parsed.frames.forEach(function (frame) {
+              if (frame.comment === 'probe') {
+                run.probed = true;
+              }
               if (frame.data) {
                 var e = JSON.parse(frame.data);
                 e.at = at;

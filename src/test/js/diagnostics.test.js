@@ -69,6 +69,15 @@ test('buffered and cut: the silence is measured from when the server sent the la
   assert.match(a.idle.text, /after about 60 s/);
 });
 
+test('a silence the server broke with a probe: no claim about idle cuts', () => {
+  const probed = run({arrivals: steady, idleEndAt: 140_006, endedAt: 140_010});
+  probed.probed = true;
+  const a = analyse(probed);
+  assert.strictEqual(a.idle.kind, 'warn', a.idle.text);
+  assert.match(a.idle.text, /cannot tell/);
+  assert.strictEqual(a.buffering.kind, 'ok', 'the ticks still say what they say');
+});
+
 test('stopped by the user: no claim about idle cuts', () => {
   const r = run({arrivals: steady, endedAt: 20_000});
   r.stopped = true;

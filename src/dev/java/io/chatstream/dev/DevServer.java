@@ -45,6 +45,8 @@ public final class DevServer {
         // response holds until it completes: 320 MB for 10,000 open streams. Streams write whole batches of frames
         // and flush them at once, so there is nothing to gain from aggregating: write them straight to the socket.
         http.setOutputAggregationSize(0);
+        // no "Server: Jetty(12...)" header and no "Powered by Jetty://" on Jetty's own error pages
+        http.setSendServerVersion(false);
         ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(host);
         connector.setPort(port);
@@ -55,6 +57,9 @@ public final class DevServer {
         connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
                 .setHeaderCacheCaseSensitive(true);
         server.addConnector(connector);
+        HeaderDeadline headerDeadline = new HeaderDeadline(headerTimeoutMillis(initParams), server::getScheduler);
+        connector.addBean(headerDeadline);
+        server.setErrorHandler(new QuietErrorHandler());
 
         WebAppContext webapp = new WebAppContext();
         webapp.setContextPath("/");
@@ -68,7 +73,8 @@ public final class DevServer {
         webapp.setParentLoaderPriority(true);
         webapp.setThrowUnavailableOnStartupException(true);
         initParams.forEach(webapp::setInitParameter);
-        server.setHandler(webapp);
+        headerDeadline.setHandler(webapp);
+        server.setHandler(headerDeadline);
         server.setStopTimeout(5_000);
         return server;
     }
@@ -78,10 +84,25 @@ public final class DevServer {
      * clean end (as on a container's undeploy), then the server.
      */
     public static void stop(Server server) throws Exception {
-        if (server.getHandler() instanceof WebAppContext webapp) {
+        WebAppContext webapp = server.getDescendant(WebAppContext.class);
+        if (webapp != null) {
             webapp.stop();
         }
         server.stop();
+    }
+
+    /** The webapp a server made by {@link #newServer} serves. */
+    public static WebAppContext webapp(Server server) {
+        return server.getDescendant(WebAppContext.class);
+    }
+
+    /**
+     * {@code chat.server.header-timeout-seconds} (default 20, Tomcat's {@code connectionTimeout}): how long a
+     * connection may take to deliver a request's head; system property and environment first, as every setting.
+     */
+    private static long headerTimeoutMillis(Map<String, String> initParams) {
+        return Settings.fromSystem(initParams::get).integer("chat.server.header-timeout-seconds", 20, 1, 3600)
+                * 1000L;
     }
 
     /** The port a started server listens on. */

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,7 +37,21 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Then the response completes. When the webapp stops, open runs get {@code {"type":"shutdown"}} and complete.
  * Runs take their timers from the shared scheduler (no thread per run), last at most {@link #MAX_TICKS} +
- * {@link #MAX_IDLE_SECONDS} seconds, and at most {@code maxRuns} run at once.
+ * {@link #MAX_IDLE_SECONDS} seconds; at most {@code maxRuns} run at once, and at most {@code maxRunsPerClient} of
+ * one client, so no client can take every run from the others.
+ *
+ * <p>A client that went away is noticed only by a write that fails, and the silence is the one part of a run that
+ * writes nothing: an abandoned run would hold its place and its connection until the silence ends, up to
+ * {@link #MAX_IDLE_SECONDS}. So, while at least half of {@code maxRuns} are taken, every silent run gets a comment
+ * every {@link #PROBE_SECONDS} seconds; a gone client's run ends at the first probe whose write fails, usually the
+ * second (the first write after the peer closed only brings its reset back): within seconds. The comment is
+ *
+ * <pre>
+ * : probe
+ * </pre>
+ *
+ * <p>and the page, which sees it, says that this run's silence was broken and cannot tell about idle cuts. Below half,
+ * silences stay silent: that is what they measure.
  */
 public final class Diagnostics implements AutoCloseable {
 
@@ -45,45 +60,98 @@ public final class Diagnostics implements AutoCloseable {
     public static final int DEFAULT_TICKS = 10;
     /** Long enough to meet the common idle cuts: 60 s (nginx, Apache, many load balancers), 100 s, 120 s. */
     public static final int DEFAULT_IDLE_SECONDS = 130;
+    /** How often a silent run is probed while the server is short of places. */
+    public static final int PROBE_SECONDS = 2;
+
+    /** Why {@link #open} refused a run. */
+    public enum Refusal {
+        /** {@code maxRunsPerClient} of this client's runs are open. */
+        TOO_MANY_FOR_CLIENT,
+        /** {@code maxRuns} are open, or the webapp is stopping. */
+        TOO_MANY
+    }
+
+    /** A run {@link #open} did not open. */
+    public static final class RefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final Refusal refusal;
+
+        RefusedException(Refusal refusal) {
+            super(refusal.name(), null, false, false);
+            this.refusal = refusal;
+        }
+
+        public Refusal refusal() {
+            return refusal;
+        }
+    }
 
     private static final System.Logger LOG = System.getLogger(Diagnostics.class.getName());
     private static final long TICK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final byte[] ID = "diagnostics".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PROBE = ": probe\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ScheduledExecutorService scheduler;
     private final long keepAliveSeconds;
     private final int maxRuns;
+    private final int maxRunsPerClient;
     private final Set<Run> runs = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> perClient = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
      * @param keepAliveSeconds the server's {@code chat.sse.keepalive-seconds}, told to the page so it can compare
      * @param maxRuns          runs at once, server-wide
+     * @param maxRunsPerClient runs at once of one client
      */
-    public Diagnostics(ScheduledExecutorService scheduler, long keepAliveSeconds, int maxRuns) {
+    public Diagnostics(ScheduledExecutorService scheduler, long keepAliveSeconds, int maxRuns, int maxRunsPerClient) {
         this.scheduler = scheduler;
         this.keepAliveSeconds = keepAliveSeconds;
         this.maxRuns = maxRuns;
+        this.maxRunsPerClient = maxRunsPerClient;
     }
 
     /**
-     * A new run, counted against the limit but not started; null when {@code maxRuns} are running or the webapp is
-     * stopping.
+     * A new run, counted against the limits but not started.
      *
+     * @param client      who asks: the principal, else the client's address (as for the stream limit)
      * @param ticks       1 to {@link #MAX_TICKS}
      * @param idleSeconds 0 to {@link #MAX_IDLE_SECONDS}
+     * @throws RefusedException when {@code client} has {@code maxRunsPerClient} runs open, or {@code maxRuns} are
+     *                          open, or the webapp is stopping
      */
-    public Run open(int ticks, int idleSeconds) {
+    public Run open(String client, int ticks, int idleSeconds) throws RefusedException {
         if (ticks < 1 || ticks > MAX_TICKS || idleSeconds < 0 || idleSeconds > MAX_IDLE_SECONDS) {
             throw new IllegalArgumentException("ticks " + ticks + ", idle " + idleSeconds);
         }
-        Run run = new Run(ticks, idleSeconds);
+        boolean[] admitted = new boolean[1];
+        perClient.compute(client, (k, n) -> {
+            int open = n == null ? 0 : n;
+            admitted[0] = open < maxRunsPerClient;
+            return admitted[0] ? open + 1 : n;
+        });
+        if (!admitted[0]) {
+            throw new RefusedException(Refusal.TOO_MANY_FOR_CLIENT);
+        }
+        Run run = new Run(client, ticks, idleSeconds);
         runs.add(run);
         if (closed || runs.size() > maxRuns) {
-            runs.remove(run);
-            return null;
+            release(run);
+            throw new RefusedException(Refusal.TOO_MANY);
         }
         return run;
+    }
+
+    /** Gives back the places of {@code run}; once. */
+    private void release(Run run) {
+        if (runs.remove(run)) {
+            perClient.computeIfPresent(run.client, (k, n) -> n > 1 ? n - 1 : null);
+        }
+    }
+
+    /** Whether silent runs are probed: at least half the places are taken. */
+    private boolean shortOfPlaces() {
+        return runs.size() * 2 >= maxRuns;
     }
 
     /** Runs now open. */
@@ -105,6 +173,7 @@ public final class Diagnostics implements AutoCloseable {
      * {@link #cancel()}; then its response is completed and its timer cancelled.
      */
     public final class Run {
+        private final String client;
         private final int ticks;
         private final int idleSeconds;
         private final ReentrantLock lock = new ReentrantLock();
@@ -117,8 +186,10 @@ public final class Diagnostics implements AutoCloseable {
         private boolean finished;
         private boolean done;
         private ScheduledFuture<?> timer;
+        private ScheduledFuture<?> probeTimer;
 
-        private Run(int ticks, int idleSeconds) {
+        private Run(String client, int ticks, int idleSeconds) {
+            this.client = client;
             this.ticks = ticks;
             this.idleSeconds = idleSeconds;
         }
@@ -179,10 +250,38 @@ public final class Diagnostics implements AutoCloseable {
                     scheduleAt((ticksSent + 1) * TICK_NANOS, this::tick);
                 } else {
                     scheduleAt(ticksSent * TICK_NANOS + TimeUnit.SECONDS.toNanos(idleSeconds), this::idleEnd);
+                    scheduleProbe();
                 }
                 pump();
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /** In the silence: a comment when places are short (see the class comment), then the next check. */
+        private void probe() {
+            lock.lock();
+            try {
+                if (finished) {
+                    return;
+                }
+                if (shortOfPlaces()) {
+                    pending.write(PROBE, 0, PROBE.length);
+                    pump();
+                }
+                if (!finished) {
+                    scheduleProbe();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void scheduleProbe() {
+            try {
+                probeTimer = scheduler.schedule(this::probe, PROBE_SECONDS, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException e) {
+                finished = true; // the webapp is stopping
             }
         }
 
@@ -261,7 +360,7 @@ public final class Diagnostics implements AutoCloseable {
             done = true;
             finished = true;
             cancelTimer();
-            runs.remove(this);
+            release(this);
             if (transport != null) {
                 try {
                     transport.complete();
@@ -284,6 +383,10 @@ public final class Diagnostics implements AutoCloseable {
             if (timer != null) {
                 timer.cancel(false);
                 timer = null;
+            }
+            if (probeTimer != null) {
+                probeTimer.cancel(false);
+                probeTimer = null;
             }
         }
     }

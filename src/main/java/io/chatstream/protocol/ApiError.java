@@ -31,6 +31,26 @@ public final class ApiError extends Exception {
         return new ApiError(404, "not_found", "No such stream: it never existed, has expired, or is not yours.");
     }
 
+    /**
+     * The error for a status the container chose itself (a refused method, an oversized request): its message says
+     * what the status means and nothing of the container.
+     */
+    public static ApiError forStatus(int status) {
+        return switch (status) {
+            case 400 -> invalid("The request is malformed.");
+            case 401 -> new ApiError(401, "unauthorized", "Log in first.");
+            case 403 -> new ApiError(403, "forbidden", "This request is not allowed.");
+            case 404 -> new ApiError(404, "not_found", "No such API path.");
+            case 405 -> new ApiError(405, "method_not_allowed", "This path does not take this method.");
+            case 408 -> new ApiError(408, "request_timeout", "The request did not arrive in time.");
+            case 413 -> new ApiError(413, "payload_too_large", "The request is too large.");
+            case 415 -> new ApiError(415, "unsupported_media_type", "This media type is not accepted.");
+            case 503 -> new ApiError(503, "unavailable", "The server cannot take this request now.", 5);
+            default -> status < 500 ? new ApiError(status, "invalid_request", "The request cannot be answered.")
+                    : new ApiError(status, "internal", "The server could not answer this request.");
+        };
+    }
+
     public int status() {
         return status;
     }

@@ -39,6 +39,8 @@ public final class ChatContextListener implements ServletContextListener {
 
     /** Connection tests at once, server-wide ({@code GET /api/diagnostics}). */
     private static final int MAX_DIAGNOSTICS = 32;
+    /** Connection tests at once of one client: a page runs one; a second tab, or a retry while one ends. */
+    private static final int MAX_DIAGNOSTICS_PER_CLIENT = 2;
 
     /** How long the webapp's stop waits for the container to finish the requests the stop ended. */
     private static final Duration REQUESTS_WAIT = Duration.ofSeconds(5);
@@ -73,6 +75,10 @@ public final class ChatContextListener implements ServletContextListener {
         ApiGate gate = new ApiGate(app.config());
         requests = new AsyncRequests();
         ctx.addListener(requests);
+        FilterRegistration.Dynamic headers = ctx.addFilter("security-headers",
+                new SecurityHeadersFilter(app.config().corsAllowedOrigins()));
+        headers.setAsyncSupported(true);
+        headers.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
         FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
@@ -80,7 +86,8 @@ public final class ChatContextListener implements ServletContextListener {
         add(ctx, "chat", chat, "/api/chat", "/api/chat/*");
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         add(ctx, "models", new ModelsServlet(app.models(), gate, requests), "/api/models");
-        diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS);
+        diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS,
+                MAX_DIAGNOSTICS_PER_CLIENT);
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
         if (!app.config().metricsAccess().equals("off")) { // off: a 404 like any unknown API path
             ApiGate metricsGate = app.config().metricsAccess().equals("open") ? null : gate;

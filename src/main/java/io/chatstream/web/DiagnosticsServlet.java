@@ -37,14 +37,19 @@ final class DiagnosticsServlet extends HttpServlet {
             if (!req.getMethod().equals("GET")) {
                 throw Responses.methodNotAllowed(resp, "GET");
             }
-            gate.admit(req);
+            ApiGate.Caller caller = gate.admit(req);
             QueryParameters query = QueryParameters.of(req);
             int ticks = parameter(query, "ticks", Diagnostics.DEFAULT_TICKS, 1, Diagnostics.MAX_TICKS);
             int idle = parameter(query, "idle", Diagnostics.DEFAULT_IDLE_SECONDS, 0, Diagnostics.MAX_IDLE_SECONDS);
-            run = diagnostics.open(ticks, idle);
-            if (run == null) {
-                throw new ApiError(503, "unavailable", "Too many connection tests are running; try again soon.", 30);
-            }
+            run = diagnostics.open(caller.clientKey(), ticks, idle);
+        } catch (Diagnostics.RefusedException e) {
+            gate.refuse(req, resp, switch (e.refusal()) {
+                case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have connection tests running;"
+                        + " wait for one to end.", 10);
+                case TOO_MANY -> new ApiError(503, "unavailable", "Too many connection tests are running; try again"
+                        + " soon.", 10);
+            });
+            return;
         } catch (ApiError e) {
             gate.refuse(req, resp, e);
             return;

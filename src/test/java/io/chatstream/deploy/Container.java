@@ -114,6 +114,20 @@ abstract class Container implements AutoCloseable {
     /** The log files of the container, where its warnings and stack traces go. */
     abstract List<Path> logFiles() throws IOException;
 
+    /**
+     * Whether the webapp can answer a chunked body whose framing is broken (a bad chunk size, a chunk extension
+     * over the container's limit) while it reads it without blocking. Tomcat 10.1 does not let it: it answers nothing
+     * and closes the connection (see docs/security.md).
+     */
+    abstract boolean webappAnswersBrokenChunks();
+
+    /**
+     * Whether, after the webapp refused a body it had not read (413), the container keeps the connection open to
+     * swallow the rest of that body (Tomcat: up to {@code maxSwallowSize}, while the client keeps sending, or
+     * {@code connectionTimeout} when it stops), so the client reads the answer rather than a reset.
+     */
+    abstract boolean swallowsRefusedBodies();
+
     /** Every log line, of every log file. */
     List<String> logLines() throws IOException {
         List<String> lines = new ArrayList<>();

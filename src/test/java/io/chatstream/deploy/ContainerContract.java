@@ -46,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -331,6 +332,127 @@ abstract class ContainerContract {
             };
             assertApiError(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body(),
                     c.getValue(), code, c.getKey().method() + " " + c.getKey().uri());
+        }
+    }
+
+    /** What gives a server away in an answer: its name or version, a Java class or a stack frame. */
+    private static final Pattern REVEALING = Pattern.compile("(?i)jetty|tomcat|powered by|servlet|exception"
+            + "|\\bat [a-z]+\\.[a-z]|org\\.eclipse|org\\.apache|io\\.chatstream|(?<![\\d.])\\d+\\.\\d+\\.\\d+(?![\\d.])");
+
+    /**
+     * Requests the container refuses by itself, most before the webapp sees them (an odd method, an encoded slash, a
+     * negative length, a 70 KB header, a NUL in the path): with the settings of docs/security.md no answer names the
+     * server or shows a stack trace (nor does the log: see {@link #theContainerLogsNoLeakWarningAndNoStackTrace});
+     * what the webapp answers is JSON under {@code /chat/api/} and its own short page elsewhere.
+     */
+    @Test
+    @Order(13)
+    void whatTheContainerRefusesNamesNoServer() throws Exception {
+        String end = " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+        java.io.ByteArrayOutputStream nul = new java.io.ByteArrayOutputStream();
+        nul.writeBytes("GET /chat/api/a".getBytes(StandardCharsets.US_ASCII));
+        nul.write(0);
+        nul.writeBytes(("b" + end + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        List<byte[]> refused = List.of(
+                ("TRACE /chat/api/chat" + end + "\r\n").getBytes(StandardCharsets.US_ASCII),
+                ("GET /chat/api/chat/streams/a%2Fb" + end + "\r\n").getBytes(StandardCharsets.US_ASCII),
+                ("POST /chat/api/chat" + end + "Content-Type: application/json\r\nContent-Length: -1\r\n\r\n{}")
+                        .getBytes(StandardCharsets.US_ASCII),
+                ("GET /chat/api/health" + end + "X-Big: " + "b".repeat(70 * 1024) + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                nul.toByteArray(),
+                ("GET /chat/a%2Fb" + end + "\r\n").getBytes(StandardCharsets.US_ASCII),
+                ("GET /no-such-webapp/" + end + "\r\n").getBytes(StandardCharsets.US_ASCII),
+                ("TRACE /chat/" + end + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (byte[] request : refused) {
+            String what = new String(request, 0, 40, StandardCharsets.ISO_8859_1).split("\r")[0].replace("\0", "\\0");
+            RawHttp.Response r = RawHttp.exchange(container.port, request);
+            assertTrue(r.status() >= 400 && r.status() < 500, what + " -> " + r.status());
+            String server = r.header("Server");
+            assertTrue(server == null || !REVEALING.matcher(server).find(), what + ": Server: " + server);
+            assertFalse(REVEALING.matcher(r.body()).find(), what + ": " + r.body());
+            String type = r.header("Content-Type");
+            if (type != null && type.startsWith("application/json")) {
+                assertApiError(r.status(), type, r.body(), r.status(), JSON.readTree(r.body()).path("error")
+                        .path("code").asText("(none)"), what);
+            }
+        }
+        // a refused method on an API path is the webapp's to answer (Jetty's default descriptor refuses TRACE
+        // itself, with no body at all)
+        RawHttp.Response trace = RawHttp.exchange(container.port, refused.get(0));
+        if (!trace.body().isEmpty()) {
+            assertTrue(trace.header("Content-Type").startsWith("application/json"), trace.body());
+        }
+        // the webapp's own errors outside the API: its short page
+        for (String path : List.of("/chat/no/such/page", "/chat/assets/", "/chat/webjars/", "/chat/WEB-INF/web.xml")) {
+            HttpResponse<String> r = http.send(get(path).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().contains("404 Not Found"), path + ": " + r.body());
+            assertFalse(REVEALING.matcher(r.body()).find(), path + ": " + r.body());
+        }
+    }
+
+    /** The page and its assets carry the Content-Security-Policy and nosniff; no one else may frame the page. */
+    @Test
+    @Order(14)
+    void thePageAndItsAssetsCarryTheSecurityHeaders() throws Exception {
+        for (String path : List.of("/chat/", "/chat/assets/chat.js", "/chat/embed.js", "/chat/diagnostics.html",
+                "/chat/api/health")) {
+            HttpResponse<String> r = http.send(get(path).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), path);
+            String policy = r.headers().firstValue("Content-Security-Policy").orElse("");
+            assertTrue(policy.contains("script-src 'self';") && policy.contains("object-src 'none'")
+                    && policy.contains("base-uri 'self'") && policy.endsWith("frame-ancestors 'self'"),
+                    path + ": " + policy);
+            assertEquals("nosniff", r.headers().firstValue("X-Content-Type-Options").orElse(null), path);
+        }
+    }
+
+    /**
+     * A chunked body whose framing is broken: Jetty and Tomcat 11 let the webapp answer (400, JSON); Tomcat 10.1
+     * answers nothing and closes the connection, whatever the webapp does (docs/security.md says why). A body refused by its length
+     * (413) is answered at once; Tomcat then keeps reading it for a while before it closes the connection.
+     */
+    @Test
+    @Order(15)
+    void brokenAndRefusedBodiesAreAnsweredAsTheContainerAllows() throws Exception {
+        String head = "POST /chat/api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+        for (String body : List.of("zz\r\n{\"message\":\"x\"}\r\n0\r\n\r\n",
+                "5;" + "e".repeat(20_000) + "\r\n{\"mes\r\n")) {
+            String what = body.substring(0, 12);
+            try (Socket socket = RawHttp.connect(container.port)) {
+                socket.getOutputStream().write((head + "Transfer-Encoding: chunked\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.US_ASCII));
+                if (container.webappAnswersBrokenChunks()) {
+                    RawHttp.Response r = RawHttp.read(socket.getInputStream());
+                    assertApiError(r.status(), r.header("Content-Type"), r.body(), 400, "invalid_request", what);
+                } else {
+                    assertTrue(closedWithNothing(socket), what + ": nothing, then the end of the connection");
+                }
+            }
+        }
+        try (Socket socket = RawHttp.connect(container.port)) {
+            socket.getOutputStream().write((head + "Content-Length: 10485760\r\n\r\n{\"message\":\""
+                    + "x".repeat(64 * 1024)).getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Response r = RawHttp.read(socket.getInputStream());
+            assertApiError(r.status(), r.header("Content-Type"), r.body(), 413, "payload_too_large", "10 MB");
+            if (container.swallowsRefusedBodies()) {
+                assertEquals("close", r.header("Connection"), "Tomcat's own, on every 413");
+                socket.setSoTimeout(2000);
+                assertThrows(java.net.SocketTimeoutException.class, () -> socket.getInputStream().read(),
+                        "still open, reading the body the client may still send");
+            }
+            socket.setSoTimeout(30_000); // Tomcat's connectionTimeout is 20 s
+            assertTrue(closedWithNothing(socket), "closed once the client stops sending");
+        }
+    }
+
+    /** Whether the server closes the connection (an end, or a reset) before sending another byte. */
+    private static boolean closedWithNothing(Socket socket) throws IOException {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (java.net.SocketException reset) {
+            return true;
         }
     }
 

@@ -36,7 +36,9 @@ final class JettyContainer extends Container {
                     "-Djava.io.tmpdir=" + jetty.base.resolve("tmp")));
             SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.addAll(List.of("-jar", home.resolve("start.jar").toString(),
-                    "jetty.http.host=127.0.0.1", "jetty.http.port=" + jetty.port, "jetty.deploy.scanInterval=1"));
+                    "jetty.http.host=127.0.0.1", "jetty.http.port=" + jetty.port, "jetty.deploy.scanInterval=1",
+                    // as docs/security.md says: no Server header, no "Powered by Jetty://" on Jetty's error pages
+                    "jetty.httpConfig.sendServerVersion=false"));
             jetty.launch(command, jetty.base, ENVIRONMENT);
             jetty.awaitStarted();
             return jetty;
@@ -101,6 +103,16 @@ final class JettyContainer extends Container {
     @Override
     void undeploy(String context) throws IOException {
         Files.delete(descriptor(context));
+    }
+
+    @Override
+    boolean webappAnswersBrokenChunks() {
+        return true;
+    }
+
+    @Override
+    boolean swallowsRefusedBodies() {
+        return false;
     }
 
     @Override

@@ -7,6 +7,6 @@ class Tomcat10IT extends ContainerContract {
 
     @Override
     protected Container startContainer(Map<String, String> modelParameters) throws Exception {
-        return TomcatContainer.start("tomcat10", Container.home("it.tomcat10.home"), modelParameters);
+        return TomcatContainer.start("tomcat10", Container.home("it.tomcat10.home"), false, modelParameters);
     }
 }

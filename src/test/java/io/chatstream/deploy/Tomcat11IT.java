@@ -7,6 +7,6 @@ class Tomcat11IT extends ContainerContract {
 
     @Override
     protected Container startContainer(Map<String, String> modelParameters) throws Exception {
-        return TomcatContainer.start("tomcat11", Container.home("it.tomcat11.home"), modelParameters);
+        return TomcatContainer.start("tomcat11", Container.home("it.tomcat11.home"), true, modelParameters);
     }
 }

@@ -18,16 +18,30 @@ import java.util.stream.Stream;
  */
 final class TomcatContainer extends Container {
 
-    private final Path home;
+    /**
+     * Tomcat logs the first malformed request head of a day at INFO with the parser's stack trace (an oversized
+     * header, a NUL in the path): any client can write it. Its warnings and errors still go to the log.
+     */
+    static final String QUIET_PARSE_ERRORS = "org.apache.coyote.http11.Http11Processor.level = WARNING";
 
-    private TomcatContainer(String name, Path home) throws IOException {
+    private final Path home;
+    private final boolean answersBrokenChunks;
+
+    private TomcatContainer(String name, Path home, boolean answersBrokenChunks) throws IOException {
         super(name);
         this.home = home;
+        this.answersBrokenChunks = answersBrokenChunks;
     }
 
-    /** Installs chat.war into a fresh base of the Tomcat unpacked at {@code home}, starts it, waits for both webapps. */
-    static TomcatContainer start(String name, Path home, Map<String, String> modelParameters) throws Exception {
-        TomcatContainer tomcat = new TomcatContainer(name, home);
+    /**
+     * Installs chat.war into a fresh base of the Tomcat unpacked at {@code home}, starts it, waits for both webapps.
+     *
+     * @param answersBrokenChunks see {@link #webappAnswersBrokenChunks()}: Tomcat 11 delivers the webapp's answer,
+     *                            Tomcat 10.1 does not
+     */
+    static TomcatContainer start(String name, Path home, boolean answersBrokenChunks,
+                                 Map<String, String> modelParameters) throws Exception {
+        TomcatContainer tomcat = new TomcatContainer(name, home, answersBrokenChunks);
         try {
             tomcat.install(modelParameters);
             tomcat.launch(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), tomcat.base,
@@ -55,7 +69,14 @@ final class TomcatContainer extends Container {
         xml = replaceOnce(xml, "<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
         xml = replaceOnce(xml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
                 "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
+        // as docs/security.md says: Tomcat's own error pages (a request it refuses before any webapp) name neither
+        // Tomcat nor its version, and show no exception
+        xml = replaceOnce(xml, "</Host>", "  <Valve className=\"org.apache.catalina.valves.ErrorReportValve\""
+                + " showReport=\"false\" showServerInfo=\"false\"/>\n      </Host>");
         Files.writeString(serverXml, xml, StandardCharsets.UTF_8);
+        // as docs/security.md says: a malformed request head is logged without its stack trace
+        Files.writeString(base.resolve("conf/logging.properties"), "\n" + QUIET_PARSE_ERRORS + "\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
 
         copy(war(), base.resolve("webapps/chat.war"));
         contextFile(CHAT, null, CHAT_PARAMETERS);
@@ -105,6 +126,16 @@ final class TomcatContainer extends Container {
     @Override
     void undeploy(String context) throws IOException {
         Files.delete(descriptor(context));
+    }
+
+    @Override
+    boolean webappAnswersBrokenChunks() {
+        return answersBrokenChunks;
+    }
+
+    @Override
+    boolean swallowsRefusedBodies() {
+        return true;
     }
 
     @Override

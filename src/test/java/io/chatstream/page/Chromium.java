@@ -5,6 +5,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -46,6 +47,8 @@ final class Chromium implements AutoCloseable {
                 "--disable-dev-shm-usage", "--no-default-browser-check", "--disable-extensions",
                 "--disable-features=Translate,OptimizationHints,MediaRouter",
                 "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
+        // the console of every frame, read by consoleMessages(): a Content-Security-Policy refusal is reported there
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort()
@@ -78,6 +81,36 @@ final class Chromium implements AutoCloseable {
             }
         }
         Assumptions.assumeTrue(installed, "Browser tests skipped: they " + why);
+    }
+
+    /**
+     * The console messages of every frame since the last call (chromedriver hands each one out once), as
+     * {@code LEVEL text}.
+     */
+    java.util.List<String> consoleMessages() {
+        return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(e -> e.getLevel() + " " + e.getMessage()).toList();
+    }
+
+    /** The console messages since the last call that report a refusal by a Content-Security-Policy. */
+    java.util.List<String> policyViolations() {
+        return consoleMessages().stream().filter(m -> m.contains("Content Security Policy")
+                || m.contains("Content-Security-Policy") || m.contains("frame-ancestors")).toList();
+    }
+
+    /**
+     * The Content-Security-Policy refusals the current frame's document has seen since it loaded, as
+     * {@code directive blocked-URL}. The driver's console log misses those of a frame of another origin (the embedded
+     * chat), so the frame's own buffered reports are read.
+     */
+    @SuppressWarnings("unchecked")
+    java.util.List<String> frameViolations() {
+        return (java.util.List<String>) asyncJs("const done = arguments[arguments.length - 1];"
+                + " const seen = [];"
+                + " const o = new ReportingObserver(rs => seen.push(...rs), {types: ['csp-violation'], buffered: true});"
+                + " o.observe();"
+                + " setTimeout(() => { seen.push(...o.takeRecords()); o.disconnect();"
+                + "   done(seen.map(r => r.body.effectiveDirective + ' ' + r.body.blockedURL)); }, 200);");
     }
 
     Object js(String script, Object... args) {

@@ -3,7 +3,6 @@ package io.chatstream.page;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.demo.DemoBackend;
 import io.chatstream.dev.DevServer;
-import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -26,7 +25,7 @@ class ContextPathTest {
         Chromium.requireInstalled();
         Server server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(),
                 Map.of("chat.demo.tokens-per-second", "500"));
-        ((WebAppContext) server.getHandler()).setContextPath("/chat");
+        DevServer.webapp(server).setContextPath("/chat");
         server.start();
         try (Chromium browser = Chromium.start()) {
             String base = "http://127.0.0.1:" + DevServer.port(server) + "/chat/";

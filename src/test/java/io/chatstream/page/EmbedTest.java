@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,6 +104,7 @@ class EmbedTest {
 
     @Test
     void theWidgetOnAnAllowedOriginOpensAChatThatStreams() {
+        browser.consoleMessages();
         browser.driver.get(origin(portal) + "/");
         assertEquals("ready", awaitState());
         SearchContext shadow = browser.driver.findElement(By.cssSelector("[data-chatstream]")).getShadowRoot();
@@ -128,6 +130,8 @@ class EmbedTest {
         assertEquals("done", page.awaitReplyEnd());
         assertEquals(DemoBackend.answerText(ChatRequest.of("hello from the portal")), page.storedLastReply());
         assertEquals("Demo reply", page.lastReply().findElement(By.cssSelector(".answer h2")).getText());
+        List<String> refusedInFrame = browser.frameViolations();
+        assertTrue(refusedInFrame.isEmpty(), "the chat's Content-Security-Policy refused: " + refusedInFrame);
 
         // closing from inside the chat hands the keyboard back to the launcher on the portal
         browser.driver.findElement(By.id("close-embed")).sendKeys(Keys.ENTER);
@@ -136,6 +140,8 @@ class EmbedTest {
         assertEquals("false", launcher.getDomAttribute("aria-expanded"));
         assertEquals(Boolean.TRUE, browser.js("const h = document.querySelector('[data-chatstream]');"
                 + " return h.shadowRoot.activeElement === h.shadowRoot.querySelector('button.launcher')"));
+        List<String> refused = browser.policyViolations();
+        assertTrue(refused.isEmpty(), "the chat's Content-Security-Policy refused: " + refused);
     }
 
     @Test

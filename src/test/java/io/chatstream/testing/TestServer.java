@@ -23,7 +23,7 @@ public final class TestServer implements AutoCloseable {
 
     private TestServer(Map<String, String> settings, Consumer<WebAppContext> beforeStart) throws Exception {
         server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(), settings);
-        beforeStart.accept((WebAppContext) server.getHandler());
+        beforeStart.accept(DevServer.webapp(server));
         server.start();
         base = URI.create("http://127.0.0.1:" + DevServer.port(server));
     }
@@ -58,7 +58,7 @@ public final class TestServer implements AutoCloseable {
 
     /** The running application inside the webapp. */
     public ChatApplication app() {
-        WebAppContext webapp = (WebAppContext) server.getHandler();
+        WebAppContext webapp = DevServer.webapp(server);
         return (ChatApplication) webapp.getServletContext().getAttribute(ChatContextListener.APP_ATTRIBUTE);
     }
 

@@ -2,13 +2,13 @@ package io.chatstream.web;
 
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.demo.DemoBackend;
+import io.chatstream.dev.DevServer;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.testing.SseParser;
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.SseRecorder.Event;
 import io.chatstream.testing.TestServer;
 import jakarta.servlet.AsyncEvent;
-import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -254,7 +254,7 @@ class StreamLifetimeTest {
         try (TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "2"))) {
             SseRecorder r = SseRecorder.open(http, prompt(s, "exit"));
             assertEquals("start", r.nextEvent(T).type());
-            ChatContextListener listener = ((WebAppContext) s.jetty().getHandler()).getEventListeners().stream()
+            ChatContextListener listener = DevServer.webapp(s.jetty()).getEventListeners().stream()
                     .filter(ChatContextListener.class::isInstance).map(ChatContextListener.class::cast)
                     .findFirst().orElseThrow();
             listener.exitHook().run(); // what the JVM runs as it begins to exit, before the container stops
