@@ -6,6 +6,11 @@ import io.chatstream.backend.ChatBackendProvider;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
+import io.chatstream.conversation.Conversations;
+import io.chatstream.conversation.ReplyRecorder;
+import io.chatstream.store.ConversationStore;
+import io.chatstream.store.ConversationStores;
+import io.chatstream.store.StoreConfig;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
@@ -13,12 +18,14 @@ import io.chatstream.stream.WriteBatch;
 
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * way in the WAR and in the dev server. It knows nothing of servlets.
  *
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
- * (created when a backend first asks), the backend and the stream registry.
+ * (created when a backend first asks), the backend and the stream registry; unless {@code chat.store.url} is
+ * {@code off}, the conversation store with its own bounded pool of {@code chat-store} threads, the only threads that
+ * wait on the database.
  */
 public final class ChatApplication implements AutoCloseable {
 
@@ -50,9 +59,13 @@ public final class ChatApplication implements AutoCloseable {
     private final StreamRegistry registry;
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
+    /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
+    private final Conversations conversations;
+    private final ExecutorService storeExecutor;
+    private final PoolThreads storeThreads;
 
-    private ChatApplication(Settings settings, ChatConfig config, List<StreamObserver> extraObservers,
-                            ClassLoader backends) {
+    private ChatApplication(Settings settings, ChatConfig config, StoreConfig storeConfig,
+                            List<StreamObserver> extraObservers, ClassLoader backends) {
         this.settings = settings;
         this.config = config;
         this.scheduler = new BatchingScheduler(config.schedulerThreads(), schedulerThreads);
@@ -62,7 +75,6 @@ public final class ChatApplication implements AutoCloseable {
         this.context = new Context();
         List<StreamObserver> observers = new ArrayList<>(extraObservers);
         observers.add(new StreamLog());
-        this.observer = CompositeObserver.of(observers);
         this.backendName = config.backend();
         try {
             this.backend = findProvider(config.backend(), backends).create(context);
@@ -70,8 +82,37 @@ public final class ChatApplication implements AutoCloseable {
             close(scheduler, schedulerThreads);
             throw e;
         }
+        // after the backend, whose settings are checked first: a start-up that fails there leaves no database
+        if (storeConfig.off()) {
+            storeThreads = null;
+            storeExecutor = null;
+            conversations = null;
+        } else {
+            int n = storeConfig.poolSize();
+            storeThreads = new PoolThreads(WriteBatch.threads("chat-store"));
+            // as many threads as connections; a queue that fills up is a 503, not a pile of waiting work
+            storeExecutor = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
+                    storeThreads);
+            ConversationStore store;
+            try {
+                store = ConversationStores.open(storeConfig, storeExecutor, backends);
+            } catch (RuntimeException e) {
+                close(storeExecutor, storeThreads);
+                closeBackend();
+                close(scheduler, schedulerThreads);
+                throw e;
+            }
+            Clock clock = Clock.systemUTC();
+            ReplyRecorder replies = new ReplyRecorder(store, scheduler, clock, storeConfig.checkpoint());
+            observers.add(replies);
+            conversations = new Conversations(store, replies, clock);
+        }
+        this.observer = CompositeObserver.of(observers);
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer);
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
+        if (conversations != null) {
+            conversations.replies().start();
+        }
     }
 
     /**
@@ -90,7 +131,8 @@ public final class ChatApplication implements AutoCloseable {
      */
     public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends) {
         ChatConfig config = ChatConfig.load(settings);
-        ChatApplication app = new ChatApplication(settings, config, observers, backends);
+        StoreConfig storeConfig = StoreConfig.load(settings);
+        ChatApplication app = new ChatApplication(settings, config, storeConfig, observers, backends);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase());
         return app;
@@ -132,6 +174,11 @@ public final class ChatApplication implements AutoCloseable {
         return context;
     }
 
+    /** The conversations kept on the server, or null where {@code chat.store.url} is {@code off}. */
+    public Conversations conversations() {
+        return conversations;
+    }
+
     /**
      * Stops: every open stream gets its jittered {@code retry:} and is completed; generations are cancelled; the
      * backend, HTTP client and scheduler are shut down and their threads awaited, so a container sees nothing left
@@ -140,14 +187,40 @@ public final class ChatApplication implements AutoCloseable {
     @Override
     public void close() {
         endStreams();
+        if (conversations != null) {
+            conversations.replies().close();
+        }
+        closeBackend();
+        closeStore();
+        close(scheduler, schedulerThreads);
+        LOG.log(Level.INFO, "Chat server stopped");
+    }
+
+    private void closeBackend() {
         try {
             backend.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
         }
         context.closeHttp();
-        close(scheduler, schedulerThreads);
-        LOG.log(Level.INFO, "Chat server stopped");
+    }
+
+    /** Lets the saves already queued run (up to 5 s), then closes the connections and joins the store's threads. */
+    private void closeStore() {
+        if (conversations == null) {
+            return;
+        }
+        storeExecutor.shutdown();
+        try {
+            if (!storeExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "Conversation saves still queued after 5 s are dropped; replies keep their"
+                        + " last checkpoint");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        conversations.store().close();
+        close(storeExecutor, storeThreads);
     }
 
     /**

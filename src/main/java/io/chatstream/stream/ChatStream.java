@@ -40,6 +40,7 @@ public final class ChatStream {
     private final String model;
     private final String backendName;
     private final String idempotencyKey;
+    private final ConversationReply conversationReply;
     private final StreamRegistry registry;
     private final long startedNanos = System.nanoTime();
     private final EventLog log = new EventLog();
@@ -59,7 +60,7 @@ public final class ChatStream {
     private ScheduledFuture<?> maxDurationTimer;
 
     ChatStream(String id, String clientKey, String principal, String model, String backendName,
-               String idempotencyKey, StreamRegistry registry) {
+               String idempotencyKey, ConversationReply conversationReply, StreamRegistry registry) {
         this.id = id;
         this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
         this.clientKey = clientKey;
@@ -67,6 +68,7 @@ public final class ChatStream {
         this.model = model;
         this.backendName = backendName;
         this.idempotencyKey = idempotencyKey;
+        this.conversationReply = conversationReply;
         this.registry = registry;
     }
 
@@ -100,6 +102,11 @@ public final class ChatStream {
     /** The registry's key for the request's {@code Idempotency-Key} (client and key), or null. */
     String idempotencyKey() {
         return idempotencyKey;
+    }
+
+    /** The conversation message this stream writes, or null for a reply that belongs to no conversation. */
+    public ConversationReply conversationReply() {
+        return conversationReply;
     }
 
     /** True once the terminal event is in the log (or the webapp stopped): no event follows. */
@@ -159,7 +166,9 @@ public final class ChatStream {
 
     /** Starts the generation: appends {@code start}, then hands the request to the backend. */
     void start(ChatBackend backend, ChatRequest request) throws BackendUnavailableException {
-        append(new ChatEvent.Start(id, model));
+        ConversationReply c = conversationReply;
+        append(c == null ? new ChatEvent.Start(id, model)
+                : new ChatEvent.Start(id, model, c.conversationId(), c.messageId(), c.userMessageId()));
         lock.lock();
         try {
             maxDurationTimer = registry.scheduler().schedule(this::expire,

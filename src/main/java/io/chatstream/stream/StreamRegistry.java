@@ -76,6 +76,15 @@ public final class StreamRegistry {
      */
     public ChatStream open(ChatRequest request, String clientKey, String principal, String idempotencyKey)
             throws RefusedException, BackendUnavailableException {
+        return open(request, clientKey, principal, idempotencyKey, null);
+    }
+
+    /**
+     * As {@link #open(ChatRequest, String, String, String)}, for a reply that writes the conversation message
+     * {@code conversationReply} (null: none). A stream found by its {@code Idempotency-Key} keeps its own.
+     */
+    public ChatStream open(ChatRequest request, String clientKey, String principal, String idempotencyKey,
+                           ConversationReply conversationReply) throws RefusedException, BackendUnavailableException {
         String idemKey = idempotencyKey == null ? null : clientKey + '\n' + idempotencyKey;
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.get(idemKey);
@@ -88,7 +97,8 @@ public final class StreamRegistry {
         }
         admit(clientKey);
         String model = request.model() != null ? request.model() : backend.defaultModel();
-        ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey, this);
+        ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey,
+                conversationReply, this);
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.putIfAbsent(idemKey, stream);
             if (existing != null) {

@@ -70,6 +70,10 @@ public final class ChatContextListener implements ServletContextListener {
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
         chat = new ChatServlet(app, gate, requests);
         add(ctx, "chat", chat, "/api/chat", "/api/chat/*");
+        if (app.conversations() != null) { // off: every /api/conversations path is a 404 like any unknown one
+            add(ctx, "conversations", new ConversationsServlet(app, gate, requests, chat), "/api/conversations",
+                    "/api/conversations/*");
+        }
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS);
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");

@@ -6,6 +6,7 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.protocol.ApiError;
 import io.chatstream.stream.ChatStream;
+import io.chatstream.stream.ConversationReply;
 import io.chatstream.stream.Delivery;
 import io.chatstream.stream.LastEventId;
 import io.chatstream.stream.StreamIds;
@@ -94,16 +95,32 @@ final class ChatServlet extends HttpServlet {
     /** {@code POST /api/chat}: a JSON body, read without blocking. */
     private void post(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
+        LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
+        readJson(req, resp, "POST /api/chat", (async, body) ->
+                open(async, req, resp, caller, app.requestParser().parse(body), lastEventId));
+    }
+
+    /** What is done with a JSON body once it has arrived; an {@link ApiError} it throws is the answer. */
+    interface JsonBody {
+        void arrived(AsyncContext async, byte[] body) throws ApiError, IOException;
+    }
+
+    /**
+     * Starts async, reads a JSON body of at most {@code chat.limits.max-body-bytes} without blocking and hands it
+     * to {@code then}: 415 for another type, 413 when larger, 408 when it does not arrive in time, 503 when the
+     * webapp stops first.
+     */
+    void readJson(HttpServletRequest req, HttpServletResponse resp, String what, JsonBody then)
+            throws ApiError, IOException {
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
-            throw new ApiError(415, "unsupported_media_type", "POST /api/chat takes Content-Type: application/json.");
+            throw new ApiError(415, "unsupported_media_type", what + " takes Content-Type: application/json.");
         }
         long limit = app.config().maxBodyBytes();
         long length = req.getContentLengthLong();
         if (length > limit) {
             throw tooLarge(limit);
         }
-        LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
         AsyncContext async = requests.start(req);
         PendingBody pending = new PendingBody(async, resp);
         BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
@@ -111,12 +128,11 @@ final class ChatServlet extends HttpServlet {
             public void body(byte[] body) {
                 pending.settled();
                 try {
-                    ChatRequest request = app.requestParser().parse(body);
-                    open(async, req, resp, caller, request, lastEventId);
+                    then.arrived(async, body);
                 } catch (ApiError e) {
                     fail(async, resp, e);
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.WARNING, "POST /api/chat failed", e);
+                    LOG.log(Level.WARNING, what + " failed", e);
                     fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
                             + " request now.", 1));
                 }
@@ -258,13 +274,23 @@ final class ChatServlet extends HttpServlet {
             deliver(async, req, resp, find(lastEventId.streamId(), caller), lastEventId.seq(), true);
             return;
         }
+        deliver(async, req, resp, openStream(req, caller, request, null), 0, false);
+    }
+
+    /**
+     * A new stream for {@code request}, admitted like every reply, or the retained one of the request's
+     * {@code Idempotency-Key} (which keeps its own {@link ChatStream#conversationReply()}).
+     *
+     * @param reply the conversation message the stream writes, or null
+     */
+    ChatStream openStream(HttpServletRequest req, ApiGate.Caller caller, ChatRequest request,
+                          ConversationReply reply) throws ApiError {
         String idempotencyKey = req.getHeader("Idempotency-Key");
         if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 255)) {
             throw ApiError.invalid("Idempotency-Key must be 1 to 255 characters.");
         }
-        ChatStream stream;
         try {
-            stream = app.registry().open(request, caller.clientKey(), caller.principal(), idempotencyKey);
+            return app.registry().open(request, caller.clientKey(), caller.principal(), idempotencyKey, reply);
         } catch (StreamRegistry.RefusedException e) {
             throw switch (e.refusal()) {
                 case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have "
@@ -275,11 +301,10 @@ final class ChatServlet extends HttpServlet {
         } catch (BackendUnavailableException e) {
             throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);
         }
-        deliver(async, req, resp, stream, 0, false);
     }
 
     /** Starts the response: 204 when everything was delivered, else headers, first frame, then the events. */
-    private void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ChatStream stream,
+    void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ChatStream stream,
                          long afterSeq, boolean resumed) throws ApiError, IOException {
         if (afterSeq > stream.lastSeq()) {
             throw ApiError.invalid("Last-Event-ID names an event this stream has not sent.");

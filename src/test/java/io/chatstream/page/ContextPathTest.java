@@ -25,7 +25,7 @@ class ContextPathTest {
     void thePageWorksUnderAContextPath() throws Exception {
         Chromium.requireInstalled();
         Server server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(),
-                Map.of("chat.demo.tokens-per-second", "500"));
+                Map.of("chat.demo.tokens-per-second", "500", "chat.store.url", "off"));
         ((WebAppContext) server.getHandler()).setContextPath("/chat");
         server.start();
         try (Chromium browser = Chromium.start()) {
