@@ -68,8 +68,10 @@ public final class ConversationStores {
     private static HikariDataSource pool(StoreConfig config, ClassLoader loader) {
         HikariConfig h = new HikariConfig();
         String url = config.embedded()
-                // DB_CLOSE_ON_EXIT=FALSE: the webapp closes the database at its stop, not a JVM hook of H2's own
-                ? "jdbc:h2:file:" + config.dir().resolve("chat") + ";DB_CLOSE_ON_EXIT=FALSE"
+                // DB_CLOSE_ON_EXIT=FALSE: the webapp closes the database at its stop, not a JVM hook of H2's own.
+                // WRITE_DELAY=0: a commit is on disk when it returns; by default H2 writes up to 500 ms later, and a
+                // process killed in between loses the reply's last checkpoint
+                ? "jdbc:h2:file:" + config.dir().resolve("chat") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0"
                 : config.url();
         h.setJdbcUrl(url);
         if (url.startsWith("jdbc:h2:")) {

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.CookieManager;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -276,21 +277,36 @@ class ConversationsApiTest {
     /** One browser: its own cookie jar. */
     static final class Api {
         final HttpClient http;
-        private final TestServer server;
+        private final URI base;
         private final String token;
+        private final CookieManager cookies;
 
         Api(TestServer server) {
             this(server, null);
         }
 
         Api(TestServer server, String token) {
-            this.server = server;
+            this(server.uri("/"), token, new CookieManager());
+        }
+
+        Api(URI base, String token, CookieManager cookies) {
+            this.base = base;
             this.token = token;
-            this.http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+            this.cookies = cookies;
+            this.http = HttpClient.newBuilder().cookieHandler(cookies).build();
+        }
+
+        /** The same browser (cookie, token) talking to another server. */
+        Api on(URI otherBase) {
+            return new Api(otherBase, token, cookies);
+        }
+
+        Api on(TestServer other) {
+            return on(other.uri("/"));
         }
 
         HttpRequest.Builder request(String method, String path, String body) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path)).timeout(T);
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(T);
             if (token != null) {
                 b.header("Authorization", "Bearer " + token);
             }
