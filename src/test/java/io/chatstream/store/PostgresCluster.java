@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code postgres} user, trust authentication. Missing binaries skip the test locally and fail it where
  * {@code CI=true} ({@code .ci/run} installs them).
  */
-final class PostgresCluster implements AutoCloseable {
+public final class PostgresCluster implements AutoCloseable {
 
     static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
 
@@ -28,7 +28,7 @@ final class PostgresCluster implements AutoCloseable {
     }
 
     /** Starts a new cluster, or skips the calling test when PostgreSQL cannot run here (outside CI). */
-    static PostgresCluster start() throws Exception {
+    public static PostgresCluster start() throws Exception {
         boolean usable = Files.isExecutable(BIN.resolve("initdb")) && isRoot() && hasPostgresUser();
         if ("true".equals(System.getenv("CI"))) {
             if (!usable) {
@@ -49,20 +49,20 @@ final class PostgresCluster implements AutoCloseable {
     }
 
     /** Starts the server (again), waiting until it accepts connections. */
-    void startServer() throws Exception {
+    public void startServer() throws Exception {
         run(asPostgres(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
                 dir.resolve("log").toString(), "-w", "-o", "-p " + port + " -k " + dir
                         + " -c listen_addresses=127.0.0.1 -c fsync=off", "start"));
     }
 
     /** Stops the server at once: every connection is cut, as when a database host goes away. */
-    void stopServer() throws Exception {
+    public void stopServer() throws Exception {
         run(asPostgres(BIN.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate",
                 "-w", "stop"));
     }
 
     /** A new, empty database in this cluster; its JDBC URL. */
-    String createDatabase(String name) throws Exception {
+    public String createDatabase(String name) throws Exception {
         run(asPostgres(BIN.resolve("createdb").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U",
                 "postgres", name));
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + name;
