@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.chatstream.config.ConfigException;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
 
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
@@ -14,6 +13,8 @@ import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -55,11 +56,20 @@ public final class ConversationStores {
             where = config.embedded() ? "embedded database in " + config.dir() : "database " + safeUrl(config.url());
         }
         try {
-            Flyway.configure(loader).dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        } catch (FlywayException | IllegalStateException e) {
+            // on a store thread too, like every other statement: the container's start-up thread only waits for it
+            // and keeps no connection pool state of its own
+            CompletableFuture.runAsync(() -> Flyway.configure(loader).dataSource(dataSource)
+                    .locations("classpath:db/migration").load().migrate(), executor).get();
+        } catch (ExecutionException e) {
             close(onClose);
-            throw new ConfigException("Conversation store (" + where + ") could not be prepared: " + e.getMessage()
-                    + ". Check chat.store.url / chat.store.datasource, or set chat.store.url=off.");
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new ConfigException("Conversation store (" + where + ") could not be prepared: "
+                    + cause.getMessage() + ". Check chat.store.url / chat.store.datasource, or set"
+                    + " chat.store.url=off.");
+        } catch (InterruptedException e) {
+            close(onClose);
+            Thread.currentThread().interrupt();
+            throw new ConfigException("Conversation store (" + where + ") not prepared: start-up was interrupted");
         }
         LOG.log(Level.INFO, "Conversations kept in the " + where);
         return new JdbcConversationStore(dataSource, executor, onClose);
