@@ -130,8 +130,17 @@ public final class ChatApplication implements AutoCloseable {
      * which sees the jars of {@code WEB-INF/lib} wherever this class itself was loaded from.
      */
     public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends) {
+        return start(settings, observers, backends, "");
+    }
+
+    /**
+     * As {@link #start(Settings, List, ClassLoader)} for the webapp at {@code contextPath}, which names the default
+     * {@code chat.store.dir}: two webapps in one container never share a database file.
+     */
+    public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends,
+                                        String contextPath) {
         ChatConfig config = ChatConfig.load(settings);
-        StoreConfig storeConfig = StoreConfig.load(settings);
+        StoreConfig storeConfig = StoreConfig.load(settings, contextPath);
         ChatApplication app = new ChatApplication(settings, config, storeConfig, observers, backends);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase());

@@ -105,6 +105,18 @@ public final class ReplyRecorder implements StreamObserver, AutoCloseable {
         }
     }
 
+    /**
+     * The conversation was deleted: its replies running on this node are cancelled, so no model keeps writing what
+     * no one can read any more.
+     */
+    public void conversationDeleted(String conversationId) {
+        for (Reply r : running.values()) {
+            if (r.stream.conversationReply().conversationId().equals(conversationId)) {
+                r.stream.cancel();
+            }
+        }
+    }
+
     /** Saves the text of every running reply whose last save is a checkpoint period old or more. */
     void checkpointDue() {
         long now = clock.millis();

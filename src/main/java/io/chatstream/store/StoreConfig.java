@@ -43,13 +43,20 @@ public record StoreConfig(String url, String datasource, String user, String pas
                 ? "none" : "(hidden)") + ", poolSize=" + poolSize + ", checkpoint=" + checkpoint + "]";
     }
 
+    /** As {@link #load(Settings, String)} for the webapp at the root context. */
+    public static StoreConfig load(Settings s) {
+        return load(s, "");
+    }
+
     /**
      * Reads and checks the settings. With the embedded database, {@code chat.store.dir} is created if missing and
      * must be a writable directory.
      *
+     * @param contextPath the webapp's ({@code ""} or {@code /chat}): it names the default directory, so webapps
+     *                    side by side in one container never share a database file
      * @throws ConfigException a setting is bad; its message names it
      */
-    public static StoreConfig load(Settings s) {
+    public static StoreConfig load(Settings s, String contextPath) {
         String datasource = s.string(DATASOURCE, "");
         String url = s.string(URL, "embedded");
         int poolSize = s.integer("chat.store.pool-size", 4, 1, 256);
@@ -70,7 +77,7 @@ public record StoreConfig(String url, String datasource, String user, String pas
                 throw s.invalid(URL, "a JDBC URL all nodes share (jdbc:postgresql://...) when chat.cluster.redis-url"
                         + " is set: the embedded database belongs to one node");
             }
-            return new StoreConfig(url, null, null, null, writableDir(s), poolSize, checkpoint);
+            return new StoreConfig(url, null, null, null, writableDir(s, contextPath), poolSize, checkpoint);
         }
         if (!url.startsWith("jdbc:") || url.length() < 8) {
             throw s.invalid(URL, "embedded, off, or a JDBC URL such as jdbc:postgresql://host:5432/chat");
@@ -79,25 +86,28 @@ public record StoreConfig(String url, String datasource, String user, String pas
     }
 
     /**
-     * The default home of the embedded database: {@code ${catalina.base}/data/chat} in Tomcat,
-     * {@code ${jetty.base}/data/chat} in standalone Jetty (never the container's {@code work/} or {@code temp/},
-     * which a redeploy may wipe), else {@code ~/.chatstream}.
+     * The default home of the embedded database, one directory per webapp, named as Tomcat names its webapps
+     * ({@code chat} for {@code /chat}, {@code ROOT} for the root, {@code a#b} for {@code /a/b}): under
+     * {@code ${catalina.base}/data} in Tomcat, {@code ${jetty.base}/data} in standalone Jetty (never the container's
+     * {@code work/} or {@code temp/}, which a redeploy may wipe), else under {@code ~/.chatstream}.
      */
-    public static Path defaultDir() {
+    public static Path defaultDir(String contextPath) {
+        String name = contextPath == null || contextPath.isEmpty() || contextPath.equals("/") ? "ROOT"
+                : contextPath.substring(1).replace('/', '#');
         for (String base : new String[] {"catalina.base", "jetty.base"}) {
             String dir = System.getProperty(base);
             if (dir != null && !dir.isBlank()) {
-                return Path.of(dir, "data", "chat");
+                return Path.of(dir, "data", name);
             }
         }
-        return Path.of(System.getProperty("user.home"), ".chatstream");
+        return Path.of(System.getProperty("user.home"), ".chatstream", name);
     }
 
-    private static Path writableDir(Settings s) {
+    private static Path writableDir(Settings s, String contextPath) {
         String raw = s.string(DIR, "");
         Path dir;
         try {
-            dir = (raw.isEmpty() ? defaultDir() : Path.of(raw)).toAbsolutePath().normalize();
+            dir = (raw.isEmpty() ? defaultDir(contextPath) : Path.of(raw)).toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
             throw s.invalid(DIR, "a directory path");
         }

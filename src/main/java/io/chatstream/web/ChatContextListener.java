@@ -56,7 +56,7 @@ public final class ChatContextListener implements ServletContextListener {
         ChatMetrics metrics = new ChatMetrics();
         try {
             app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of(metrics),
-                    ctx.getClassLoader());
+                    ctx.getClassLoader(), ctx.getContextPath());
         } catch (ConfigException e) {
             LOG.log(Level.ERROR, "Chat server not started. " + e.getMessage());
             throw e;

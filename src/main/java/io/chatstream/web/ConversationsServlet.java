@@ -246,6 +246,7 @@ final class ConversationsServlet extends HttpServlet {
             if (!deleted) {
                 throw notFound();
             }
+            conversations.replies().conversationDeleted(id);
             resp.setStatus(HttpServletResponse.SC_NO_CONTENT);
             async.complete();
         });

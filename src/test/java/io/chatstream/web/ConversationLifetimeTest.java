@@ -117,6 +117,20 @@ class ConversationLifetimeTest {
     }
 
     @Test
+    void deletingAConversationCancelsItsRunningReply() throws Exception {
+        try (TestServer server = TestServer.start(slow(dir))) {
+            Api api = new Api(server);
+            String id = api.create("{}");
+            JsonNode start = startThenLeave(api, id, "never mind");
+            assertEquals(204, api.send("DELETE", "/api/conversations/" + id, null).statusCode());
+            List<Event> events = replayed(api, start.get("stream_id").asText());
+            assertEquals("cancelled", events.get(events.size() - 1).json().get("finish_reason").asText());
+            assertTrue(events.stream().filter(e -> e.type().equals("chunk")).count() < 200);
+            assertEquals(404, api.send("GET", "/api/conversations/" + id, null).statusCode());
+        }
+    }
+
+    @Test
     void conversationsAreThereAfterARestartOnTheSameDirectory() throws Exception {
         Map<String, String> settings = Map.of("chat.backend", "echo-test", "chat.store.url", "embedded",
                 "chat.store.dir", dir.toString());
