@@ -55,14 +55,22 @@ public final class ConversationStores {
             };
             where = config.embedded() ? "embedded database in " + config.dir() : "database " + safeUrl(config.url());
         }
+        Runnable migrate = () -> Flyway.configure(loader).dataSource(dataSource)
+                .locations("classpath:db/migration").load().migrate();
         try {
             // on a store thread too, like every other statement: the container's start-up thread only waits for it
             // and keeps no connection pool state of its own
-            CompletableFuture.runAsync(() -> Flyway.configure(loader).dataSource(dataSource)
-                    .locations("classpath:db/migration").load().migrate(), executor).get();
+            CompletableFuture.runAsync(migrate, executor).get();
         } catch (ExecutionException e) {
-            close(onClose);
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (config.embedded() && heldByAnother(cause)) {
+                // a redeploy that starts the new instance before it stops the old one (Jetty does): the old one
+                // holds the file until it stops, after this start. Start now; the store opens at first use after
+                LOG.log(Level.INFO, "The " + where + " is still open in the webapp's previous instance;"
+                        + " conversations answer 503 until it lets go");
+                return new JdbcConversationStore(dataSource, executor, onClose, migrate);
+            }
+            close(onClose);
             throw new ConfigException("Conversation store (" + where + ") could not be prepared: "
                     + cause.getMessage() + ". Check chat.store.url / chat.store.datasource, or set"
                     + " chat.store.url=off.");
@@ -72,7 +80,17 @@ public final class ConversationStores {
             throw new ConfigException("Conversation store (" + where + ") not prepared: start-up was interrupted");
         }
         LOG.log(Level.INFO, "Conversations kept in the " + where);
-        return new JdbcConversationStore(dataSource, executor, onClose);
+        return new JdbcConversationStore(dataSource, executor, onClose, null);
+    }
+
+    /** H2's "Database may be already in use" (90020) anywhere in the chain: another instance holds the file. */
+    private static boolean heldByAnother(Throwable t) {
+        for (Throwable c = t; c != null && c != c.getCause(); c = c.getCause()) {
+            if (c instanceof SQLException s && s.getErrorCode() == 90020) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static HikariDataSource pool(StoreConfig config, ClassLoader loader) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@link ConversationStore} over JDBC, in SQL that H2 2.x and PostgreSQL both run (schema: {@code db/migration}).
@@ -29,14 +30,40 @@ public final class JdbcConversationStore implements ConversationStore {
     private final DataSource dataSource;
     private final Executor executor;
     private final AutoCloseable onClose;
+    private final ReentrantLock migrating = new ReentrantLock();
+    /** The schema migration still to run before any statement, or null once it has run. */
+    private volatile Runnable pendingMigration;
 
     /**
-     * @param onClose what {@link #close()} closes: the pool this store made, or nothing for a container's
+     * @param onClose          what {@link #close()} closes: the pool this store made, or nothing for a container's
+     * @param pendingMigration null when the schema is up to date; else what brings it there, tried before each
+     *                         statement until it succeeds (the database could not be opened at start-up)
      */
-    public JdbcConversationStore(DataSource dataSource, Executor executor, AutoCloseable onClose) {
+    public JdbcConversationStore(DataSource dataSource, Executor executor, AutoCloseable onClose,
+                                 Runnable pendingMigration) {
         this.dataSource = dataSource;
         this.executor = executor;
         this.onClose = onClose;
+        this.pendingMigration = pendingMigration;
+    }
+
+    /** Runs the pending migration, once; a failure leaves it pending and fails this statement as unavailable. */
+    private void migrated() {
+        if (pendingMigration == null) {
+            return;
+        }
+        migrating.lock();
+        try {
+            Runnable m = pendingMigration;
+            if (m != null) {
+                m.run();
+                pendingMigration = null;
+            }
+        } catch (RuntimeException e) {
+            throw new StoreUnavailableException("The conversation store is not open yet: " + e.getMessage(), e);
+        } finally {
+            migrating.unlock();
+        }
     }
 
     @Override
@@ -339,6 +366,12 @@ public final class JdbcConversationStore implements ConversationStore {
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
             executor.execute(() -> {
+                try {
+                    migrated();
+                } catch (StoreUnavailableException e) {
+                    result.completeExceptionally(e);
+                    return;
+                }
                 try (Connection c = dataSource.getConnection()) {
                     if (!transaction) {
                         result.complete(work.run(c));

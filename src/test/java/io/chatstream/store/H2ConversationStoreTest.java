@@ -59,6 +59,31 @@ class H2ConversationStoreTest extends ConversationStoreContract {
     }
 
     @Test
+    void aStoreWhoseDatabaseWasHeldAtStartAnswersUnavailableUntilItOpens() throws Exception {
+        // what ConversationStores.open returns when a redeploy's old instance (another class loader, another H2)
+        // still holds the file: a store whose migration runs at first use, and again until it succeeds
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger migrations = new java.util.concurrent.atomic.AtomicInteger();
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:file:" + dir.resolve("pending").toAbsolutePath());
+        ConversationStore pending = new JdbcConversationStore(h2, threads, () -> { }, () -> {
+            if (held.get()) {
+                throw new IllegalStateException("Database may be already in use");
+            }
+            org.flywaydb.core.Flyway.configure().dataSource(h2).locations("classpath:db/migration").load()
+                    .migrate();
+            migrations.incrementAndGet();
+        });
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> await(pending.list("o", null, null, 5)));
+        assertTrue(e.getCause() instanceof StoreUnavailableException, e.getCause().toString());
+        held.set(false);
+        Conversation c = await(pending.create(conversation("o", "opened", 1)));
+        assertEquals("opened", await(pending.find("o", c.id())).orElseThrow().conversation().title());
+        assertEquals(1, migrations.get(), "migrated once, at the first use after the file was free");
+    }
+
+    @Test
     void aDirectoryThatCannotBeWrittenStopsStartUpNamingTheSetting() throws Exception {
         Path readOnly = Files.createDirectory(dir.resolve("ro"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r-xr-xr-x")));
