@@ -15,6 +15,11 @@ import io.chatstream.limits.Limits;
 import io.chatstream.limits.RateLimiter;
 import io.chatstream.limits.RedisRateLimiter;
 import io.chatstream.limits.ReplyLimits;
+import io.chatstream.conversation.Conversations;
+import io.chatstream.conversation.ReplyRecorder;
+import io.chatstream.store.ConversationStore;
+import io.chatstream.store.ConversationStores;
+import io.chatstream.store.StoreConfig;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
@@ -30,6 +35,7 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,7 +50,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
  * (created when a backend first asks), the backend, the stream registry, the limits on new replies and, where
- * {@code chat.cluster.redis-url} is set and something needs it, the node's {@link RedisConnection}.
+ * {@code chat.cluster.redis-url} is set and something needs it, the node's {@link RedisConnection}; unless
+ * {@code chat.store.url} is {@code off}, the conversation store with its own bounded pool of {@code chat-store}
+ * threads, the only threads that wait on the database.
  */
 public final class ChatApplication implements AutoCloseable {
 
@@ -66,9 +74,13 @@ public final class ChatApplication implements AutoCloseable {
     private final RedisConnection redis;
     private final RateLimiter rateLimiter;
     private final ReplyLimits replyLimits;
+    /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
+    private final Conversations conversations;
+    private final ExecutorService storeExecutor;
+    private final PoolThreads storeThreads;
 
-    private ChatApplication(Settings settings, ChatConfig config, Limits limits, List<StreamObserver> extraObservers,
-                            ClassLoader backends, Clock clock) {
+    private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
+                            List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         this.settings = settings;
         this.config = config;
@@ -84,8 +96,8 @@ public final class ChatApplication implements AutoCloseable {
         this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
                 : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
         this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
-        this.observer = limits.enabled() ? CompositeObserver.of(List.of(others, replyLimits)) : others;
         if (limits.enabled()) {
+            observers.add(replyLimits);
             scheduler.scheduleWithFixedDelay(this::sweepLimits, 1, 1, TimeUnit.MINUTES);
         }
         this.backendName = config.backend();
@@ -96,6 +108,32 @@ public final class ChatApplication implements AutoCloseable {
             close(scheduler, schedulerThreads);
             throw e;
         }
+        // after the backend, whose settings are checked first: a start-up that fails there leaves no database
+        if (storeConfig.off()) {
+            storeThreads = null;
+            storeExecutor = null;
+            conversations = null;
+        } else {
+            int n = storeConfig.poolSize();
+            storeThreads = new PoolThreads(WriteBatch.threads("chat-store"));
+            // as many threads as connections; a queue that fills up is a 503, not a pile of waiting work
+            storeExecutor = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
+                    storeThreads);
+            ConversationStore store;
+            try {
+                store = ConversationStores.open(storeConfig, storeExecutor, backends);
+            } catch (RuntimeException e) {
+                close(storeExecutor, storeThreads);
+                closeBackend();
+                closeRedis();
+                close(scheduler, schedulerThreads);
+                throw e;
+            }
+            ReplyRecorder replies = new ReplyRecorder(store, scheduler, Clock.systemUTC(), storeConfig.checkpoint());
+            observers.add(replies);
+            conversations = new Conversations(store, replies, Clock.systemUTC());
+        }
+        this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
                 SecretMasker.of(settings.apiKeysRead()));
@@ -103,6 +141,9 @@ public final class ChatApplication implements AutoCloseable {
         // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
         this.models = new ModelCatalog(backend, System::nanoTime, scheduler, modelsConfig.cacheFor(),
                 context.connectTimeout().plus(context.idleTimeout()));
+        if (conversations != null) {
+            conversations.replies().start();
+        }
     }
 
     /**
@@ -120,18 +161,20 @@ public final class ChatApplication implements AutoCloseable {
      * which sees the jars of {@code WEB-INF/lib} wherever this class itself was loaded from.
      */
     public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends) {
-        return start(settings, observers, backends, Clock.systemUTC());
+        return start(settings, observers, backends, "", Clock.systemUTC());
     }
 
     /**
-     * As {@link #start(Settings, List, ClassLoader)}, with the clock the limits of one node count time on (tests
-     * move it by hand; a cluster's limits use Redis' clock).
+     * As {@link #start(Settings, List, ClassLoader)} for the webapp at {@code contextPath}, which names the default
+     * {@code chat.store.dir} (two webapps in one container never share a database file), with the clock the limits
+     * of one node count time on (tests move it by hand; a cluster's limits use Redis' clock).
      */
     public static ChatApplication start(Settings settings, List<StreamObserver> observers, ClassLoader backends,
-                                        Clock clock) {
+                                        String contextPath, Clock clock) {
         ChatConfig config = ChatConfig.load(settings);
         Limits limits = Limits.load(settings);
-        ChatApplication app = new ChatApplication(settings, config, limits, observers, backends, clock);
+        StoreConfig storeConfig = StoreConfig.load(settings, contextPath);
+        ChatApplication app = new ChatApplication(settings, config, limits, storeConfig, observers, backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
                 + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
@@ -225,6 +268,11 @@ public final class ChatApplication implements AutoCloseable {
         }
     }
 
+    /** The conversations kept on the server, or null where {@code chat.store.url} is {@code off}. */
+    public Conversations conversations() {
+        return conversations;
+    }
+
     /**
      * Stops: every open stream gets its jittered {@code retry:} and is completed; generations are cancelled; the
      * backend, HTTP client and scheduler are shut down and their threads awaited, so a container sees nothing left
@@ -234,15 +282,41 @@ public final class ChatApplication implements AutoCloseable {
     public void close() {
         endStreams();
         models.close();
+        if (conversations != null) {
+            conversations.replies().close();
+        }
+        closeBackend();
+        closeStore();
+        closeRedis();
+        close(scheduler, schedulerThreads);
+        LOG.log(Level.INFO, "Chat server stopped");
+    }
+
+    private void closeBackend() {
         try {
             backend.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
         }
         context.closeHttp();
-        closeRedis();
-        close(scheduler, schedulerThreads);
-        LOG.log(Level.INFO, "Chat server stopped");
+    }
+
+    /** Lets the saves already queued run (up to 5 s), then closes the connections and joins the store's threads. */
+    private void closeStore() {
+        if (conversations == null) {
+            return;
+        }
+        storeExecutor.shutdown();
+        try {
+            if (!storeExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "Conversation saves still queued after 5 s are dropped; replies keep their"
+                        + " last checkpoint");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        conversations.store().close();
+        close(storeExecutor, storeThreads);
     }
 
     /**

@@ -18,11 +18,20 @@ public sealed interface ChatEvent {
         return false;
     }
 
-    /** {@code {"type":"start","stream_id":"...","model":"..."}} */
-    record Start(String streamId, String model) implements ChatEvent {
+    /**
+     * {@code {"type":"start","stream_id":"...","model":"..."}}, plus {@code "conversation_id"}, {@code "message_id"}
+     * and {@code "user_message_id"} when the reply belongs to a conversation kept on the server (null otherwise).
+     */
+    record Start(String streamId, String model, String conversationId, String messageId, String userMessageId)
+            implements ChatEvent {
         public Start {
             Objects.requireNonNull(streamId, "streamId");
             Objects.requireNonNull(model, "model");
+        }
+
+        /** The start of a reply that belongs to no conversation. */
+        public Start(String streamId, String model) {
+            this(streamId, model, null, null, null);
         }
 
         @Override

@@ -41,6 +41,7 @@ public final class ChatStream {
     private final String backendName;
     private final String idempotencyKey;
     private final String requestFingerprint;
+    private final ConversationReply conversationReply;
     private final StreamRegistry registry;
     private final long startedNanos = System.nanoTime();
     private final EventLog log = new EventLog();
@@ -60,7 +61,8 @@ public final class ChatStream {
     private ScheduledFuture<?> maxDurationTimer;
 
     ChatStream(String id, String clientKey, String principal, String model, String backendName,
-               String idempotencyKey, String requestFingerprint, StreamRegistry registry) {
+               String idempotencyKey, String requestFingerprint, ConversationReply conversationReply,
+               StreamRegistry registry) {
         this.id = id;
         this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
         this.clientKey = clientKey;
@@ -69,6 +71,7 @@ public final class ChatStream {
         this.backendName = backendName;
         this.idempotencyKey = idempotencyKey;
         this.requestFingerprint = requestFingerprint;
+        this.conversationReply = conversationReply;
         this.registry = registry;
     }
 
@@ -107,6 +110,11 @@ public final class ChatStream {
     /** The fingerprint of the request that started the stream, or null when none was given. */
     String requestFingerprint() {
         return requestFingerprint;
+    }
+
+    /** The conversation message this stream writes, or null for a reply that belongs to no conversation. */
+    public ConversationReply conversationReply() {
+        return conversationReply;
     }
 
     /** True once the terminal event is in the log (or the webapp stopped): no event follows. */
@@ -166,7 +174,9 @@ public final class ChatStream {
 
     /** Starts the generation: appends {@code start}, then hands the request to the backend. */
     void start(ChatBackend backend, ChatRequest request) throws BackendUnavailableException {
-        append(new ChatEvent.Start(id, model));
+        ConversationReply c = conversationReply;
+        append(c == null ? new ChatEvent.Start(id, model)
+                : new ChatEvent.Start(id, model, c.conversationId(), c.messageId(), c.userMessageId()));
         lock.lock();
         try {
             maxDurationTimer = registry.scheduler().schedule(this::expire,

@@ -89,18 +89,21 @@ public final class StreamRegistry {
      */
     public ChatStream open(ChatRequest request, String clientKey, String principal, String idempotencyKey)
             throws RefusedException, BackendUnavailableException {
-        return open(request, null, clientKey, principal, idempotencyKey);
+        return open(request, null, clientKey, principal, idempotencyKey, null);
     }
 
     /**
      * As {@link #open(ChatRequest, String, String, String)}, where a repeated {@code idempotencyKey} attaches only
-     * when the request is the same: the same {@code fingerprint} as the one that started the stream.
+     * when the request is the same: the same {@code fingerprint} as the one that started the stream; and for a reply
+     * that writes the conversation message {@code conversationReply} (null: none). A stream found by its
+     * {@code Idempotency-Key} keeps its own.
      *
      * @param fingerprint the request's fingerprint ({@code ParsedRequest.fingerprint()}); null compares nothing
      * @throws RefusedException {@link Refusal#KEY_REUSED} when the key is that of a stream of another request
      */
     public ChatStream open(ChatRequest request, String fingerprint, String clientKey, String principal,
-                           String idempotencyKey) throws RefusedException, BackendUnavailableException {
+                           String idempotencyKey, ConversationReply conversationReply)
+            throws RefusedException, BackendUnavailableException {
         String idemKey = idempotencyKey == null ? null : clientKey + '\n' + idempotencyKey;
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.get(idemKey);
@@ -114,7 +117,7 @@ public final class StreamRegistry {
         admit(clientKey);
         String model = request.model() != null ? request.model() : backend.defaultModel();
         ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey,
-                fingerprint, this);
+                fingerprint, conversationReply, this);
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.putIfAbsent(idemKey, stream);
             if (existing != null) {

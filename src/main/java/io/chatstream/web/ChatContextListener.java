@@ -66,7 +66,7 @@ public final class ChatContextListener implements ServletContextListener {
         try {
             Clock clock = ctx.getAttribute(CLOCK_ATTRIBUTE) instanceof Clock c ? c : Clock.systemUTC();
             app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of(metrics),
-                    ctx.getClassLoader(), clock);
+                    ctx.getClassLoader(), ctx.getContextPath(), clock);
         } catch (ConfigException e) {
             LOG.log(Level.ERROR, "Chat server not started. " + e.getMessage());
             throw e;
@@ -84,6 +84,10 @@ public final class ChatContextListener implements ServletContextListener {
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
         chat = new ChatServlet(app, gate, requests);
         add(ctx, "chat", chat, "/api/chat", "/api/chat/*");
+        if (app.conversations() != null) { // off: every /api/conversations path is a 404 like any unknown one
+            add(ctx, "conversations", new ConversationsServlet(app, gate, requests, chat), "/api/conversations",
+                    "/api/conversations/*");
+        }
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         add(ctx, "models", new ModelsServlet(app.models(), gate, requests), "/api/models");
         diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS,

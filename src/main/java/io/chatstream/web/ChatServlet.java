@@ -2,6 +2,7 @@ package io.chatstream.web;
 
 import io.chatstream.app.ChatApplication;
 import io.chatstream.backend.BackendUnavailableException;
+import io.chatstream.backend.ChatRequest;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.limits.Decision;
 import io.chatstream.limits.RateLimitFields;
@@ -9,6 +10,7 @@ import io.chatstream.limits.ReplyLimits;
 import io.chatstream.protocol.ApiError;
 import io.chatstream.protocol.ParsedRequest;
 import io.chatstream.stream.ChatStream;
+import io.chatstream.stream.ConversationReply;
 import io.chatstream.stream.Delivery;
 import io.chatstream.stream.LastEventId;
 import io.chatstream.stream.StreamIds;
@@ -98,16 +100,32 @@ final class ChatServlet extends HttpServlet {
     /** {@code POST /api/chat}: a JSON body, read without blocking. */
     private void post(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
+        LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
+        readJson(req, resp, "POST /api/chat", (async, body) ->
+                open(async, req, resp, caller, app.requestParser().read(body), lastEventId));
+    }
+
+    /** What is done with a JSON body once it has arrived; an {@link ApiError} it throws is the answer. */
+    interface JsonBody {
+        void arrived(AsyncContext async, byte[] body) throws ApiError, IOException;
+    }
+
+    /**
+     * Starts async, reads a JSON body of at most {@code chat.limits.max-body-bytes} without blocking and hands it
+     * to {@code then}: 415 for another type, 413 when larger, 408 when it does not arrive in time, 503 when the
+     * webapp stops first.
+     */
+    void readJson(HttpServletRequest req, HttpServletResponse resp, String what, JsonBody then)
+            throws ApiError, IOException {
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
-            throw new ApiError(415, "unsupported_media_type", "POST /api/chat takes Content-Type: application/json.");
+            throw new ApiError(415, "unsupported_media_type", what + " takes Content-Type: application/json.");
         }
         long limit = app.config().maxBodyBytes();
         long length = req.getContentLengthLong();
         if (length > limit) {
             throw tooLarge(limit);
         }
-        LastEventId lastEventId = lastEventId(req, QueryParameters.of(req));
         AsyncContext async = requests.start(req);
         PendingBody pending = new PendingBody(async, resp);
         BodyReader reader = new BodyReader(req.getInputStream(), limit, length, new BodyReader.Callback() {
@@ -115,12 +133,11 @@ final class ChatServlet extends HttpServlet {
             public void body(byte[] body) {
                 pending.settled();
                 try {
-                    ParsedRequest request = app.requestParser().read(body);
-                    open(async, req, resp, caller, request, lastEventId);
+                    then.arrived(async, body);
                 } catch (ApiError e) {
                     fail(async, resp, e);
                 } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.WARNING, "POST /api/chat failed", e);
+                    LOG.log(Level.WARNING, what + " failed", e);
                     fail(async, resp, new ApiError(503, "unavailable", "The server could not take this"
                             + " request now.", 1));
                 }
@@ -267,28 +284,50 @@ final class ChatServlet extends HttpServlet {
             deliver(async, req, resp, find(lastEventId.streamId(), caller), lastEventId.seq(), true);
             return;
         }
+        openStream(async, req, resp, caller, request.request(), request.fingerprint(), null,
+                stream -> deliver(async, req, resp, stream, 0, false));
+    }
+
+    /** What is done with a reply's stream once it is open; an {@link ApiError} it throws is the answer. */
+    interface Opened {
+        void opened(ChatStream stream) throws ApiError, IOException;
+    }
+
+    /**
+     * Opens a new stream for {@code request}, admitted like every reply, or finds the retained one of the request's
+     * {@code Idempotency-Key} (which keeps its own {@link ChatStream#conversationReply()}), and hands it to
+     * {@code then}. Neither a resume nor a repeat is a new reply: they are not counted. Where the limits need Redis,
+     * their answer completes later, on another thread, and the request continues on a container thread then; until
+     * it does, no thread waits for it.
+     *
+     * @param fingerprint the request's fingerprint, compared with a repeated key's first request; null: none
+     * @param reply       the conversation message the stream writes, or null
+     */
+    void openStream(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
+                    ChatRequest request, String fingerprint, ConversationReply reply, Opened then)
+            throws ApiError, IOException {
         String idempotencyKey = req.getHeader("Idempotency-Key");
         if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 255)) {
             throw ApiError.invalid("Idempotency-Key must be 1 to 255 characters.");
         }
+        String compared = idempotencyKey == null ? null : fingerprint;
         ChatStream repeat;
         try {
-            repeat = app.registry().findByIdempotencyKey(caller.clientKey(), idempotencyKey,
-                    idempotencyKey == null ? null : request.fingerprint());
+            repeat = app.registry().findByIdempotencyKey(caller.clientKey(), idempotencyKey, compared);
         } catch (StreamRegistry.RefusedException e) {
             throw refused(e);
         }
         if (repeat != null) {
-            deliver(async, req, resp, repeat, 0, false);
+            then.opened(repeat);
             return;
         }
         CompletableFuture<Decision> admission = app.replyLimits().admit(caller.clientKey()).toCompletableFuture();
         if (admission.isDone()) {
-            start(async, req, resp, caller, request, idempotencyKey, admission.join());
+            start(resp, caller, request, compared, idempotencyKey, reply, admission.join(), then);
             return;
         }
         admission.thenAccept(decision -> continueLater(async, resp, caller, decision, () ->
-                start(async, req, resp, caller, request, idempotencyKey, decision)));
+                start(resp, caller, request, compared, idempotencyKey, reply, decision, then)));
     }
 
     /** Runs {@code step} on a container thread; a request the container already ended gives its admission back. */
@@ -335,8 +374,9 @@ final class ChatServlet extends HttpServlet {
      * carries {@code RateLimit-Policy} and {@code RateLimit}; a refusal also {@code Retry-After}. A start counted
      * by the limits but refused by a stream limit is taken back, and that refusal keeps its own code and headers.
      */
-    private void start(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
-                       ParsedRequest request, String idempotencyKey, Decision decision) throws ApiError, IOException {
+    private void start(HttpServletResponse resp, ApiGate.Caller caller, ChatRequest request, String fingerprint,
+                       String idempotencyKey, ConversationReply reply, Decision decision, Opened then)
+            throws ApiError, IOException {
         ReplyLimits limits = app.replyLimits();
         if (!decision.allowed()) {
             rateLimitFields(resp, limits, caller.clientKey(), decision);
@@ -344,8 +384,8 @@ final class ChatServlet extends HttpServlet {
         }
         ChatStream stream;
         try {
-            stream = app.registry().open(request.request(), idempotencyKey == null ? null : request.fingerprint(),
-                    caller.clientKey(), caller.principal(), idempotencyKey);
+            stream = app.registry().open(request, fingerprint, caller.clientKey(), caller.principal(),
+                    idempotencyKey, reply);
         } catch (StreamRegistry.RefusedException e) {
             limits.release(caller.clientKey(), decision);
             throw refused(e);
@@ -354,7 +394,7 @@ final class ChatServlet extends HttpServlet {
             throw new ApiError(503, "unavailable", "The model backend cannot be used now: " + e.getMessage(), 10);
         }
         rateLimitFields(resp, limits, caller.clientKey(), decision);
-        deliver(async, req, resp, stream, 0, false);
+        then.opened(stream);
     }
 
     /** {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers-12), where a limit is on. */
@@ -369,8 +409,8 @@ final class ChatServlet extends HttpServlet {
     }
 
     /** Starts the response: 204 when everything was delivered, else headers, first frame, then the events. */
-    private void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ChatStream stream,
-                         long afterSeq, boolean resumed) throws ApiError, IOException {
+    void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ChatStream stream,
+                 long afterSeq, boolean resumed) throws ApiError, IOException {
         if (afterSeq > stream.lastSeq()) {
             throw ApiError.invalid("Last-Event-ID names an event this stream has not sent.");
         }

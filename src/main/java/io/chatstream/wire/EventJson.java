@@ -42,6 +42,13 @@ public final class EventJson {
         } else if (event instanceof Start s) {
             field(out, "stream_id", s.streamId());
             field(out, "model", s.model());
+            if (s.conversationId() != null) {
+                field(out, "conversation_id", s.conversationId());
+                field(out, "message_id", s.messageId());
+                if (s.userMessageId() != null) {
+                    field(out, "user_message_id", s.userMessageId());
+                }
+            }
         } else if (event instanceof ToolCallEvent t) {
             out.ascii(",\"tool_call\":{\"id\":");
             string(out, t.toolCall().id());

@@ -69,7 +69,8 @@ class PoolThreadsTest {
     @Test
     void closingTheApplicationLeavesNoneOfItsThreads() throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
-        ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.demo.tokens-per-second", "1000")),
+        ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.demo.tokens-per-second", "1000",
+                "chat.store.url", "off")),
                 List.of(), getClass().getClassLoader());
         app.backendContext().httpClient(); // the HTTP client's pool and selector too
         CountDownLatch ran = new CountDownLatch(1);

@@ -24,7 +24,7 @@ class ContextPathTest {
     void thePageWorksUnderAContextPath() throws Exception {
         Chromium.requireInstalled();
         Server server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(),
-                Map.of("chat.demo.tokens-per-second", "500"));
+                Map.of("chat.demo.tokens-per-second", "500", "chat.store.url", "off"));
         DevServer.webapp(server).setContextPath("/chat");
         server.start();
         try (Chromium browser = Chromium.start()) {

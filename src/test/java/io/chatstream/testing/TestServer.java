@@ -22,6 +22,8 @@ public final class TestServer implements AutoCloseable {
     private final URI base;
 
     private TestServer(Map<String, String> settings, Consumer<WebAppContext> beforeStart) throws Exception {
+        // no database unless a test asks for one (with its own chat.store.dir): never one in the user's home
+        settings.putIfAbsent("chat.store.url", "off");
         server = DevServer.newServer("127.0.0.1", 0, Path.of("").toAbsolutePath(), settings);
         beforeStart.accept(DevServer.webapp(server));
         server.start();

@@ -30,6 +30,7 @@ class ChatContextListenerTest {
         ServletContext ctx = mock(ServletContext.class, RETURNS_DEEP_STUBS);
         when(ctx.getClassLoader()).thenReturn(getClass().getClassLoader());
         when(ctx.getInitParameter(anyString())).thenReturn(null);
+        when(ctx.getInitParameter("chat.store.url")).thenReturn("off");
         ChatContextListener listener = new ChatContextListener();
         listener.contextInitialized(new ServletContextEvent(ctx));
         ArgumentCaptor<AsyncRequests> registered = ArgumentCaptor.forClass(AsyncRequests.class);

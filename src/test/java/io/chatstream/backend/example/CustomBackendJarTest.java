@@ -158,7 +158,7 @@ class CustomBackendJarTest {
 
         try (FakeUpstream gateway = FakeUpstream.start(CustomBackendJarTest::serveGateway)) {
             Server server = DevServer.newServer("127.0.0.1", 0, project, Map.of(
-                    "chat.backend", "gateway",
+                    "chat.backend", "gateway", "chat.store.url", "off",
                     "chat.gateway.url", gateway.url("/v1/generate"),
                     "chat.gateway.token", "secret-house-token"));
             server.start();

@@ -59,7 +59,7 @@ class OpenAiBackendProviderTest {
     @Test
     void withoutAnyModelARequestIsRefusedAndNoStreamStarts() throws Exception {
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.backend", "openai",
-                "chat.openai.base-url", "http://127.0.0.1:9/v1")), List.of())) {
+                "chat.openai.base-url", "http://127.0.0.1:9/v1", "chat.store.url", "off")), List.of())) {
             BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                     () -> app.registry().open(ChatRequest.of("hi"), "client", null, null));
             assertTrue(e.getMessage().contains("chat.openai.model"), e.getMessage());
@@ -77,7 +77,8 @@ class OpenAiBackendProviderTest {
     @Test
     void applicationStartsWithTheOpenAiBackendAndFailsOnABadSetting() {
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.backend", "openai",
-                "chat.openai.api-key", KEY, "chat.openai.model", "gpt-4o-mini")), List.of())) {
+                "chat.openai.api-key", KEY, "chat.openai.model", "gpt-4o-mini", "chat.store.url", "off")),
+                List.of())) {
             assertEquals("openai", app.backendName());
             assertEquals("gpt-4o-mini", app.backend().defaultModel());
         }
