@@ -158,7 +158,8 @@ export class AssistantView {
       const item = h('details', 'tool');
       const summary = h('summary');
       summary.append(icon(ICONS.tool, 14), h('span', 'tool-name', t.name || 'tool'),
-          h('span', 'tool-state', t.result === undefined ? 'running…' : 'done'));
+          // the server relays tool calls and runs none: without a result, a call is a request, not a run
+          h('span', 'tool-state', t.result === undefined ? 'requested' : 'done'));
       item.append(summary);
       if (t.arguments) {
         item.append(h('div', 'tool-label', 'Arguments'), h('pre', 'tool-args', t.arguments));
