@@ -104,7 +104,7 @@ export class AssistantView {
     this.root.setAttribute('aria-busy', streaming ? 'true' : 'false');
     this.root.classList.toggle('streaming', streaming);
     this.showThinking(message, streaming);
-    this.showTools(message.tools || []);
+    this.showTools(message.tools || [], streaming);
     this.markdown.update(message.content || '');
     if (now) {
       this.markdown.flush();
@@ -147,8 +147,8 @@ export class AssistantView {
     }
   }
 
-  showTools(tools) {
-    const key = JSON.stringify(tools);
+  showTools(tools, streaming) {
+    const key = JSON.stringify([tools, streaming]);
     if (key === this.toolsKey) {
       return;
     }
@@ -158,8 +158,9 @@ export class AssistantView {
       const item = h('details', 'tool');
       const summary = h('summary');
       summary.append(icon(ICONS.tool, 14), h('span', 'tool-name', t.name || 'tool'),
-          // the server relays tool calls and runs none: without a result, a call is a request, not a run
-          h('span', 'tool-state', t.result === undefined ? 'requested' : 'done'));
+          // a call still without a result when the reply has ended was handed to the client to run (the reply
+          // ended with finish_reason "tool_calls"): nothing here runs it, so it is a request, not a run
+          h('span', 'tool-state', t.result !== undefined ? 'done' : streaming ? 'running…' : 'requested'));
       item.append(summary);
       if (t.arguments) {
         item.append(h('div', 'tool-label', 'Arguments'), h('pre', 'tool-args', t.arguments));
