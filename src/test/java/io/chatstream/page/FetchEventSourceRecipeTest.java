@@ -51,8 +51,18 @@ class FetchEventSourceRecipeTest {
 
         Matcher recipe = RECIPE.matcher(Files.readString(Path.of("docs/protocol.md")));
         assertTrue(recipe.find(), "docs/protocol.md holds the recipe block");
+        // beside the library's node_modules, where Node resolves the recipe's import of it
         Path run = Files.createTempDirectory(tools, "recipe-");
         Path recipeFile = Files.writeString(run.resolve("recipe.mjs"), recipe.group(1));
+        try {
+            runRecipe(node, recipeFile);
+        } finally {
+            Files.delete(recipeFile);
+            Files.delete(run);
+        }
+    }
+
+    private static void runRecipe(Path node, Path recipeFile) throws Exception {
 
         String prompt = "Tell me about streams";
         try (TestServer server = TestServer.start(Map.of("chat.demo.tokens-per-second", "100",
@@ -126,7 +136,8 @@ class FetchEventSourceRecipeTest {
         if (!Files.exists(installed) || !Files.readString(installed).contains("\"version\": \"" + VERSION + "\"")) {
             Files.createDirectories(tools);
             Process p = new ProcessBuilder(npm.toString(), "install", "--no-save", "--no-audit", "--no-fund",
-                    "--loglevel=error", "--prefix", tools.toString(), LIBRARY + "@" + VERSION)
+                    "--loglevel=error", "--fetch-retries=1", "--fetch-timeout=30000", "--prefix", tools.toString(),
+                    LIBRARY + "@" + VERSION)
                     .redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             boolean ok = p.waitFor(180, TimeUnit.SECONDS) && p.exitValue() == 0;
