@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark scenarios of the README's "Performance" section, against the dev server (embedded Jetty 12) or,
+# The benchmark scenarios of docs/performance.md, against the dev server (embedded Jetty 12) or,
 # with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
 # (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tomcat 10.1 for the benchmark, under target/bench (see the README's "Performance" section).
+# Tomcat 10.1 for the benchmark, under target/bench (see docs/performance.md).
 #   src/bench/tomcat.sh prepare              fetch and unpack Tomcat (Maven's dependency plugin), build the WAR
 #   src/bench/tomcat.sh start LOG [JVM_OPTS] start it on a free loopback port with the WAR at /chat; writes
 #                                            target/bench/tomcat.pid and tomcat.port once /chat/api/health answers

@@ -290,10 +290,10 @@ function finish(message, outcome) {
   const view = viewFor(message);
   view.setConnection(null);
   view.update(message, true);
-  // errors are announced by their notice (role=alert)
-  if (message.status === 'done' || message.status === 'stopped') {
-    announce(message.status === 'done' ? 'Reply finished.' : 'Stopped.');
-  }
+  // the status line always ends on the outcome (never "Waiting for the reply"); an error's details are announced
+  // by its notice (role=alert), so the status line only names it
+  announce({ done: 'Reply finished.', stopped: 'Stopped.', lost: 'Connection lost.' }[message.status]
+      || 'Reply failed.');
 }
 
 function setBusy(busy) {

@@ -117,7 +117,7 @@ export class AssistantView {
     this.root.setAttribute('aria-busy', streaming ? 'true' : 'false');
     this.root.classList.toggle('streaming', streaming);
     this.showThinking(message, streaming);
-    this.showTools(message.tools || []);
+    this.showTools(message.tools || [], streaming);
     this.markdown.update(message.content || '');
     if (now) {
       this.markdown.flush();
@@ -160,8 +160,8 @@ export class AssistantView {
     }
   }
 
-  showTools(tools) {
-    const key = JSON.stringify(tools);
+  showTools(tools, streaming) {
+    const key = JSON.stringify([tools, streaming]);
     if (key === this.toolsKey) {
       return;
     }
@@ -171,7 +171,9 @@ export class AssistantView {
       const item = h('details', 'tool');
       const summary = h('summary');
       summary.append(icon(ICONS.tool, 14), h('span', 'tool-name', t.name || 'tool'),
-          h('span', 'tool-state', t.result === undefined ? 'running…' : 'done'));
+          // a call still without a result when the reply has ended was handed to the client to run (the reply
+          // ended with finish_reason "tool_calls"): nothing here runs it, so it is a request, not a run
+          h('span', 'tool-state', t.result !== undefined ? 'done' : streaming ? 'running…' : 'requested'));
       item.append(summary);
       if (t.arguments) {
         item.append(h('div', 'tool-label', 'Arguments'), h('pre', 'tool-args', t.arguments));

@@ -17,8 +17,8 @@ import java.util.Map;
  * The dev server: embedded Jetty 12 serving {@code webapp/} with the classes from {@code target/classes}, through
  * the same {@code web.xml} and composition root as the WAR. Never packaged into the WAR.
  *
- * <p>{@code mvn test-compile exec:exec} runs it on {@code chat.server.port} (8080); tests call
- * {@link #newServer} on port 0.
+ * <p>{@code mvn -q compile exec:exec} runs it on {@code chat.server.port} (8080) and prints the URL; Ctrl+C or
+ * SIGTERM stops it with one line. Tests call {@link #newServer} on port 0.
  */
 public final class DevServer {
 
@@ -111,6 +111,7 @@ public final class DevServer {
     }
 
     public static void main(String[] args) throws Exception {
+        quietLogging();
         Path projectDir = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         Settings settings = Settings.fromSystem(name -> null);
         int port;
@@ -134,14 +135,37 @@ public final class DevServer {
         }
         System.out.println("Chat dev server on http://" + (host.equals("127.0.0.1") ? "localhost" : host) + ":"
                 + port(server) + "/  (Ctrl+C stops it)");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                stop(server);
-            } catch (Exception e) {
-                System.err.println("Stopping: " + e);
-            }
-        }, "dev-server-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println(stopQuietly(server)),
+                "dev-server-stop"));
         server.join();
+    }
+
+    /**
+     * Stops the server (Ctrl+C, SIGTERM) and says so in one line: Jetty's own stop lines are below the dev server's
+     * log level.
+     */
+    static String stopQuietly(Server server) {
+        try {
+            stop(server);
+            return "Chat dev server stopped.";
+        } catch (Exception e) {
+            return "Chat dev server stopped: " + rootMessage(e);
+        }
+    }
+
+    /**
+     * What a newcomer sees is the URL, the application's own log lines and warnings that call for action. Set
+     * before the first logger exists; a {@code -D} on the command line still wins.
+     */
+    static void quietLogging() {
+        // Jetty's start and stop lines (versions, contexts, connectors) at INFO
+        System.getProperties().putIfAbsent("org.eclipse.jetty.LEVEL", "WARN");
+        // Jasper warns, once, that XMLSchema.dtd, datatypes.dtd and xml.xsd are missing beside the Servlet API's
+        // classes: the Jakarta jar ships the Servlet schemas but not these W3C ones (Tomcat's own jar has them). It
+        // needs them only to validate TLDs, which it does not do: the warnings are noise in every embedded Jetty.
+        System.getProperties().putIfAbsent("org.apache.tomcat.util.descriptor.DigesterFactory.LEVEL", "ERROR");
+        // the application's log lines (System.Logger: java.util.logging) on one line each
+        System.getProperties().putIfAbsent("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
     }
 
     private static String rootMessage(Throwable t) {

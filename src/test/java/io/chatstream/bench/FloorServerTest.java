@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The benchmark's yardstick must speak what the load client checks (status, {@code retry:} first, ids in order,
  * {@code start}, exactly the asked number of chunks, one {@code end}, the end of the chunked body), with and without
- * a write interval, or the README's floor figures could not be measured again.
+ * a write interval, or the floor figures of docs/performance.md could not be measured again.
  */
 class FloorServerTest {
 

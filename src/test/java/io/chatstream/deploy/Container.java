@@ -201,9 +201,12 @@ abstract class Container implements AutoCloseable {
         Files.setLastModifiedTime(file, FileTime.fromMillis(Math.max(now, previous + 2000)));
     }
 
-    /** Stops the container the way an init system does (SIGTERM: its shutdown hook stops it cleanly). */
+    /**
+     * Stops the container the way an init system does (SIGTERM: its shutdown hook stops it cleanly). Interrupted,
+     * it kills the container at once and keeps the interrupt.
+     */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process == null) {
             return;
         }
@@ -212,8 +215,13 @@ abstract class Container implements AutoCloseable {
             children = d.toList();
         }
         process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
         children.forEach(ProcessHandle::destroyForcibly);
     }

@@ -63,7 +63,7 @@ final class JettyContainer extends Container {
             throw new IllegalStateException("start.jar --add-modules failed:\n"
                     + Files.readString(base.resolve("add-modules.log")));
         }
-        // as the README shows it: the WAR in webapps/, a context file next to it naming it
+        // as docs/deployment.md shows it: the WAR in webapps/, a context file next to it naming it
         copy(war(), base.resolve("webapps/chat.war"));
         contextFile(CHAT, "<Property name=\"jetty.webapps\"/>/chat.war", CHAT_PARAMETERS);
         Path slowWar = base.resolve("apps/slow.war");

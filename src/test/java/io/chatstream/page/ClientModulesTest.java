@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The page's protocol modules, run in the browser that runs them for users: the event-stream parser
  * ({@code assets/sse.js}) over every corner of the format and every split of the bytes, and the reply client
- * ({@code assets/client.js}) against a scripted {@code fetch}: resume, replay skipping, 204, 404, retries, stop.
+ * ({@code assets/client.js}) against a scripted {@code fetch}: resume, replay skipping, 204, 404, retries, stop;
+ * and the reply view ({@code assets/views.js}) through the states of a tool call.
  * The cases are in {@code src/test/resources/io/chatstream/page/}.
  */
 class ClientModulesTest {
@@ -75,5 +76,18 @@ class ClientModulesTest {
         Object failures = browser.asyncJs(resource("reply-stream-cases.js"), server.uri("/assets/client.js")
                 .toString());
         assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void aToolRowIsRunningWhileItsReplyGoesOnRequestedAfterItAndDoneWithItsResultAsText() throws Exception {
+        try {
+            browser.driver.get(server.uri("/").toString());
+            browser.await(d -> "true".equals(browser.js("return document.documentElement.dataset.ready")));
+            Object failures = browser.asyncJs(resource("tool-rows-cases.js"), server.uri("/assets/views.js")
+                    .toString());
+            assertEquals(List.of(), failures);
+        } finally {
+            browser.driver.get(server.uri("/api/health").toString());
+        }
     }
 }

@@ -9,11 +9,15 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -31,6 +35,7 @@ final class CuttingProxy implements AutoCloseable {
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final ByteArrayOutputStream requests = new ByteArrayOutputStream();
     private final AtomicBoolean dropPost = new AtomicBoolean();
+    private final Queue<Pattern> cutAfter = new ConcurrentLinkedQueue<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "cutting-proxy");
         t.setDaemon(true);
@@ -61,6 +66,15 @@ final class CuttingProxy implements AutoCloseable {
     /** The response to the next {@code POST /api/chat} never reaches the browser: its connection is reset. */
     void dropNextPostResponse() {
         dropPost.set(true);
+    }
+
+    /**
+     * Resets the connection whose response next contains the first of {@code patterns} (matched within one read of
+     * the server's bytes), right after the match: e.g. after an event's {@code id:} line and before its
+     * {@code data:} line. Then the same for the next pattern, on any connection, and so on.
+     */
+    void cutResponsesAfter(Pattern... patterns) {
+        cutAfter.addAll(List.of(patterns));
     }
 
     /** Everything browsers sent through the proxy so far, as text. */
@@ -130,6 +144,15 @@ final class CuttingProxy implements AutoCloseable {
                     } else if (lastRequest.startsWith("POST /api/chat ") && dropPost.compareAndSet(true, false)) {
                         cut();
                         return;
+                    } else if (cutAfter.peek() != null) {
+                        Pattern pattern = cutAfter.peek();
+                        Matcher m = pattern.matcher(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                        if (m.find() && cutAfter.remove(pattern)) {
+                            out.write(buf, 0, m.end());
+                            out.flush();
+                            cut();
+                            return;
+                        }
                     }
                     out.write(buf, 0, n);
                     out.flush();

@@ -68,8 +68,18 @@ public final class TestServer implements AutoCloseable {
         return server;
     }
 
+    /** Stops the server; declares no {@code InterruptedException}, which try-with-resources could not handle. */
     @Override
-    public void close() throws Exception {
-        DevServer.stop(server);
+    public void close() {
+        try {
+            DevServer.stop(server);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("the test server did not stop", e);
+        }
     }
 }

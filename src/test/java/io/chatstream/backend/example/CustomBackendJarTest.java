@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The custom backend example of the README ({@code src/test/examples/gateway-backend}) built the way a user builds
+ * The custom backend example of {@code docs/backends.md} ({@code src/test/examples/gateway-backend}) built the way a user builds
  * it, into a jar of its own, then found by name: by a class loader that has only that jar on top of the product,
  * and by a real webapp that has it in {@code WEB-INF/lib}.
  */
@@ -67,7 +67,7 @@ class CustomBackendJarTest {
     static Path work;
     static Path jar;
 
-    /** {@code javac} then {@code jar}, as the README shows. */
+    /** {@code javac} then {@code jar}, as {@code docs/backends.md} shows. */
     @BeforeAll
     static void buildTheExampleJar() throws Exception {
         Path classes = Files.createDirectories(work.resolve("classes"));
