@@ -103,11 +103,10 @@ final class ResponsesStreamDecoder implements BodyDecoder {
     private final StreamJson json = new StreamJson();
     private final ThinkSplitter content;
     private final int maxCallChars;
-    /** Function calls by output index, in the order the reply made them. */
+    /** Function calls by output index, emitted or not (an emitted one may be named again by its item's done). */
     private final TreeMap<Integer, Call> calls = new TreeMap<>();
     private final Map<String, Call> callsByItem = new HashMap<>();
     private int callChars;
-    private boolean callsMade;
     private boolean reasoningSeen;
     private int reasoningItem = -1;
     private int reasoningPart = -1;
@@ -163,7 +162,7 @@ final class ResponsesStreamDecoder implements BodyDecoder {
         if (done || isDone(data, length)) {
             return;
         }
-        clear(type);
+        clear();
         JsonToken first = json.begin(data, 0, length);
         if (first == null) {
             return;
@@ -179,12 +178,18 @@ final class ResponsesStreamDecoder implements BodyDecoder {
             field(field);
         }
         json.end();
+        if (kind == UNKNOWN) {
+            kind = kindOf(type); // data without a type: the event's name says what it is
+        }
         apply();
     }
 
-    /** Forgets the previous event; the event's name gives its kind until its {@code type} says otherwise. */
-    private void clear(String type) {
-        kind = kindOf(type);
+    /**
+     * Forgets the previous event. Its kind is unknown until the {@code type} in its data is read, which OpenAI puts
+     * first: fields before it are all decoded, fields after it only when the kind needs them.
+     */
+    private void clear() {
+        kind = UNKNOWN;
         delta = null;
         itemId = null;
         outputIndex = 0;
@@ -401,7 +406,7 @@ final class ResponsesStreamDecoder implements BodyDecoder {
                     emit(call);
                 }
             }
-            case COMPLETED -> end(callsMade || !calls.isEmpty() ? FinishReason.TOOL_CALLS : FinishReason.STOP);
+            case COMPLETED -> end(calls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS);
             case INCOMPLETE -> {
                 if ("max_output_tokens".equals(incompleteReason) || "max_tokens".equals(incompleteReason)) {
                     end(FinishReason.LENGTH);
@@ -473,18 +478,13 @@ final class ResponsesStreamDecoder implements BodyDecoder {
         }
         content.flush();
         call.emitted = true;
-        callsMade = true;
         sink.toolCall(call.toToolCall());
-        calls.remove(call.key);
-        if (call.itemId != null) {
-            callsByItem.remove(call.itemId);
-        }
     }
 
     private void end(FinishReason reason) {
         content.flush();
-        for (Call call : calls.values().toArray(new Call[0])) {
-            emit(call);
+        for (Call call : calls.values()) {
+            emit(call); // a call whose done events never came: its pieces are all there is
         }
         Usage u = usage;
         stop();
