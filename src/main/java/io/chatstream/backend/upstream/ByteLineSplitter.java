@@ -34,6 +34,8 @@ public final class ByteLineSplitter {
     private byte[] scratch;
     private boolean afterCr;
     private boolean firstLine = true;
+    /** Some byte of the held part of the line is not ASCII: only then is the line checked as UTF-8. */
+    private boolean heldNonAscii;
 
     public ByteLineSplitter(int maxLineBytes, Handler handler) {
         if (maxLineBytes < 1) {
@@ -74,11 +76,16 @@ public final class ByteLineSplitter {
                 }
             }
             int j = i;
-            while (j < to && bytes[j] != LF && bytes[j] != CR) {
+            int seen = 0;
+            byte b;
+            while (j < to && (b = bytes[j]) != LF && b != CR) {
+                seen |= b;
                 j++;
             }
+            boolean nonAscii = seen < 0;
             if (j == to) {
                 append(bytes, i, j - i);
+                heldNonAscii |= nonAscii;
                 return;
             }
             afterCr = bytes[j] == CR;
@@ -86,9 +93,10 @@ public final class ByteLineSplitter {
                 if (j - i > maxLineBytes) {
                     throw tooLong();
                 }
-                emit(bytes, i, j - i);
+                emit(bytes, i, j - i, nonAscii);
             } else {
                 append(bytes, i, j - i);
+                heldNonAscii |= nonAscii;
                 emitHeld();
             }
             i = j + 1;
@@ -119,15 +127,17 @@ public final class ByteLineSplitter {
 
     private void emitHeld() {
         int n = length;
+        boolean nonAscii = heldNonAscii;
         length = 0;
+        heldNonAscii = false;
         byte[] held = line;
         if (held.length > SHRINK_ABOVE) {
             line = new byte[256]; // one long line must not pin its buffer for the rest of the body
         }
-        emit(held, 0, n);
+        emit(held, 0, n, nonAscii);
     }
 
-    private void emit(byte[] bytes, int offset, int n) {
+    private void emit(byte[] bytes, int offset, int n, boolean nonAscii) {
         if (firstLine) {
             firstLine = false;
             if (n >= 3 && bytes[offset] == (byte) 0xEF && bytes[offset + 1] == (byte) 0xBB
@@ -136,7 +146,7 @@ public final class ByteLineSplitter {
                 n -= 3;
             }
         }
-        if (!isUtf8(bytes, offset, n)) {
+        if (nonAscii && !isUtf8(bytes, offset, n)) {
             throw UpstreamException.malformed("the body was not valid UTF-8");
         }
         handler.line(bytes, offset, n);
