@@ -289,8 +289,8 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
 
     private void delta() {
         switch (part) {
-            case TEXT -> sink.chunk(text == null ? "" : text);
-            case THINKING -> sink.reasoning(text == null ? "" : text);
+            case TEXT -> text(false);
+            case THINKING -> text(true);
             case INPUT_JSON -> {
                 if (text != null) {
                     count(text.length());
@@ -311,11 +311,23 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
                 tool.name = blockName;
                 count((blockId == null ? 0 : blockId.length()) + (blockName == null ? 0 : blockName.length()));
             }
-            case TEXT -> sink.chunk(text == null ? "" : text);
-            case THINKING -> sink.reasoning(text == null ? "" : text);
+            case TEXT -> text(false);
+            case THINKING -> text(true);
             default -> {
                 // redacted_thinking (encrypted), server tool blocks: nothing to show
             }
+        }
+    }
+
+    /** Text of a block start or delta; a block starts with empty text, which is no event. */
+    private void text(boolean reasoning) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        if (reasoning) {
+            sink.reasoning(text);
+        } else {
+            sink.chunk(text);
         }
     }
 

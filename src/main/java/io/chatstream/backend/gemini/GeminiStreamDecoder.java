@@ -205,7 +205,7 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
                 default -> json.skipValue();
             }
         }
-        if (text != null) {
+        if (text != null && !text.isEmpty()) {
             if (thought) {
                 sink.reasoning(text);
             } else {
