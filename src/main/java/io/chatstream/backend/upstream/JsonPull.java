@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Pulls the few fields a decoder needs out of one streamed event's JSON object, from its bytes, with no tree and no
  * parser per event: one Jackson non-blocking parser lives as long as the body and is fed each event's bytes in turn
- * (a body is a sequence of root-level objects to it). Field names come from the parser's symbol table, so a known
+ * (a body is a sequence of root-level objects to it; it is renewed after each
+ * {@value #RENEW_AFTER_BYTES} bytes, see there). Field names come from the parser's symbol table, so a known
  * name costs no allocation; a string is made only when a decoder asks for it ({@link #string()}), and
  * {@link #stringIs} compares a value without making one.
  *
@@ -25,18 +26,30 @@ import java.nio.charset.StandardCharsets;
  */
 public final class JsonPull {
 
-    private final JsonParser parser;
-    private final ByteArrayFeeder feeder;
+    /**
+     * After this many bytes the parser is replaced (between events): its symbol table keeps every distinct field name
+     * it saw, so an upstream sending ever new names must not grow it for the whole of a long stream.
+     */
+    static final long RENEW_AFTER_BYTES = 1024 * 1024;
+
+    private JsonParser parser;
+    private ByteArrayFeeder feeder;
+    private long fed;
     private byte[] event;
     private int eventLength;
 
     public JsonPull() {
+        renew();
+    }
+
+    private void renew() {
         try {
-            this.parser = Json.MAPPER.getFactory().createNonBlockingByteArrayParser();
+            parser = Json.MAPPER.getFactory().createNonBlockingByteArrayParser();
         } catch (IOException e) {
             throw new IllegalStateException("Jackson makes a non-blocking byte parser without I/O", e);
         }
-        this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+        feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+        fed = 0;
     }
 
     /**
@@ -47,6 +60,10 @@ public final class JsonPull {
     public void begin(byte[] data, int length) {
         this.event = data;
         this.eventLength = length;
+        if (fed > RENEW_AFTER_BYTES) {
+            renew();
+        }
+        fed += length;
         try {
             feeder.feedInput(data, 0, length);
         } catch (IOException e) {

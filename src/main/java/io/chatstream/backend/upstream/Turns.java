@@ -52,6 +52,7 @@ public record Turns(String system, List<Turn> turns) {
                 turns.add(new Turn(user, texts));
             }
         }
-        return new Turns(system.length() == 0 ? null : system.toString(), turns);
+        List<Turn> done = turns.stream().map(t -> new Turn(t.user(), List.copyOf(t.texts()))).toList();
+        return new Turns(system.length() == 0 ? null : system.toString(), done);
     }
 }
