@@ -74,6 +74,9 @@ import java.util.TreeMap;
  */
 final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler {
 
+    /** The most tool blocks one reply may have open at once: each costs memory even when it brings no text. */
+    static final int MAX_OPEN_TOOLS = 1024;
+
     private enum Type { OTHER, MESSAGE_START, BLOCK_START, BLOCK_DELTA, BLOCK_STOP, MESSAGE_DELTA, MESSAGE_STOP, ERROR }
 
     private enum Part { OTHER, TEXT, THINKING, INPUT_JSON, TOOL_USE }
@@ -334,8 +337,8 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
     private ToolBuilder tool(int blockIndex) {
         ToolBuilder tool = tools.get(blockIndex);
         if (tool == null) {
-            if (tools.size() >= 1024) {
-                throw UpstreamException.malformed("it opened more than 1024 tool calls at once");
+            if (tools.size() >= MAX_OPEN_TOOLS) {
+                throw UpstreamException.malformed("it opened more than " + MAX_OPEN_TOOLS + " tool calls at once");
             }
             tool = new ToolBuilder();
             tools.put(blockIndex, tool);
