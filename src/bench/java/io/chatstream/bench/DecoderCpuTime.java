@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * The decoder benchmarks' bodies timed by the CPU time of the measuring thread rather than the wall clock: on a
  * machine whose cores are shared with other busy processes, JMH's wall-clock scores mostly measure how long the
  * thread waited for a core, while the CPU time a token costs stays readable. Per token: the best of five 1 s rounds
- * after an 8 s warm-up (long, for a JIT compiler that shares the cores too), and the bytes allocated (JMH's {@code -prof gc} figure, which the load does not disturb).
+ * after an 8 s warm-up (long, for a JIT compiler that shares the cores too), and the bytes allocated (JMH's
+ * {@code -prof gc} figure, which the load does not disturb).
  *
  * <pre>
  * mvn -q test-compile &amp;&amp; java -cp "target/classes:target/test-classes:$(cat target/bench/classpath.txt)" \
