@@ -248,7 +248,8 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
                 case "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens" -> {
                     long n = json.number(-1);
                     if (n >= 0) {
-                        input = Math.max(0, input) + n;
+                        long sum = Math.max(0, input) + n;
+                        input = sum < 0 ? Long.MAX_VALUE : sum; // absurd counts must not wrap into negative ones
                     }
                 }
                 case "output_tokens" -> completionTokens = Math.max(completionTokens, json.number(-1));

@@ -234,6 +234,12 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
                 args == null || args.equals("null") ? "{}" : args);
     }
 
+    /** {@code a + b}, counting unknown (negative) as 0 and stopping at {@link Long#MAX_VALUE} rather than wrapping. */
+    private static long saturatedSum(long a, long b) {
+        long sum = Math.max(0, a) + Math.max(0, b);
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+
     /** An id for a call Gemini gave none: unique, so a client can match its result to it. */
     private static String newCallId() {
         return "call_" + UUID.randomUUID().toString().replace("-", "");
@@ -308,7 +314,7 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
                     + Snippets.of(finishReason) + ")");
         }
         Usage usage = promptTokens < 0 && candidateTokens < 0 && thoughtTokens < 0 ? null
-                : new Usage(Math.max(0, promptTokens), Math.max(0, candidateTokens) + Math.max(0, thoughtTokens));
+                : new Usage(Math.max(0, promptTokens), saturatedSum(candidateTokens, thoughtTokens));
         sink.end(reason, usage);
     }
 }
