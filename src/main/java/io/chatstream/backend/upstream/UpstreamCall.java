@@ -37,7 +37,7 @@ import java.util.function.Function;
  * <p>Exactly one terminal call reaches the sink for every call, unless it is {@link #cancel() cancelled} first:
  * <ul>
  *   <li>{@code end}, from the decoder, when the body says the reply is complete;</li>
- *   <li>{@code error} {@code upstream_auth} for HTTP 401 and 403, {@code upstream_rate_limited} for 429 (its
+ *   <li>{@code error} {@code upstream_auth} for HTTP 401 and 403, {@code upstream_rate_limited} for 429 and 529 (its
  *   {@code Retry-After} in the message), {@code upstream_error} for other statuses, refused connections, resets,
  *   malformed bodies, in-stream errors and bodies ending early, {@code upstream_timeout} when nothing arrives for the
  *   idle timeout or the connection cannot be made in time.</li>
