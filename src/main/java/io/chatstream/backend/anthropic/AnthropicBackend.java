@@ -1,6 +1,5 @@
 package io.chatstream.backend.anthropic;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatstream.backend.BackendContext;
@@ -10,13 +9,12 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.backend.upstream.Json;
+import io.chatstream.backend.upstream.ModelLists;
 import io.chatstream.backend.upstream.Turns;
 import io.chatstream.backend.upstream.UpstreamCall;
-import io.chatstream.backend.upstream.UpstreamJson;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -151,20 +149,9 @@ public final class AnthropicBackend implements ChatBackend {
 
     @Override
     public CompletableFuture<List<String>> listModels() {
-        return UpstreamJson.get(context, headers(UpstreamCall.newRequest(URI.create(baseUrl + "/models?limit=1000"))),
-                target).thenApply(AnthropicBackend::modelIds);
-    }
-
-    /** The ids of a {@code GET /models} answer: {@code {"data":[{"type":"model","id":"claude-..."}],...}}. */
-    static List<String> modelIds(JsonNode answer) {
-        List<String> ids = new ArrayList<>();
-        for (JsonNode m : answer.path("data")) {
-            String id = Json.text(m, "id");
-            if (id != null && !id.isBlank()) {
-                ids.add(id);
-            }
-        }
-        return ids;
+        HttpRequest request = headers(ModelLists.newRequest(context, URI.create(baseUrl + "/models?limit=1000")))
+                .build();
+        return ModelLists.fetch(context, request, target, json -> ModelLists.texts(json, "data", "id"));
     }
 
     /** The URL replies are asked of. */

@@ -1,11 +1,12 @@
 package io.chatstream.backend.anthropic;
 
+import com.fasterxml.jackson.core.JsonToken;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.upstream.BodyDecoder;
-import io.chatstream.backend.upstream.JsonPull;
 import io.chatstream.backend.upstream.LineSplitter;
 import io.chatstream.backend.upstream.Snippets;
-import io.chatstream.backend.upstream.SseDataReader;
+import io.chatstream.backend.upstream.SseByteReader;
+import io.chatstream.backend.upstream.StreamJson;
 import io.chatstream.backend.upstream.UpstreamException;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
@@ -70,9 +71,11 @@ import java.util.TreeMap;
  * {@code refusal} stop reason (the model declined to go on: {@code upstream_error}, so a client does not take the cut
  * reply for a whole one); data that is not a JSON object; a body that ends without {@code message_stop}.
  *
- * <p>Each event is read from its bytes with {@link JsonPull}: no string per line, no tree per event.
+ * <p>Cost: this runs once per token of every reply, so events are read as bytes ({@link SseByteReader}; the
+ * {@code event:} line is ignored, the data naming its type again) and their JSON token by token with one reused
+ * parser ({@link StreamJson}): no string per line, no tree per event.
  */
-final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler {
+final class AnthropicStreamDecoder implements BodyDecoder {
 
     /** The most tool blocks one reply may have open at once: each costs memory even when it brings no text. */
     static final int MAX_OPEN_TOOLS = 1024;
@@ -82,8 +85,8 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
     private enum Part { OTHER, TEXT, THINKING, INPUT_JSON, TOOL_USE }
 
     private final ChatSink sink;
-    private final SseDataReader reader;
-    private final JsonPull json = new JsonPull();
+    private final SseByteReader reader;
+    private final StreamJson json = new StreamJson();
     private final int maxToolChars;
     private final TreeMap<Integer, ToolBuilder> tools = new TreeMap<>();
     private int toolChars;
@@ -109,7 +112,7 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
     /** @param maxBytes the bound of one event, and of all tool call text together */
     AnthropicStreamDecoder(ChatSink sink, int maxBytes) {
         this.sink = sink;
-        this.reader = new SseDataReader(maxBytes, this);
+        this.reader = new SseByteReader(maxBytes, this::onEvent);
         this.maxToolChars = maxBytes;
     }
 
@@ -127,12 +130,12 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
         }
         reader.finish();
         if (!done) {
+            json.close();
             throw UpstreamException.malformed("the response ended before the reply finished (no message_stop)");
         }
     }
 
-    @Override
-    public void onData(byte[] data, int length) {
+    private void onEvent(String eventName, byte[] data, int length) {
         if (done) {
             return;
         }
@@ -144,28 +147,42 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
         blockName = null;
         errorType = null;
         errorMessage = null;
-        json.begin(data, length);
-        while (json.nextField()) {
-            switch (json.field()) {
+        json.beginObject(data, 0, length);
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            switch (field) {
                 case "type" -> type = eventType();
-                case "index" -> index = (int) json.number(-1);
+                case "index" -> index = (int) json.longOr(-1);
                 case "delta", "content_block" -> {
-                    if (json.enterObject()) {
+                    if (value == JsonToken.START_OBJECT) {
                         part();
+                    } else {
+                        json.skip();
                     }
                 }
                 case "message" -> {
-                    if (json.enterObject()) {
+                    if (value == JsonToken.START_OBJECT) {
                         message();
+                    } else {
+                        json.skip();
                     }
                 }
                 case "usage" -> {
-                    if (json.enterObject()) {
+                    if (value == JsonToken.START_OBJECT) {
                         usage();
+                    } else {
+                        json.skip();
                     }
                 }
-                case "error" -> error();
-                default -> json.skipValue();
+                case "error" -> {
+                    if (value == JsonToken.START_OBJECT) {
+                        error();
+                    } else {
+                        json.skip();
+                    }
+                }
+                default -> json.skip();
             }
         }
         json.end();
@@ -173,20 +190,19 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
     }
 
     private Type eventType() {
-        json.value();
-        if (json.currentStringIs("content_block_delta")) {
+        if (json.textEquals("content_block_delta")) {
             return Type.BLOCK_DELTA;
-        } else if (json.currentStringIs("content_block_start")) {
+        } else if (json.textEquals("content_block_start")) {
             return Type.BLOCK_START;
-        } else if (json.currentStringIs("content_block_stop")) {
+        } else if (json.textEquals("content_block_stop")) {
             return Type.BLOCK_STOP;
-        } else if (json.currentStringIs("message_start")) {
+        } else if (json.textEquals("message_start")) {
             return Type.MESSAGE_START;
-        } else if (json.currentStringIs("message_delta")) {
+        } else if (json.textEquals("message_delta")) {
             return Type.MESSAGE_DELTA;
-        } else if (json.currentStringIs("message_stop")) {
+        } else if (json.textEquals("message_stop")) {
             return Type.MESSAGE_STOP;
-        } else if (json.currentStringIs("error")) {
+        } else if (json.textEquals("error")) {
             return Type.ERROR;
         }
         json.skip();
@@ -195,32 +211,33 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
 
     /** A {@code delta} or {@code content_block} object, entered. */
     private void part() {
-        while (json.nextField()) {
-            switch (json.field()) {
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            switch (field) {
                 case "type" -> part = partType();
-                case "text", "thinking", "partial_json" -> text = json.string();
-                case "id" -> blockId = json.string();
-                case "name" -> blockName = json.string();
+                case "text", "thinking", "partial_json" -> text = json.text();
+                case "id" -> blockId = json.text();
+                case "name" -> blockName = json.text();
                 case "stop_reason" -> {
-                    String reason = json.string();
+                    String reason = json.text();
                     if (reason != null) {
                         stopReason = reason;
                     }
                 }
-                default -> json.skipValue();
+                default -> json.skip();
             }
         }
     }
 
     private Part partType() {
-        json.value();
-        if (json.currentStringIs("text_delta") || json.currentStringIs("text")) {
+        if (json.textEquals("text_delta") || json.textEquals("text")) {
             return Part.TEXT;
-        } else if (json.currentStringIs("thinking_delta") || json.currentStringIs("thinking")) {
+        } else if (json.textEquals("thinking_delta") || json.textEquals("thinking")) {
             return Part.THINKING;
-        } else if (json.currentStringIs("input_json_delta")) {
+        } else if (json.textEquals("input_json_delta")) {
             return Part.INPUT_JSON;
-        } else if (json.currentStringIs("tool_use")) {
+        } else if (json.textEquals("tool_use")) {
             return Part.TOOL_USE;
         }
         json.skip();
@@ -229,13 +246,12 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
 
     /** {@code message_start}'s {@code message}, entered: only its {@code usage} matters. */
     private void message() {
-        while (json.nextField()) {
-            if (json.field().equals("usage")) {
-                if (json.enterObject()) {
-                    usage();
-                }
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            if (json.next() == JsonToken.START_OBJECT && field.equals("usage")) {
+                usage();
             } else {
-                json.skipValue();
+                json.skip();
             }
         }
     }
@@ -243,31 +259,33 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
     /** A {@code usage} object, entered. Counts are cumulative, so a later one never lowers an earlier. */
     private void usage() {
         long input = -1;
-        while (json.nextField()) {
-            switch (json.field()) {
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            switch (field) {
                 case "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens" -> {
-                    long n = json.number(-1);
+                    long n = json.longOr(-1);
                     if (n >= 0) {
                         long sum = Math.max(0, input) + n;
                         input = sum < 0 ? Long.MAX_VALUE : sum; // absurd counts must not wrap into negative ones
                     }
                 }
-                case "output_tokens" -> completionTokens = Math.max(completionTokens, json.number(-1));
-                default -> json.skipValue();
+                case "output_tokens" -> completionTokens = Math.max(completionTokens, json.longOr(-1));
+                default -> json.skip();
             }
         }
         promptTokens = Math.max(promptTokens, input);
     }
 
+    /** An {@code error} object, entered. */
     private void error() {
-        if (!json.enterObject()) {
-            return;
-        }
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "type" -> errorType = json.string();
-                case "message" -> errorMessage = json.string();
-                default -> json.skipValue();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            switch (field) {
+                case "type" -> errorType = json.text();
+                case "message" -> errorMessage = json.text();
+                default -> json.skip();
             }
         }
     }
@@ -356,6 +374,7 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
 
     private void end() {
         done = true;
+        json.close();
         for (Map.Entry<Integer, ToolBuilder> open : tools.entrySet()) {
             sink.toolCall(open.getValue().build(open.getKey())); // a block the stream never stopped
         }
@@ -382,6 +401,7 @@ final class AnthropicStreamDecoder implements BodyDecoder, SseDataReader.Handler
 
     private UpstreamException failure() {
         done = true;
+        json.close();
         String what = errorType == null ? "an error" : Snippets.of(errorType);
         String detail = errorMessage == null ? "" : ": " + Snippets.of(errorMessage);
         ErrorCode code = "overloaded_error".equals(errorType) || "rate_limit_error".equals(errorType)

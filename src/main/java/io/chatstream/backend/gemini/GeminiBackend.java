@@ -10,9 +10,9 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.backend.upstream.Json;
+import io.chatstream.backend.upstream.ModelLists;
 import io.chatstream.backend.upstream.Turns;
 import io.chatstream.backend.upstream.UpstreamCall;
-import io.chatstream.backend.upstream.UpstreamJson;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -149,8 +149,8 @@ public final class GeminiBackend implements ChatBackend {
 
     private CompletableFuture<JsonNode> page(String token) {
         String query = "?pageSize=1000" + (token == null ? "" : "&pageToken=" + pathSegment(token));
-        return UpstreamJson.get(context, key(UpstreamCall.newRequest(URI.create(baseUrl + "/models" + query))),
-                target);
+        return ModelLists.fetchJson(context, key(ModelLists.newRequest(context, URI.create(baseUrl + "/models" + query)))
+                .build(), target);
     }
 
     /**

@@ -1,11 +1,12 @@
 package io.chatstream.backend.gemini;
 
+import com.fasterxml.jackson.core.JsonToken;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.upstream.BodyDecoder;
-import io.chatstream.backend.upstream.JsonPull;
 import io.chatstream.backend.upstream.LineSplitter;
 import io.chatstream.backend.upstream.Snippets;
-import io.chatstream.backend.upstream.SseDataReader;
+import io.chatstream.backend.upstream.SseByteReader;
+import io.chatstream.backend.upstream.StreamJson;
 import io.chatstream.backend.upstream.UpstreamException;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
@@ -45,13 +46,14 @@ import java.util.UUID;
  * {@code PERMISSION_DENIED} as {@code upstream_auth}, the rest {@code upstream_error}); data that is not a JSON
  * object; a body that ends without a {@code finishReason}.
  *
- * <p>Each event is read from its bytes with {@link JsonPull}: no string per line, no tree per event.
+ * <p>Cost: this runs once per token of every reply, so events are read as bytes ({@link SseByteReader}) and their
+ * JSON token by token with one reused parser ({@link StreamJson}): no string per line, no tree per event.
  */
-final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
+final class GeminiStreamDecoder implements BodyDecoder {
 
     private final ChatSink sink;
-    private final SseDataReader reader;
-    private final JsonPull json = new JsonPull();
+    private final SseByteReader reader;
+    private final StreamJson json = new StreamJson();
     private long promptTokens = -1;
     private long candidateTokens = -1;
     private long thoughtTokens = -1;
@@ -73,7 +75,7 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
     /** @param maxBytes the bound of one event */
     GeminiStreamDecoder(ChatSink sink, int maxBytes) {
         this.sink = sink;
-        this.reader = new SseDataReader(maxBytes, this);
+        this.reader = new SseByteReader(maxBytes, this::onEvent);
     }
 
     @Override
@@ -90,12 +92,12 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
         }
         reader.finish();
         if (!done) {
+            json.close();
             throw UpstreamException.malformed("the response ended before the reply finished (no finishReason)");
         }
     }
 
-    @Override
-    public void onData(byte[] data, int length) {
+    private void onEvent(String eventName, byte[] data, int length) {
         if (done) {
             return;
         }
@@ -105,30 +107,20 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
         errorCode = -1;
         errorMessage = null;
         errorStatus = null;
-        json.begin(data, length);
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "candidates" -> {
-                    if (json.enterArray()) {
-                        candidates();
-                    }
-                }
-                case "usageMetadata" -> {
-                    if (json.enterObject()) {
-                        usage();
-                    }
-                }
-                case "promptFeedback" -> {
-                    if (json.enterObject()) {
-                        promptFeedback();
-                    }
-                }
-                case "error" -> {
-                    if (json.enterObject()) {
-                        error();
-                    }
-                }
-                default -> json.skipValue();
+        json.beginObject(data, 0, length);
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            if (value == JsonToken.START_ARRAY && field.equals("candidates")) {
+                candidates();
+            } else if (value == JsonToken.START_OBJECT && field.equals("usageMetadata")) {
+                usage();
+            } else if (value == JsonToken.START_OBJECT && field.equals("promptFeedback")) {
+                promptFeedback();
+            } else if (value == JsonToken.START_OBJECT && field.equals("error")) {
+                error();
+            } else {
+                json.skip();
             }
         }
         json.end();
@@ -137,6 +129,7 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
         }
         if (blockReason != null) {
             done = true;
+            json.close();
             throw UpstreamException.malformed("the provider blocked the prompt (blockReason "
                     + Snippets.of(blockReason) + ")");
         }
@@ -148,8 +141,8 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
     /** The {@code candidates} array, entered: the first one is the reply, any others are skipped. */
     private void candidates() {
         boolean first = true;
-        while (json.nextElement()) {
-            if (first && json.isObject()) {
+        while (json.next() != JsonToken.END_ARRAY) {
+            if (first && json.token() == JsonToken.START_OBJECT) {
                 candidate();
             } else {
                 json.skip();
@@ -159,31 +152,32 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
     }
 
     private void candidate() {
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "content" -> {
-                    if (json.enterObject()) {
-                        content();
-                    }
-                }
-                case "finishReason" -> finishReason = json.string();
-                default -> json.skipValue();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            if (value == JsonToken.START_OBJECT && field.equals("content")) {
+                content();
+            } else if (field.equals("finishReason")) {
+                finishReason = json.text();
+            } else {
+                json.skip();
             }
         }
     }
 
     private void content() {
-        while (json.nextField()) {
-            if (json.field().equals("parts")) {
-                if (json.enterArray()) {
-                    while (json.nextElement()) {
-                        if (json.isObject()) {
-                            part();
-                        }
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            if (json.next() == JsonToken.START_ARRAY && field.equals("parts")) {
+                while (json.next() != JsonToken.END_ARRAY) {
+                    if (json.token() == JsonToken.START_OBJECT) {
+                        part();
+                    } else {
+                        json.skip();
                     }
                 }
             } else {
-                json.skipValue();
+                json.skip();
             }
         }
     }
@@ -193,16 +187,23 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
         String text = null;
         boolean thought = false;
         ToolCall call = null;
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "text" -> text = json.string();
-                case "thought" -> thought = json.bool();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            switch (field) {
+                case "text" -> text = json.text();
+                case "thought" -> {
+                    thought = value == JsonToken.VALUE_TRUE;
+                    json.skip();
+                }
                 case "functionCall" -> {
-                    if (json.enterObject()) {
+                    if (value == JsonToken.START_OBJECT) {
                         call = functionCall();
+                    } else {
+                        json.skip();
                     }
                 }
-                default -> json.skipValue();
+                default -> json.skip();
             }
         }
         if (text != null && !text.isEmpty()) {
@@ -222,12 +223,14 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
         String id = null;
         String name = null;
         String args = null;
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "id" -> id = json.string();
-                case "name" -> name = json.string();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            switch (field) {
+                case "id" -> id = json.text();
+                case "name" -> name = json.text();
                 case "args" -> args = json.valueAsJson();
-                default -> json.skipValue();
+                default -> json.skip();
             }
         }
         return new ToolCall(id != null && !id.isEmpty() ? id : newCallId(), name == null ? "" : name,
@@ -246,40 +249,47 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
     }
 
     private void usage() {
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "promptTokenCount" -> promptTokens = Math.max(promptTokens, json.number(-1));
-                case "candidatesTokenCount" -> candidateTokens = Math.max(candidateTokens, json.number(-1));
-                case "thoughtsTokenCount" -> thoughtTokens = Math.max(thoughtTokens, json.number(-1));
-                default -> json.skipValue();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            switch (field) {
+                case "promptTokenCount" -> promptTokens = Math.max(promptTokens, json.longOr(-1));
+                case "candidatesTokenCount" -> candidateTokens = Math.max(candidateTokens, json.longOr(-1));
+                case "thoughtsTokenCount" -> thoughtTokens = Math.max(thoughtTokens, json.longOr(-1));
+                default -> json.skip();
             }
         }
     }
 
     private void promptFeedback() {
-        while (json.nextField()) {
-            if (json.field().equals("blockReason")) {
-                blockReason = json.string();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            if (field.equals("blockReason")) {
+                blockReason = json.text();
             } else {
-                json.skipValue();
+                json.skip();
             }
         }
     }
 
     private void error() {
         error = true;
-        while (json.nextField()) {
-            switch (json.field()) {
-                case "code" -> errorCode = json.number(-1);
-                case "message" -> errorMessage = json.string();
-                case "status" -> errorStatus = json.string();
-                default -> json.skipValue();
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            json.next();
+            switch (field) {
+                case "code" -> errorCode = json.longOr(-1);
+                case "message" -> errorMessage = json.text();
+                case "status" -> errorStatus = json.text();
+                default -> json.skip();
             }
         }
     }
 
     private UpstreamException failure() {
         done = true;
+        json.close();
         ErrorCode code;
         if (errorCode == 429 || "RESOURCE_EXHAUSTED".equals(errorStatus)) {
             code = ErrorCode.UPSTREAM_RATE_LIMITED;
@@ -303,6 +313,7 @@ final class GeminiStreamDecoder implements BodyDecoder, SseDataReader.Handler {
 
     private void end() {
         done = true;
+        json.close();
         FinishReason reason;
         switch (finishReason) {
             case "STOP" -> reason = toolCalls ? FinishReason.TOOL_CALLS : FinishReason.STOP;

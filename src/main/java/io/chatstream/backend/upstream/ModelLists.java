@@ -55,6 +55,21 @@ public final class ModelLists {
     public static CompletableFuture<List<String>> fetch(BackendContext context, HttpRequest request,
                                                         UpstreamCall.Target target,
                                                         Function<JsonNode, List<String>> ids) {
+        return fetchJson(context, request, target).thenApply(json -> {
+            try {
+                return Collections.unmodifiableList(new ArrayList<>(ids.apply(json)));
+            } catch (UpstreamException e) {
+                throw failure(target, e.code(), e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Sends {@code request} and completes with the parsed JSON of a 2xx answer: for a list that comes in pages, or
+     * whose ids need more than {@link #fetch} gives.
+     */
+    public static CompletableFuture<JsonNode> fetchJson(BackendContext context, HttpRequest request,
+                                                        UpstreamCall.Target target) {
         CompletableFuture<HttpResponse<byte[]>> exchange;
         try {
             exchange = context.httpClient().sendAsync(request, info -> new LimitedBody(MAX_BODY_BYTES));
@@ -82,14 +97,8 @@ public final class ModelLists {
                         Math.min(body.length, UpstreamCall.ERROR_BODY_BYTES), target.authHint());
                 throw failure(target, f.code(), f.detail());
             }
-            JsonNode json;
             try {
-                json = Json.parse(new String(body, StandardCharsets.UTF_8));
-            } catch (UpstreamException e) {
-                throw failure(target, e.code(), e.getMessage());
-            }
-            try {
-                return Collections.unmodifiableList(new ArrayList<>(ids.apply(json)));
+                return Json.parse(new String(body, StandardCharsets.UTF_8));
             } catch (UpstreamException e) {
                 throw failure(target, e.code(), e.getMessage());
             }

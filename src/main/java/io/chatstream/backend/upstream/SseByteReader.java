@@ -12,9 +12,14 @@ import java.util.Arrays;
  * <p>The same wire rules as {@link SseReader}: lines end in LF, CR or CRLF; {@code data:} takes one optional space;
  * several {@code data} lines of one event are joined with LF; {@code event:} names the event; a line starting with
  * {@code :} is a comment (keep-alives) and is skipped; {@code id}, {@code retry} and unknown fields are ignored; a
- * blank line dispatches; at the end of the body an event whose last line was received is still dispatched. Lines and
- * events are bounded; beyond the bound an {@link UpstreamException} is thrown. Lines must be valid UTF-8
- * ({@link ByteLineSplitter}).
+ * blank line dispatches; at the end of the body an event whose last line was received is still dispatched. A byte
+ * order mark at the very start is dropped, even when it arrives a byte at a time. Lines and events are bounded, and
+ * so is every buffer: beyond the bound an {@link UpstreamException} is thrown, so a body without line ends cannot
+ * take unbounded memory. Lines must be valid UTF-8 ({@link ByteLineSplitter}).
+ *
+ * <p>Cost: a line that arrived whole in one buffer is read where it lies; only the data of an event is copied, into
+ * a buffer reused from event to event. Dialects that repeat the event's type inside its JSON (Anthropic, Gemini)
+ * simply ignore {@code type}.
  *
  * <p>Event names repeat all through a body ({@code response.output_text.delta} per token), so the last few are kept
  * and handed on again rather than decoded anew.
@@ -100,7 +105,7 @@ public final class SseByteReader {
         }
         int needed = length + separator + n;
         if (needed > data.length) {
-            data = Arrays.copyOf(data, Math.max(needed, 2 * data.length));
+            data = Arrays.copyOf(data, Math.min(maxEventBytes, Math.max(needed, 2 * data.length)));
         }
         if (hasData) {
             data[length++] = '\n';

@@ -1,6 +1,7 @@
 package io.chatstream.backend.upstream;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.core.io.NumberInput;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
+import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
@@ -16,11 +18,17 @@ import java.nio.charset.StandardCharsets;
  * non-blocking Jackson parser, token by token: no tree per event, field names interned by the parser's symbol table,
  * unknown values skipped in place. What a decoder takes out of a document costs only the strings it keeps.
  *
- * <p>Use: {@link #begin} a document, walk it with {@link #next()} and the value readers, {@link #end()} it. Every
- * failure, whatever Jackson says, is an {@link UpstreamException} quoting the document ("not JSON"); so is a document
- * cut short or followed by more than whitespace. After a failure the next {@link #begin} starts on a fresh parser.
- * The value readers follow the lenient conversions of {@link JsonNode} ({@code asLong}, {@code asInt},
- * {@code canConvertToInt}) so that a decoder reads a value the way it did from a tree.
+ * <p>Use: {@link #begin} a document (or {@link #beginObject}, for dialects whose every event must be one JSON
+ * object), walk it with {@link #next()} and the value readers, {@link #end()} it. Every failure, whatever Jackson
+ * says, is an {@link UpstreamException} quoting the document ("not JSON", or "not a JSON object" after
+ * {@link #beginObject}); so is a document cut short or followed by more than whitespace. After a failure the next
+ * {@link #begin} starts on a fresh parser. {@link #asLong()}, {@link #asInt()} and {@link #intOrNull()} follow the
+ * lenient conversions of {@link JsonNode} ({@code asLong}, {@code asInt}, {@code canConvertToInt}) so that a decoder
+ * reads a value the way it did from a tree; {@link #longOr} takes whole numbers only.
+ *
+ * <p>The parser is renewed between documents after each {@value #RENEW_AFTER_BYTES} bytes: its symbol table keeps
+ * every distinct field name it saw, so an upstream sending ever new names must not grow it for the whole of a long
+ * stream.
  *
  * <p>Not thread-safe: one body, one thread at a time. {@link #close()} hands the parser's buffers back.
  */
@@ -33,11 +41,16 @@ public final class StreamJson implements AutoCloseable {
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final int SHRINK_ABOVE = 64 * 1024;
 
+    /** Bytes read by one parser before it is replaced, between two documents. */
+    static final long RENEW_AFTER_BYTES = 1024 * 1024;
+
     private JsonParser parser;
     private ByteArrayFeeder feeder;
     private byte[] buffer = new byte[512];
     private int length;
     private boolean between = true;
+    private long fed;
+    private boolean objectsOnly;
 
     /**
      * Starts reading the document in {@code bytes[offset..offset+n)}.
@@ -46,9 +59,33 @@ public final class StreamJson implements AutoCloseable {
      * @throws UpstreamException it does not start as JSON
      */
     public JsonToken begin(byte[] bytes, int offset, int n) {
-        if (parser == null || !between) {
+        objectsOnly = false;
+        return start(bytes, offset, n);
+    }
+
+    /**
+     * Starts reading the document in {@code bytes[offset..offset+n)}, which must be one JSON object; positioned on
+     * its {@code START_OBJECT}.
+     *
+     * @throws UpstreamException it is blank, or does not start as a JSON object
+     */
+    public void beginObject(byte[] bytes, int offset, int n) {
+        objectsOnly = true;
+        JsonToken first = start(bytes, offset, n);
+        if (first == null) {
+            between = false;
+            throw UpstreamException.malformed("it sent an empty event where JSON was expected");
+        }
+        if (first != JsonToken.START_OBJECT) {
+            throw notJson();
+        }
+    }
+
+    private JsonToken start(byte[] bytes, int offset, int n) {
+        if (parser == null || !between || fed > RENEW_AFTER_BYTES) {
             reset();
         }
+        fed += n;
         if (n + 1 > buffer.length) {
             buffer = new byte[Math.max(n + 1, 2 * buffer.length)];
         }
@@ -224,6 +261,40 @@ public final class StreamJson implements AutoCloseable {
         }
     }
 
+    /**
+     * The current value when it is a whole number that fits a {@code long}, or a string of one; else
+     * {@code fallback} (the value is skipped). Counts that are absurdly large are thus unknown rather than wrong.
+     */
+    public long longOr(long fallback) {
+        try {
+            switch (parser.currentToken()) {
+                case VALUE_NUMBER_INT -> {
+                    return parser.getLongValue();
+                }
+                case VALUE_STRING -> {
+                    return parser.getValueAsLong(fallback);
+                }
+                default -> {
+                    parser.skipChildren();
+                    return fallback;
+                }
+            }
+        } catch (IOException e) {
+            return fallback; // a count too large for a long: treated as unknown
+        }
+    }
+
+    /** The current value, whatever its type, as compact JSON text copied token by token. */
+    public String valueAsJson() {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+            generator.copyCurrentStructure(parser);
+        } catch (IOException e) {
+            throw notJson();
+        }
+        return out.toString();
+    }
+
     /** The current value as a tree, for the rare parts a decoder passes on whole (tool-call arguments). */
     public JsonNode tree() {
         try {
@@ -241,8 +312,8 @@ public final class StreamJson implements AutoCloseable {
     /** The current document is not JSON: the exception that says so, quoting it. */
     public UpstreamException notJson() {
         between = false;
-        return UpstreamException.malformed("it sent something that is not JSON: "
-                + Snippets.of(new String(buffer, 0, length, StandardCharsets.UTF_8)));
+        String what = objectsOnly ? "a JSON object" : "JSON";
+        return UpstreamException.malformed("it sent something that is not " + what + ": " + Snippets.of(new String(buffer, 0, length, StandardCharsets.UTF_8)));
     }
 
     /** Hands the parser's buffers back; a later {@link #begin} starts a new parser. */
@@ -268,6 +339,7 @@ public final class StreamJson implements AutoCloseable {
             throw new IllegalStateException("a parser of a byte array is made without I/O", e);
         }
         feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+        fed = 0;
     }
 
     @Override

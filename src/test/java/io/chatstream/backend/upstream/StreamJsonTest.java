@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,5 +108,110 @@ class StreamJsonTest {
         value("{\"city\":\"東京\",\"n\":[1,2.5]}");
         assertEquals("{\"city\":\"東京\",\"n\":[1,2.5]}", Json.string(json.tree()));
         assertEquals("東京", json.document().get("v").get("city").asText());
+    }
+
+    private void beginObject(String event) {
+        byte[] bytes = event.getBytes(StandardCharsets.UTF_8);
+        json.beginObject(bytes, 0, bytes.length);
+    }
+
+    @Test
+    void oneObjectPerEventFieldsReadAndTheRestSkipped() {
+        beginObject("{\"type\":\"text_delta\",\"skip\":{\"a\":[1,{\"b\":null}]},\"n\":42,\"s\":\"7\",\"text\":\"你好 👋\","
+                + "\"args\":{\"city\":\"上海\",\"days\":[1,2.5]},\"missing\":null}");
+        assertEquals(JsonToken.FIELD_NAME, json.next());
+        assertEquals("type", json.name());
+        json.next();
+        assertTrue(json.textEquals("text_delta"));
+        json.next();
+        json.next();
+        json.skip();
+        json.next();
+        json.next();
+        assertEquals(42, json.longOr(-1));
+        json.next();
+        json.next();
+        assertEquals(7, json.longOr(-1), "a count sent as a string");
+        json.next();
+        json.next();
+        assertEquals("你好 👋", json.text());
+        json.next();
+        json.next();
+        assertEquals("{\"city\":\"上海\",\"days\":[1,2.5]}", json.valueAsJson());
+        json.next();
+        json.next();
+        assertNull(json.text());
+        assertEquals(JsonToken.END_OBJECT, json.next());
+        json.end();
+    }
+
+    @Test
+    void longOrTakesWholeNumbersOnly() {
+        String[] values = {"2.9", "true", "null", "{\"a\":1}", "[1]", "99999999999999999999", "\"x\""};
+        for (String v : values) {
+            value(v);
+            assertEquals(-1, json.longOr(-1), v);
+            assertEquals(JsonToken.END_OBJECT, json.next(), v);
+            json.end();
+        }
+    }
+
+    @Test
+    void theSameNameIsTheSameInstanceFromEventToEvent() {
+        beginObject("{\"candidatesTokenCount\":1}");
+        json.next();
+        String first = json.name();
+        json.next();
+        json.next();
+        json.end();
+        beginObject("{\"candidatesTokenCount\":2}");
+        json.next();
+        assertSame(first, json.name());
+    }
+
+    @Test
+    void documentsKeepParsingAcrossTheParsersRenewal() {
+        String padding = "x".repeat(1000);
+        for (int i = 0; i < 3000; i++) {
+            beginObject("{\"name" + i + "\":\"" + padding + "\",\"i\":" + i + "}");
+            assertEquals(JsonToken.FIELD_NAME, json.next());
+            json.next();
+            json.skip();
+            assertEquals(JsonToken.FIELD_NAME, json.next());
+            json.next();
+            assertEquals(i, json.longOr(-1));
+            assertEquals(JsonToken.END_OBJECT, json.next());
+            json.end();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[1]", "42", "\"s\"", "{\"a\":", "{\"a\":1} {}", "{\"a\":tru}", "", " "})
+    void anythingButOneWholeObjectIsAnErrorWhereObjectsAreExpected(String bad) {
+        StreamJson fresh = new StreamJson();
+        byte[] bytes = bad.getBytes(StandardCharsets.UTF_8);
+        UpstreamException e = assertThrows(UpstreamException.class, () -> {
+            fresh.beginObject(bytes, 0, bytes.length);
+            while (fresh.next() == JsonToken.FIELD_NAME) {
+                fresh.next();
+                fresh.skip();
+            }
+            fresh.end();
+        });
+        assertTrue(e.getMessage().contains(bad.isBlank() ? "empty event" : "not a JSON object"), e.getMessage());
+        byte[] ok = "{\"ok\":1}".getBytes(StandardCharsets.UTF_8);
+        fresh.beginObject(ok, 0, ok.length);
+        assertEquals(JsonToken.FIELD_NAME, fresh.next());
+    }
+
+    @Test
+    void invalidUtf8IsAnError() {
+        byte[] bytes = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'};
+        assertThrows(UpstreamException.class, () -> {
+            json.beginObject(bytes, 0, bytes.length);
+            json.next();
+            json.next();
+            json.text();
+        });
     }
 }

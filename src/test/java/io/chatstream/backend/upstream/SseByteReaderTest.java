@@ -7,16 +7,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-class SseDataReaderTest {
+/** {@link SseByteReader}: a test per corner of the wire format ({@link ByteReadersTest} holds it to SseReader). */
+class SseByteReaderTest {
 
     private final List<String> events = new ArrayList<>();
-    private final SseDataReader reader = new SseDataReader(1024,
-            (data, length) -> events.add(new String(data, 0, length, StandardCharsets.UTF_8)));
+    private final List<String> types = new ArrayList<>();
+    private final SseByteReader reader = new SseByteReader(1024, (type, data, length) -> {
+        types.add(type);
+        events.add(new String(data, 0, length, StandardCharsets.UTF_8));
+    });
 
     private void feed(String text) {
         reader.feed(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
@@ -50,9 +56,17 @@ class SseDataReaderTest {
     }
 
     @Test
-    void commentsEventNamesIdsAndOtherFieldsAreSkipped() {
+    void commentsIdsAndOtherFieldsAreSkipped() {
         feed(": keep-alive\n\nevent: ping\nid: 7\nretry: 10\ndatum: no\ndata-x: no\ndata: yes\n\n:\n\nevent: x\n\n");
         assertEquals(List.of("yes"), events);
+        assertEquals(Collections.singletonList("ping"), types);
+    }
+
+    @Test
+    void theEventNameGoesWithItsEventOnly() {
+        feed("event: message_start\ndata: 1\n\ndata: 2\n\nevent:\ndata: 3\n\n");
+        assertEquals(List.of("1", "2", "3"), events);
+        assertEquals(Arrays.asList("message_start", null, null), types);
     }
 
     @Test
@@ -77,6 +91,18 @@ class SseDataReaderTest {
     }
 
     @Test
+    void aByteOrderMarkLaterIsNotDropped() {
+        feed("data: x\n\n\uFEFFdata: y\n\ndata: \uFEFFz\n\n");
+        assertEquals(List.of("x", "\uFEFFz"), events);
+    }
+
+    @Test
+    void invalidUtf8IsAnErrorEvenOutsideTheData() {
+        byte[] bad = {':', ' ', (byte) 0xC3, '\n'};
+        assertThrows(UpstreamException.class, () -> reader.feed(ByteBuffer.wrap(bad)));
+    }
+
+    @Test
     void aBufferWithoutArrayIsRead() {
         ByteBuffer direct = ByteBuffer.allocateDirect(16);
         direct.put("data: d\n\n".getBytes(StandardCharsets.US_ASCII)).flip();
@@ -97,7 +123,7 @@ class SseDataReaderTest {
     void aLineOrEventBeyondTheBoundIsAnError() {
         UpstreamException line = assertThrows(UpstreamException.class, () -> feed("data: " + "x".repeat(1100)));
         assertEquals("a line was longer than 1024 bytes", line.getMessage());
-        SseDataReader other = new SseDataReader(1024, (d, n) -> { });
+        SseByteReader other = new SseByteReader(1024, (t, d, n) -> { });
         byte[] half = ("data: " + "y".repeat(600) + "\n").getBytes(StandardCharsets.US_ASCII);
         other.feed(ByteBuffer.wrap(half));
         UpstreamException event = assertThrows(UpstreamException.class, () -> other.feed(ByteBuffer.wrap(half)));
