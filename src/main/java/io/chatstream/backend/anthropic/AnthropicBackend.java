@@ -99,10 +99,7 @@ public final class AnthropicBackend implements ChatBackend {
     @Override
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
         String chosen = UpstreamCall.model(request, model, "chat.anthropic.model");
-        HttpRequest http = headers(UpstreamCall.newRequest(endpoint))
-                .header("content-type", "application/json")
-                .header("accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(requestBody(request, chosen))))
+        HttpRequest http = headers(UpstreamCall.postJson(endpoint, requestBody(request, chosen), "text/event-stream"))
                 .build();
         return UpstreamCall.start(context, http, target, sink, AnthropicStreamDecoder::new);
     }

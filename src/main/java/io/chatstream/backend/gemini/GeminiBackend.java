@@ -84,10 +84,7 @@ public final class GeminiBackend implements ChatBackend {
     @Override
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
         String chosen = withoutPrefix(UpstreamCall.model(request, model, "chat.gemini.model"));
-        HttpRequest http = key(UpstreamCall.newRequest(endpoint(chosen)))
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(requestBody(request))))
+        HttpRequest http = key(UpstreamCall.postJson(endpoint(chosen), requestBody(request), "text/event-stream"))
                 .build();
         return UpstreamCall.start(context, http, target, sink, GeminiStreamDecoder::new);
     }

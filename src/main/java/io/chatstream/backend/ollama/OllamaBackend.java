@@ -66,11 +66,7 @@ public final class OllamaBackend implements ChatBackend {
     @Override
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
         String chosen = UpstreamCall.model(request, model, "chat.ollama.model");
-        HttpRequest http = UpstreamCall.newRequest(endpoint)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(requestBody(request, chosen))))
-                .build();
+        HttpRequest http = UpstreamCall.postJson(endpoint, requestBody(request, chosen), "application/x-ndjson").build();
         return UpstreamCall.start(context, http, target, sink, OllamaStreamDecoder::new);
     }
 

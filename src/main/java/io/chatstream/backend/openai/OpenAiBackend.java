@@ -13,7 +13,6 @@ import io.chatstream.backend.upstream.BaseUrl;
 import io.chatstream.backend.upstream.BodyDecoder;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.ModelLists;
-import io.chatstream.backend.upstream.ThinkSplitter;
 import io.chatstream.backend.upstream.UpstreamCall;
 
 import java.net.URI;
@@ -149,11 +148,8 @@ public final class OpenAiBackend implements ChatBackend {
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
         String chosen = UpstreamCall.model(request, model, "chat.openai.model");
         ObjectNode body = api == Api.RESPONSES ? responsesBody(request, chosen) : requestBody(request, chosen);
-        HttpRequest.Builder http = authorize(UpstreamCall.newRequest(endpoint))
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
-        return UpstreamCall.start(context, http.build(), target, sink, api.decoders);
+        HttpRequest http = authorize(UpstreamCall.postJson(endpoint, body, "text/event-stream")).build();
+        return UpstreamCall.start(context, http, target, sink, api.decoders);
     }
 
     /** {@code GET {base-url}/models}: the ids of its {@code data} array, in the provider's order. */
@@ -194,24 +190,17 @@ public final class OpenAiBackend implements ChatBackend {
     static ObjectNode responsesBody(ChatRequest request, String model) {
         ObjectNode body = Json.object();
         body.put("model", model);
-        StringBuilder instructions = new StringBuilder();
-        ArrayNode input = Json.MAPPER.createArrayNode();
+        String instructions = Json.systemText(request);
+        if (instructions != null) {
+            body.put("instructions", instructions);
+        }
+        ArrayNode input = body.putArray("input");
         for (ChatMessage m : request.messages()) {
-            switch (m.role()) {
-                case SYSTEM -> {
-                    if (!m.content().isBlank()) {
-                        instructions.append(instructions.length() > 0 ? "\n\n" : "").append(m.content());
-                    }
-                }
-                case ASSISTANT -> input.addObject().put("role", "assistant")
-                        .put("content", ThinkSplitter.stripThinking(m.content()));
-                default -> input.addObject().put("role", "user").put("content", m.content());
+            if (m.role() != ChatMessage.Role.SYSTEM) {
+                input.addObject().put("role", m.role() == ChatMessage.Role.ASSISTANT ? "assistant" : "user")
+                        .put("content", Json.sentContent(m));
             }
         }
-        if (instructions.length() > 0) {
-            body.put("instructions", instructions.toString());
-        }
-        body.set("input", input);
         body.put("stream", true);
         body.put("store", false);
         if (request.temperature() != null) {

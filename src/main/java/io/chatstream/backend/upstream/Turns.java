@@ -10,7 +10,8 @@ import java.util.List;
  * A conversation reshaped for the dialects that keep the system prompt apart and want user and model turns to
  * alternate (Anthropic's Messages API, Gemini's {@code generateContent}):
  * <ul>
- *   <li>every {@code system} message, wherever it stands, goes into {@link #system()}, joined by a blank line;</li>
+ *   <li>every {@code system} message, wherever it stands, goes into {@link #system()}
+ *   ({@link Json#systemText});</li>
  *   <li>a {@code tool} message becomes user text: tool calls are not yet sent to these dialects as such, so a
  *   tool's output reaches the model as what the user hands it;</li>
  *   <li>consecutive messages of the same side are one turn of several texts, in order;</li>
@@ -29,17 +30,13 @@ public record Turns(String system, List<Turn> turns) {
 
     /** The turns of {@code request}. */
     public static Turns of(ChatRequest request) {
-        StringBuilder system = new StringBuilder();
         List<Turn> turns = new ArrayList<>();
         for (ChatMessage m : request.messages()) {
             if (m.role() == ChatMessage.Role.SYSTEM) {
-                if (!m.content().isBlank()) {
-                    system.append(system.length() == 0 ? "" : "\n\n").append(m.content());
-                }
                 continue;
             }
             boolean user = m.role() != ChatMessage.Role.ASSISTANT;
-            String text = user ? m.content() : ThinkSplitter.stripThinking(m.content());
+            String text = Json.sentContent(m);
             if (text.isBlank()) {
                 continue;
             }
@@ -53,6 +50,6 @@ public record Turns(String system, List<Turn> turns) {
             }
         }
         List<Turn> done = turns.stream().map(t -> new Turn(t.user(), List.copyOf(t.texts()))).toList();
-        return new Turns(system.length() == 0 ? null : system.toString(), done);
+        return new Turns(Json.systemText(request), done);
     }
 }
