@@ -2,7 +2,7 @@ package io.chatstream.backend.anthropic;
 
 import com.fasterxml.jackson.core.JsonToken;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.backend.upstream.EventStreamDecoder;
 import io.chatstream.backend.upstream.LineSplitter;
 import io.chatstream.backend.upstream.Snippets;
 import io.chatstream.backend.upstream.SseByteReader;
@@ -13,7 +13,6 @@ import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -75,7 +74,7 @@ import java.util.TreeMap;
  * {@code event:} line is ignored, the data naming its type again) and their JSON token by token with one reused
  * parser ({@link StreamJson}): no string per line, no tree per event.
  */
-final class AnthropicStreamDecoder implements BodyDecoder {
+final class AnthropicStreamDecoder extends EventStreamDecoder {
 
     /** The most tool blocks one reply may have open at once: each costs memory even when it brings no text. */
     static final int MAX_OPEN_TOOLS = 1024;
@@ -84,16 +83,12 @@ final class AnthropicStreamDecoder implements BodyDecoder {
 
     private enum Part { OTHER, TEXT, THINKING, INPUT_JSON, TOOL_USE }
 
-    private final ChatSink sink;
-    private final SseByteReader reader;
-    private final StreamJson json = new StreamJson();
     private final int maxToolChars;
     private final TreeMap<Integer, ToolBuilder> tools = new TreeMap<>();
     private int toolChars;
     private long promptTokens = -1;
     private long completionTokens = -1;
     private String stopReason;
-    private boolean done;
 
     // What the current event carries; reset before each.
     private Type type;
@@ -111,34 +106,12 @@ final class AnthropicStreamDecoder implements BodyDecoder {
 
     /** @param maxBytes the bound of one event, and of all tool call text together */
     AnthropicStreamDecoder(ChatSink sink, int maxBytes) {
-        this.sink = sink;
-        this.reader = new SseByteReader(maxBytes, this::onEvent);
+        super(sink, maxBytes, "no message_stop");
         this.maxToolChars = maxBytes;
     }
 
     @Override
-    public void feed(ByteBuffer bytes) {
-        if (!done) {
-            reader.feed(bytes);
-        }
-    }
-
-    @Override
-    public void finish() {
-        if (done) {
-            return;
-        }
-        reader.finish();
-        if (!done) {
-            json.close();
-            throw UpstreamException.malformed("the response ended before the reply finished (no message_stop)");
-        }
-    }
-
-    private void onEvent(String eventName, byte[] data, int length) {
-        if (done) {
-            return;
-        }
+    protected void onEvent(String eventName, byte[] data, int length) {
         type = Type.OTHER;
         index = -1;
         part = Part.OTHER;
@@ -373,8 +346,7 @@ final class AnthropicStreamDecoder implements BodyDecoder {
     }
 
     private void end() {
-        done = true;
-        json.close();
+        stop();
         for (Map.Entry<Integer, ToolBuilder> open : tools.entrySet()) {
             sink.toolCall(open.getValue().build(open.getKey())); // a block the stream never stopped
         }
@@ -400,8 +372,7 @@ final class AnthropicStreamDecoder implements BodyDecoder {
     }
 
     private UpstreamException failure() {
-        done = true;
-        json.close();
+        stop();
         String what = errorType == null ? "an error" : Snippets.of(errorType);
         String detail = errorMessage == null ? "" : ": " + Snippets.of(errorMessage);
         ErrorCode code = "overloaded_error".equals(errorType) || "rate_limit_error".equals(errorType)

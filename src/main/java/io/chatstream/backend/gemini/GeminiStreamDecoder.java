@@ -2,7 +2,7 @@ package io.chatstream.backend.gemini;
 
 import com.fasterxml.jackson.core.JsonToken;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.backend.upstream.EventStreamDecoder;
 import io.chatstream.backend.upstream.LineSplitter;
 import io.chatstream.backend.upstream.Snippets;
 import io.chatstream.backend.upstream.SseByteReader;
@@ -13,7 +13,6 @@ import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 
-import java.nio.ByteBuffer;
 import java.util.UUID;
 
 /**
@@ -49,16 +48,12 @@ import java.util.UUID;
  * <p>Cost: this runs once per token of every reply, so events are read as bytes ({@link SseByteReader}) and their
  * JSON token by token with one reused parser ({@link StreamJson}): no string per line, no tree per event.
  */
-final class GeminiStreamDecoder implements BodyDecoder {
+final class GeminiStreamDecoder extends EventStreamDecoder {
 
-    private final ChatSink sink;
-    private final SseByteReader reader;
-    private final StreamJson json = new StreamJson();
     private long promptTokens = -1;
     private long candidateTokens = -1;
     private long thoughtTokens = -1;
     private boolean toolCalls;
-    private boolean done;
 
     // What the current event carries; reset before each.
     private String finishReason;
@@ -74,33 +69,11 @@ final class GeminiStreamDecoder implements BodyDecoder {
 
     /** @param maxBytes the bound of one event */
     GeminiStreamDecoder(ChatSink sink, int maxBytes) {
-        this.sink = sink;
-        this.reader = new SseByteReader(maxBytes, this::onEvent);
+        super(sink, maxBytes, "no finishReason");
     }
 
     @Override
-    public void feed(ByteBuffer bytes) {
-        if (!done) {
-            reader.feed(bytes);
-        }
-    }
-
-    @Override
-    public void finish() {
-        if (done) {
-            return;
-        }
-        reader.finish();
-        if (!done) {
-            json.close();
-            throw UpstreamException.malformed("the response ended before the reply finished (no finishReason)");
-        }
-    }
-
-    private void onEvent(String eventName, byte[] data, int length) {
-        if (done) {
-            return;
-        }
+    protected void onEvent(String eventName, byte[] data, int length) {
         finishReason = null;
         blockReason = null;
         error = false;
@@ -128,8 +101,7 @@ final class GeminiStreamDecoder implements BodyDecoder {
             throw failure();
         }
         if (blockReason != null) {
-            done = true;
-            json.close();
+            stop();
             throw UpstreamException.malformed("the provider blocked the prompt (blockReason "
                     + Snippets.of(blockReason) + ")");
         }
@@ -288,8 +260,7 @@ final class GeminiStreamDecoder implements BodyDecoder {
     }
 
     private UpstreamException failure() {
-        done = true;
-        json.close();
+        stop();
         ErrorCode code;
         if (errorCode == 429 || "RESOURCE_EXHAUSTED".equals(errorStatus)) {
             code = ErrorCode.UPSTREAM_RATE_LIMITED;
@@ -312,8 +283,7 @@ final class GeminiStreamDecoder implements BodyDecoder {
     }
 
     private void end() {
-        done = true;
-        json.close();
+        stop();
         FinishReason reason;
         switch (finishReason) {
             case "STOP" -> reason = toolCalls ? FinishReason.TOOL_CALLS : FinishReason.STOP;

@@ -2,7 +2,7 @@ package io.chatstream.backend.openai;
 
 import com.fasterxml.jackson.core.JsonToken;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.backend.upstream.EventStreamDecoder;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.LineSplitter;
 import io.chatstream.backend.upstream.Snippets;
@@ -15,7 +15,6 @@ import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,17 +50,13 @@ import java.util.List;
  * skipped in place, and acted on at the end of the event, in the order above. A token costs the string of its text
  * and little else. An error object is read again as a tree, for its message.
  */
-final class OpenAiStreamDecoder implements BodyDecoder {
+final class OpenAiStreamDecoder extends EventStreamDecoder {
 
-    private final ChatSink sink;
-    private final SseByteReader reader;
-    private final StreamJson json = new StreamJson();
     private final ThinkSplitter content;
     private final ToolCallAssembler toolCalls;
     private String finishReason;
     private boolean toolCallsSeen;
     private Usage usage;
-    private boolean done;
 
     /** The choice acted on (index 0, else the first) and the one being read; swapped, never reallocated. */
     private Choice chosen = new Choice();
@@ -74,38 +69,21 @@ final class OpenAiStreamDecoder implements BodyDecoder {
     }
 
     OpenAiStreamDecoder(ChatSink sink, int maxLineBytes) {
-        this.sink = sink;
-        this.reader = new SseByteReader(maxLineBytes, this::onEvent);
+        super(sink, maxLineBytes, "no finish_reason, no [DONE]");
         this.content = new ThinkSplitter(sink);
         this.toolCalls = new ToolCallAssembler(maxLineBytes);
     }
 
+    /** A server that omits {@code [DONE]}: its {@code finish_reason} is finish enough. */
     @Override
-    public void feed(ByteBuffer bytes) {
-        if (!done) {
-            reader.feed(bytes);
+    protected void bodyEnded() {
+        if (finishReason != null) {
+            end();
         }
     }
 
     @Override
-    public void finish() {
-        if (done) {
-            return;
-        }
-        reader.finish();
-        if (!done && finishReason != null) {
-            end(); // a server that omits [DONE]: its finish_reason is finish enough
-        }
-        if (!done) {
-            json.close();
-            throw UpstreamException.malformed("the response ended before the reply finished (no finish_reason, no [DONE])");
-        }
-    }
-
-    private void onEvent(String type, byte[] data, int length) {
-        if (done) {
-            return;
-        }
+    protected void onEvent(String type, byte[] data, int length) {
         if (isDone(data, length)) {
             end();
             return;
@@ -298,8 +276,7 @@ final class OpenAiStreamDecoder implements BodyDecoder {
     }
 
     private void end() {
-        done = true;
-        json.close();
+        stop();
         flushContent();
         FinishReason reason = finishReason != null ? FinishReason.fromProvider(finishReason)
                 : toolCallsSeen ? FinishReason.TOOL_CALLS : FinishReason.STOP;

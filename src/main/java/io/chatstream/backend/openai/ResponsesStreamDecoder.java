@@ -2,18 +2,15 @@ package io.chatstream.backend.openai;
 
 import com.fasterxml.jackson.core.JsonToken;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.backend.upstream.EventStreamDecoder;
 import io.chatstream.backend.upstream.LineSplitter;
-import io.chatstream.backend.upstream.SseByteReader;
 import io.chatstream.backend.upstream.Snippets;
-import io.chatstream.backend.upstream.StreamJson;
 import io.chatstream.backend.upstream.ThinkSplitter;
 import io.chatstream.backend.upstream.UpstreamException;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,7 +63,7 @@ import java.util.TreeMap;
  * {@code response.error}); {@code response.incomplete} for any other reason, {@code content_filter} included; data
  * that is not JSON; a body that ends without {@code response.completed} or {@code response.incomplete}.
  */
-final class ResponsesStreamDecoder implements BodyDecoder {
+final class ResponsesStreamDecoder extends EventStreamDecoder {
 
     /** The most function calls one reply may open: each costs memory even when it brings no text. */
     static final int MAX_CALLS = 1024;
@@ -98,9 +95,6 @@ final class ResponsesStreamDecoder implements BodyDecoder {
     private static final int ITEMS = bit(ITEM_ADDED) | bit(ITEM_DONE);
     private static final int ENDS = bit(COMPLETED) | bit(INCOMPLETE) | bit(FAILED);
 
-    private final ChatSink sink;
-    private final SseByteReader reader;
-    private final StreamJson json = new StreamJson();
     private final ThinkSplitter content;
     private final int maxCallChars;
     /** Function calls by output index, emitted or not (an emitted one may be named again by its item's done). */
@@ -110,7 +104,6 @@ final class ResponsesStreamDecoder implements BodyDecoder {
     private boolean reasoningSeen;
     private int reasoningItem = -1;
     private int reasoningPart = -1;
-    private boolean done;
 
     // what the current event carries; only what its kind needs is decoded
     private int kind;
@@ -132,34 +125,14 @@ final class ResponsesStreamDecoder implements BodyDecoder {
     }
 
     ResponsesStreamDecoder(ChatSink sink, int maxLineBytes) {
-        this.sink = sink;
-        this.reader = new SseByteReader(maxLineBytes, this::onEvent);
+        super(sink, maxLineBytes, "no response.completed or response.incomplete");
         this.content = new ThinkSplitter(sink);
         this.maxCallChars = maxLineBytes;
     }
 
     @Override
-    public void feed(ByteBuffer bytes) {
-        if (!done) {
-            reader.feed(bytes);
-        }
-    }
-
-    @Override
-    public void finish() {
-        if (done) {
-            return;
-        }
-        reader.finish();
-        if (!done) {
-            stop();
-            throw UpstreamException.malformed("the response ended before the reply finished "
-                    + "(no response.completed or response.incomplete)");
-        }
-    }
-
-    private void onEvent(String type, byte[] data, int length) {
-        if (done || isDone(data, length)) {
+    protected void onEvent(String type, byte[] data, int length) {
+        if (isDone(data, length)) {
             return;
         }
         clear();
@@ -494,11 +467,6 @@ final class ResponsesStreamDecoder implements BodyDecoder {
     private void fail(String detail) {
         stop();
         throw UpstreamException.malformed(detail);
-    }
-
-    private void stop() {
-        done = true;
-        json.close();
     }
 
     private static boolean isDone(byte[] data, int length) {

@@ -6,8 +6,9 @@
  * which know nothing of HTTP: on strings ({@link io.chatstream.backend.upstream.LineSplitter},
  * {@link io.chatstream.backend.upstream.SseReader}) and, for the decoders that run once per token, on bytes
  * ({@link io.chatstream.backend.upstream.ByteLineSplitter}, {@link io.chatstream.backend.upstream.SseByteReader},
- * {@link io.chatstream.backend.upstream.StreamJson}); and {@link io.chatstream.backend.upstream.ThinkSplitter},
- * {@link io.chatstream.backend.upstream.ToolCallAssembler}. A custom backend may use them; they are not part of the
+ * {@link io.chatstream.backend.upstream.StreamJson}), which
+ * {@link io.chatstream.backend.upstream.EventStreamDecoder} joins for the event-stream dialects; and
+ * {@link io.chatstream.backend.upstream.ThinkSplitter}, {@link io.chatstream.backend.upstream.ToolCallAssembler}. A custom backend may use them; they are not part of the
  * stable extension API of {@code io.chatstream.backend}.
  */
 package io.chatstream.backend.upstream;
