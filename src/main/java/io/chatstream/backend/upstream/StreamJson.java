@@ -73,7 +73,6 @@ public final class StreamJson implements AutoCloseable {
         objectsOnly = true;
         JsonToken first = start(bytes, offset, n);
         if (first == null) {
-            between = false;
             throw UpstreamException.malformed("it sent an empty event where JSON was expected");
         }
         if (first != JsonToken.START_OBJECT) {
