@@ -428,14 +428,17 @@ class ParserFuzzTest {
         List<String> keys = List.of("choices", "delta", "message", "content", "reasoning_content", "reasoning",
                 "thinking", "tool_calls", "index", "id", "function", "name", "arguments", "finish_reason", "usage",
                 "prompt_tokens", "completion_tokens", "error", "done", "done_reason", "eval_count",
-                "prompt_eval_count", "role");
+                "prompt_eval_count", "role", "type", "item", "item_id", "output_index", "call_id", "response",
+                "incomplete_details", "reason", "input_tokens", "output_tokens", "code");
         return switch (depth <= 0 ? r.nextInt(6) : r.nextInt(9)) {
             case 0 -> "null";
             case 1 -> r.nextBoolean() ? "true" : "false";
             case 2 -> List.of("0", "-1", "2147483648", "1e999", "-1e999", "0.5", "99999999999999999999")
                     .get(r.nextInt(7));
             case 3, 4, 5 -> HostileText.json(r.nextInt(3) == 0 ? List.of("stop", "length", "tool_calls", "<think>",
-                    "</think>", "", "[DONE]").get(r.nextInt(7)) : HostileText.next(r, 6));
+                    "</think>", "", "[DONE]", "response.output_text.delta", "response.completed", "function_call",
+                    "response.function_call_arguments.delta", "response.output_item.added", "error",
+                    "max_output_tokens").get(r.nextInt(14)) : HostileText.next(r, 6));
             case 6 -> {
                 StringBuilder b = new StringBuilder("[");
                 for (int i = r.nextInt(4); i > 0; i--) {
@@ -459,9 +462,13 @@ class ParserFuzzTest {
     void theUpstreamDecodersOnlyEverAnswerUpstreamException() throws Exception {
         Map<String, Function<ChatSink, BodyDecoder>> decoders = Map.of(
                 "openai", decoder("io.chatstream.backend.openai.OpenAiStreamDecoder"),
+                "responses", decoder("io.chatstream.backend.openai.ResponsesStreamDecoder"),
                 "ollama", decoder("io.chatstream.backend.ollama.OllamaStreamDecoder"));
+        Map<String, String> lastEvents = Map.of("openai", "data: [DONE]\n\n",
+                "responses", "data: {\"type\":\"response.completed\",\"response\":{}}\n\n",
+                "ollama", "{\"done\":true}\n");
         for (Map.Entry<String, Function<ChatSink, BodyDecoder>> d : decoders.entrySet()) {
-            boolean sse = d.getKey().equals("openai");
+            boolean sse = !d.getKey().equals("ollama");
             int[] outcomes = new int[2];
             fuzz(d.getKey() + " decoder", 15_000, SEED + 5 + d.getKey().hashCode(), r -> {
                 byte[] input;
@@ -474,7 +481,7 @@ class ParserFuzzTest {
                         body.append(sse ? "data: " + json + "\n\n" : json + "\n");
                     }
                     if (r.nextBoolean()) {
-                        body.append(sse ? "data: [DONE]\n\n" : "{\"done\":true}\n");
+                        body.append(lastEvents.get(d.getKey()));
                     }
                     input = HostileText.utf8(body.toString());
                 }

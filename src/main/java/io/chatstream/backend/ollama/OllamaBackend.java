@@ -8,11 +8,14 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.backend.upstream.Json;
+import io.chatstream.backend.upstream.ModelLists;
 import io.chatstream.backend.upstream.UpstreamCall;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An Ollama server, through its native chat API. One reply is one streamed request:
@@ -26,12 +29,16 @@ import java.util.Objects;
  * </pre>
  * {@code options} carries only what the client gave. Assistant messages go back without their {@code <think>}
  * blocks. The response is decoded by {@link OllamaStreamDecoder}; status codes, timeouts and cancellation are
- * {@link UpstreamCall}'s.
+ * {@link UpstreamCall}'s. {@link #listModels()} is {@code GET {base-url}/api/tags}, the names of its
+ * {@code models[]}.
  *
  * <p>The model is the request's, else {@code chat.ollama.model}; with neither, {@link #start} throws
  * {@link BackendUnavailableException} (the client gets 503 saying so).
  */
 public final class OllamaBackend implements ChatBackend {
+
+    /** The path of the chat endpoint under the base URL. */
+    static final String CHAT_PATH = "/api/chat";
 
     private final BackendContext context;
     private final URI endpoint;
@@ -59,12 +66,22 @@ public final class OllamaBackend implements ChatBackend {
     @Override
     public Generation start(ChatRequest request, ChatSink sink) throws BackendUnavailableException {
         String chosen = UpstreamCall.model(request, model, "chat.ollama.model");
-        HttpRequest http = UpstreamCall.newRequest(endpoint)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(requestBody(request, chosen))))
-                .build();
+        HttpRequest http = UpstreamCall.postJson(endpoint, requestBody(request, chosen), "application/x-ndjson").build();
         return UpstreamCall.start(context, http, target, sink, OllamaStreamDecoder::new);
+    }
+
+    /** {@code GET {base-url}/api/tags}: the names of the models pulled on the server, in its order. */
+    @Override
+    public CompletableFuture<List<String>> listModels() {
+        HttpRequest request = ModelLists.newRequest(context, tagsEndpoint()).build();
+        return ModelLists.fetch(context, request, target, json -> ModelLists.texts(json, "models", "name"));
+    }
+
+    /** {@code /api/tags} beside the chat endpoint. */
+    URI tagsEndpoint() {
+        String chat = endpoint.toString();
+        String base = chat.endsWith(CHAT_PATH) ? chat.substring(0, chat.length() - CHAT_PATH.length()) : chat;
+        return URI.create(base + "/api/tags");
     }
 
     /** The JSON body of a streamed {@code /api/chat} request. */

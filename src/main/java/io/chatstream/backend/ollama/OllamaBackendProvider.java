@@ -27,7 +27,7 @@ public final class OllamaBackendProvider implements ChatBackendProvider {
     @Override
     public ChatBackend create(BackendContext context) {
         Settings s = context.settings();
-        URI endpoint = BaseUrls.endpoint(s, "chat.ollama.base-url", DEFAULT_BASE_URL, "/api/chat");
+        URI endpoint = BaseUrls.endpoint(s, "chat.ollama.base-url", DEFAULT_BASE_URL, OllamaBackend.CHAT_PATH);
         OllamaBackend backend = new OllamaBackend(context, endpoint, s.string("chat.ollama.model", null));
         LOG.log(Level.INFO, "Chat backend: " + backend);
         return backend;

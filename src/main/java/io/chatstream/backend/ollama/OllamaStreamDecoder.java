@@ -1,11 +1,14 @@
 package io.chatstream.backend.ollama;
 
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.backend.upstream.ByteLineSplitter;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.LineSplitter;
 import io.chatstream.backend.upstream.Snippets;
+import io.chatstream.backend.upstream.StreamJson;
 import io.chatstream.backend.upstream.ThinkSplitter;
 import io.chatstream.backend.upstream.UpstreamException;
 import io.chatstream.event.FinishReason;
@@ -13,6 +16,9 @@ import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Decodes a streamed Ollama {@code /api/chat} response, one JSON object a line:
@@ -31,14 +37,31 @@ import java.nio.ByteBuffer;
  *
  * <p>Failures, thrown as {@link UpstreamException}: an {@code {"error": "..."}} line; a line that is not JSON; a
  * body that ends without a {@code done: true} line.
+ *
+ * <p>Cost: this runs once per token of every reply, so lines are read as bytes ({@link ByteLineSplitter}) and their
+ * JSON token by token with one reused parser ({@link StreamJson}); the fields are collected, unknown ones skipped in
+ * place, and acted on at the end of the line, in the order above. A token costs the string of its text and little
+ * else. An error line is read again as a tree, for its message.
  */
 final class OllamaStreamDecoder implements BodyDecoder {
 
     private final ChatSink sink;
-    private final LineSplitter lines;
+    private final ByteLineSplitter lines;
+    private final StreamJson json = new StreamJson();
     private final ThinkSplitter content;
     private int toolCalls;
     private boolean done;
+
+    // what the current line carries
+    private boolean error;
+    private String thinking;
+    private String text;
+    private final List<Call> calls = new ArrayList<>(2);
+    private boolean last;
+    private String doneReason;
+    private boolean hasUsage;
+    private long promptTokens;
+    private long completionTokens;
 
     OllamaStreamDecoder(ChatSink sink) {
         this(sink, LineSplitter.DEFAULT_MAX_LINE_BYTES);
@@ -46,7 +69,7 @@ final class OllamaStreamDecoder implements BodyDecoder {
 
     OllamaStreamDecoder(ChatSink sink, int maxLineBytes) {
         this.sink = sink;
-        this.lines = new LineSplitter(maxLineBytes, this::line);
+        this.lines = new ByteLineSplitter(maxLineBytes, this::line);
         this.content = new ThinkSplitter(sink);
     }
 
@@ -64,63 +87,169 @@ final class OllamaStreamDecoder implements BodyDecoder {
         }
         lines.finish();
         if (!done) {
+            json.close();
             throw UpstreamException.malformed("the response ended before the reply finished (no \"done\": true line)");
         }
     }
 
-    private void line(String line) {
-        if (done || line.isBlank()) {
+    private void line(byte[] bytes, int offset, int length) {
+        if (done) {
             return;
         }
-        JsonNode node = Json.parse(line);
-        JsonNode error = node.get("error");
-        if (error != null && !error.isNull()) {
-            String message = Json.errorMessage(node);
-            throw UpstreamException.malformed("it reported an error mid-stream: "
-                    + Snippets.of(message != null ? message : line));
+        JsonToken first = json.begin(bytes, offset, length);
+        if (first == null) {
+            return; // a blank line
         }
-        JsonNode message = node.path("message");
-        String thinking = Json.text(message, "thinking");
+        clear();
+        if (first == JsonToken.START_OBJECT) {
+            fields();
+        } else {
+            json.skip();
+        }
+        json.end();
+        if (error) {
+            String message = Json.errorMessage(json.document());
+            throw UpstreamException.malformed("it reported an error mid-stream: "
+                    + Snippets.of(message != null ? message : new String(bytes, offset, length, StandardCharsets.UTF_8)));
+        }
         if (thinking != null && !thinking.isEmpty()) {
             sink.reasoning(thinking);
         }
-        content.accept(Json.text(message, "content"));
-        JsonNode calls = message.get("tool_calls");
-        if (calls != null && calls.isArray()) {
-            for (JsonNode call : calls) {
-                toolCall(call);
+        content.accept(text);
+        for (Call call : calls) {
+            toolCall(call);
+        }
+        if (last) {
+            done = true;
+            json.close();
+            content.flush();
+            FinishReason finish = doneReason == null && toolCalls > 0 ? FinishReason.TOOL_CALLS
+                    : toolCalls > 0 && "stop".equals(doneReason) ? FinishReason.TOOL_CALLS
+                    : FinishReason.fromProvider(doneReason);
+            sink.end(finish, hasUsage ? new Usage(Math.max(0, promptTokens), Math.max(0, completionTokens)) : null);
+        }
+    }
+
+    private void clear() {
+        error = false;
+        thinking = null;
+        text = null;
+        calls.clear();
+        last = false;
+        doneReason = null;
+        hasUsage = false;
+        promptTokens = 0;
+        completionTokens = 0;
+    }
+
+    private void fields() {
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            switch (field) {
+                case "message" -> {
+                    if (value == JsonToken.START_OBJECT) {
+                        message();
+                    } else {
+                        json.skip();
+                    }
+                }
+                case "done" -> last = asBoolean(value);
+                case "done_reason" -> doneReason = json.text();
+                case "prompt_eval_count" -> {
+                    hasUsage = true;
+                    promptTokens = json.asLong();
+                }
+                case "eval_count" -> {
+                    hasUsage = true;
+                    completionTokens = json.asLong();
+                }
+                case "error" -> {
+                    error = value != JsonToken.VALUE_NULL;
+                    json.skip();
+                }
+                default -> json.skip();
             }
         }
-        if (node.path("done").asBoolean(false)) {
-            done = true;
-            content.flush();
-            String reason = Json.text(node, "done_reason");
-            FinishReason finish = reason == null && toolCalls > 0 ? FinishReason.TOOL_CALLS
-                    : toolCalls > 0 && "stop".equals(reason) ? FinishReason.TOOL_CALLS
-                    : FinishReason.fromProvider(reason);
-            sink.end(finish, usage(node));
+    }
+
+    /** {@link JsonNode#asBoolean(boolean)} with default false: booleans, integers not 0, "true" text. */
+    private boolean asBoolean(JsonToken value) {
+        return switch (value) {
+            case VALUE_TRUE -> true;
+            case VALUE_NUMBER_INT -> json.asLong() != 0;
+            case VALUE_STRING -> "true".equals(json.text().trim());
+            default -> {
+                json.skip();
+                yield false;
+            }
+        };
+    }
+
+    private void message() {
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            switch (field) {
+                case "thinking" -> thinking = json.text();
+                case "content" -> text = json.text();
+                case "tool_calls" -> {
+                    if (value == JsonToken.START_ARRAY) {
+                        while (json.next() != JsonToken.END_ARRAY) {
+                            calls.add(call());
+                        }
+                    } else {
+                        json.skip();
+                    }
+                }
+                default -> json.skip();
+            }
         }
     }
 
-    private void toolCall(JsonNode call) {
+    /** One of {@code message.tool_calls}; anything not an object is a call that says nothing, as a tree read it. */
+    private Call call() {
+        Call call = new Call();
+        if (json.token() != JsonToken.START_OBJECT) {
+            json.skip();
+            return call;
+        }
+        while (json.next() == JsonToken.FIELD_NAME) {
+            String field = json.name();
+            JsonToken value = json.next();
+            if (field.equals("id")) {
+                call.id = json.text();
+            } else if (field.equals("function") && value == JsonToken.START_OBJECT) {
+                while (json.next() == JsonToken.FIELD_NAME) {
+                    String f = json.name();
+                    JsonToken v = json.next();
+                    if (f.equals("name")) {
+                        call.name = json.text();
+                    } else if (f.equals("arguments")) {
+                        call.arguments = v == JsonToken.VALUE_NULL ? null
+                                : v == JsonToken.VALUE_STRING ? json.text() : Json.string(json.tree());
+                    } else {
+                        json.skip();
+                    }
+                }
+            } else {
+                json.skip();
+            }
+        }
+        return call;
+    }
+
+    private void toolCall(Call call) {
         int n = toolCalls++;
-        JsonNode function = call.path("function");
-        String id = Json.text(call, "id");
-        String name = Json.text(function, "name");
-        JsonNode arguments = function.get("arguments");
-        String args = arguments == null || arguments.isNull() ? "{}"
-                : arguments.isTextual() ? arguments.textValue() : Json.string(arguments);
-        sink.toolCall(new ToolCall(id != null && !id.isEmpty() ? id : "call_" + n, name != null ? name : "",
-                args.isBlank() ? "{}" : args));
+        String args = call.arguments == null ? "{}" : call.arguments;
+        sink.toolCall(new ToolCall(call.id != null && !call.id.isEmpty() ? call.id : "call_" + n,
+                call.name != null ? call.name : "", args.isBlank() ? "{}" : args));
     }
 
-    private static Usage usage(JsonNode done) {
-        JsonNode prompt = done.get("prompt_eval_count");
-        JsonNode completion = done.get("eval_count");
-        if (prompt == null && completion == null) {
-            return null;
-        }
-        return new Usage(Math.max(0, done.path("prompt_eval_count").asLong()),
-                Math.max(0, done.path("eval_count").asLong()));
+    /** A tool call as its line carries it. */
+    private static final class Call {
+        String id;
+        String name;
+        String arguments;
     }
 }

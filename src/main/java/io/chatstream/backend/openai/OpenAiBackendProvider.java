@@ -3,16 +3,19 @@ package io.chatstream.backend.openai;
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatBackendProvider;
+import io.chatstream.backend.upstream.BaseUrl;
 import io.chatstream.backend.upstream.BaseUrls;
 import io.chatstream.config.Settings;
 
 import java.lang.System.Logger.Level;
-import java.net.URI;
 
 /**
  * {@code chat.backend=openai}: any OpenAI-compatible server. Settings: {@code chat.openai.base-url} (default
- * {@code https://api.openai.com/v1}), {@code chat.openai.api-key} (none; servers that need no key work without),
- * {@code chat.openai.model} (none: requests must then name their model).
+ * {@code https://api.openai.com/v1}; a query such as Azure's {@code ?api-version=...} is kept on every path),
+ * {@code chat.openai.api-key} (none; servers that need no key work without), {@code chat.openai.model} (none:
+ * requests must then name their model), {@code chat.openai.api} ({@code chat-completions}, the default, or
+ * {@code responses}), {@code chat.openai.auth-header} ({@code bearer}, the default, or {@code api-key} for Azure
+ * OpenAI). A bad value of any stops start-up naming the setting.
  */
 public final class OpenAiBackendProvider implements ChatBackendProvider {
 
@@ -28,10 +31,15 @@ public final class OpenAiBackendProvider implements ChatBackendProvider {
     @Override
     public ChatBackend create(BackendContext context) {
         Settings s = context.settings();
-        URI endpoint = BaseUrls.endpoint(s, "chat.openai.base-url", DEFAULT_BASE_URL, "/chat/completions");
+        BaseUrl base = BaseUrls.base(s, "chat.openai.base-url", DEFAULT_BASE_URL,
+                OpenAiBackend.Api.CHAT_COMPLETIONS.path(), OpenAiBackend.Api.RESPONSES.path());
+        OpenAiBackend.Api api = s.choice("chat.openai.api", "chat-completions", "chat-completions", "responses")
+                .equals("responses") ? OpenAiBackend.Api.RESPONSES : OpenAiBackend.Api.CHAT_COMPLETIONS;
+        OpenAiBackend.AuthHeader authHeader = s.choice("chat.openai.auth-header", "bearer", "bearer", "api-key")
+                .equals("api-key") ? OpenAiBackend.AuthHeader.API_KEY : OpenAiBackend.AuthHeader.BEARER;
         String apiKey = s.string("chat.openai.api-key", null);
         String model = s.string("chat.openai.model", null);
-        OpenAiBackend backend = new OpenAiBackend(context, endpoint, apiKey, model);
+        OpenAiBackend backend = new OpenAiBackend(context, base, apiKey, model, api, authHeader);
         LOG.log(Level.INFO, "Chat backend: " + backend);
         return backend;
     }

@@ -41,4 +41,42 @@ public final class BaseUrls {
         }
         return URI.create(base.endsWith(path) ? base : base + path);
     }
+
+    /**
+     * The base URL of setting {@code name}, query allowed and kept (Azure's {@code ?api-version=...}), for a backend
+     * that calls several endpoints under it. A value that already ends with one of {@code endpointPaths} (people
+     * paste the URL of an endpoint) is cut back to its base.
+     *
+     * @param endpointPaths e.g. {@code /chat/completions}
+     * @throws ConfigException the value is not an absolute {@code http} or {@code https} URL with a host, or it has
+     *                         user info or a fragment
+     */
+    public static BaseUrl base(Settings settings, String name, String defaultValue, String... endpointPaths) {
+        String value = settings.string(name, defaultValue).strip();
+        String expected = "an http:// or https:// URL with a host, e.g. " + defaultValue;
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw settings.invalid(name, expected);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw settings.invalid(name, expected);
+        }
+        int q = value.indexOf('?');
+        String query = q < 0 || q == value.length() - 1 ? null : value.substring(q + 1);
+        String base = q < 0 ? value : value.substring(0, q);
+        while (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        for (String path : endpointPaths) {
+            if (base.endsWith(path)) {
+                base = base.substring(0, base.length() - path.length());
+                break;
+            }
+        }
+        return new BaseUrl(base, query);
+    }
 }

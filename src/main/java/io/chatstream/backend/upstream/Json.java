@@ -41,16 +41,37 @@ public final class Json {
     }
 
     /**
-     * Adds {@code "messages":[{"role":...,"content":...}]} for {@code request}, as both dialects take it. Assistant
-     * messages go without their {@code <think>} block: reasoning is never sent back upstream.
+     * Adds {@code "messages":[{"role":...,"content":...}]} for {@code request}, as the chat completions and Ollama
+     * dialects take it, each message's content as {@link #sentContent} gives it.
      */
     public static void putMessages(ObjectNode body, ChatRequest request) {
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : request.messages()) {
-            String content = m.role() == ChatMessage.Role.ASSISTANT
-                    ? ThinkSplitter.stripThinking(m.content()) : m.content();
-            messages.addObject().put("role", m.role().wire()).put("content", content);
+            messages.addObject().put("role", m.role().wire()).put("content", sentContent(m));
         }
+    }
+
+    /**
+     * What goes upstream of a message's content: an assistant message's without its {@code <think>} block, since
+     * reasoning is never sent back; any other as it is.
+     */
+    public static String sentContent(ChatMessage m) {
+        return m.role() == ChatMessage.Role.ASSISTANT ? ThinkSplitter.stripThinking(m.content()) : m.content();
+    }
+
+    /**
+     * The system text of the dialects that keep it apart from the conversation (Anthropic's {@code system},
+     * Gemini's {@code systemInstruction}, the Responses API's {@code instructions}): every {@code system} message
+     * that is not blank, wherever it stands, joined by a blank line; null when there is none.
+     */
+    public static String systemText(ChatRequest request) {
+        StringBuilder system = new StringBuilder();
+        for (ChatMessage m : request.messages()) {
+            if (m.role() == ChatMessage.Role.SYSTEM && !m.content().isBlank()) {
+                system.append(system.length() == 0 ? "" : "\n\n").append(m.content());
+            }
+        }
+        return system.length() == 0 ? null : system.toString();
     }
 
     /** A new empty object node. */

@@ -65,11 +65,18 @@ public final class ToolCallAssembler {
     }
 
     private void addPiece(JsonNode piece) {
-        String id = Json.text(piece, "id");
+        JsonNode index = piece.path("index");
         JsonNode function = piece.path("function");
-        String name = Json.text(function, "name");
-        String arguments = Json.text(function, "arguments");
-        Builder b = builderFor(piece.path("index"), id);
+        add(index.canConvertToInt() ? index.asInt() : null, Json.text(piece, "id"), Json.text(function, "name"),
+                Json.text(function, "arguments"));
+    }
+
+    /**
+     * Adds one piece, read by the caller: its {@code index} (null when absent or not an int), {@code id},
+     * {@code function.name} and {@code function.arguments}, each null when absent.
+     */
+    public void add(Integer index, String id, String name, String arguments) {
+        Builder b = builderFor(index, id);
         if (b.id == null && id != null && !id.isEmpty()) {
             b.id = id;
         }
@@ -83,10 +90,10 @@ public final class ToolCallAssembler {
         }
     }
 
-    private Builder builderFor(JsonNode index, String id) {
+    private Builder builderFor(Integer index, String id) {
         Integer key;
-        if (index.canConvertToInt()) {
-            key = index.asInt();
+        if (index != null) {
+            key = index;
         } else if (last != null && (id == null || id.isEmpty() || id.equals(last.id))) {
             return last;
         } else {

@@ -1,5 +1,6 @@
 package io.chatstream.backend.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatRequest;
@@ -37,7 +38,7 @@ import java.util.function.Function;
  * <p>Exactly one terminal call reaches the sink for every call, unless it is {@link #cancel() cancelled} first:
  * <ul>
  *   <li>{@code end}, from the decoder, when the body says the reply is complete;</li>
- *   <li>{@code error} {@code upstream_auth} for HTTP 401 and 403, {@code upstream_rate_limited} for 429 (its
+ *   <li>{@code error} {@code upstream_auth} for HTTP 401 and 403, {@code upstream_rate_limited} for 429 and 529 (its
  *   {@code Retry-After} in the message), {@code upstream_error} for other statuses, refused connections, resets,
  *   malformed bodies, in-stream errors and bodies ending early, {@code upstream_timeout} when nothing arrives for the
  *   idle timeout or the connection cannot be made in time.</li>
@@ -129,6 +130,18 @@ public final class UpstreamCall implements Generation {
      */
     public static HttpRequest.Builder newRequest(URI uri) {
         return HttpRequest.newBuilder(uri).version(HttpClient.Version.HTTP_1_1);
+    }
+
+    /**
+     * A request builder for a streamed reply: {@code POST uri} with {@code body} as compact JSON, HTTP/1.1 as
+     * {@link #newRequest}, and {@code Accept: accept} ({@code text/event-stream}, {@code application/x-ndjson}).
+     * The provider's own headers (its key, its version) are the caller's to add.
+     */
+    public static HttpRequest.Builder postJson(URI uri, JsonNode body, String accept) {
+        return newRequest(uri)
+                .header("Content-Type", "application/json")
+                .header("Accept", accept)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body)));
     }
 
     /**

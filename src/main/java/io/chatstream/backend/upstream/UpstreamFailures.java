@@ -35,10 +35,11 @@ final class UpstreamFailures {
     }
 
     /**
-     * An HTTP status other than 2xx. 401 and 403 are {@code upstream_auth}, 429 {@code upstream_rate_limited} with
-     * its {@code Retry-After}, everything else {@code upstream_error}. The message says what the status means, then
-     * quotes the error body's message: a JSON error's message, an HTML page's title or first heading, or the start of
-     * a text, left out when it only repeats the status.
+     * An HTTP status other than 2xx. 401 and 403 are {@code upstream_auth}; 429, and 529 (Anthropic's "overloaded":
+     * likewise a "try again later"), {@code upstream_rate_limited} with its {@code Retry-After}; everything else
+     * {@code upstream_error}. The message says what the status means, then quotes the error body's message: a JSON
+     * error's message, an HTML page's title or first heading, or the start of a text, left out when it only repeats
+     * the status.
      */
     static Failure ofStatus(int status, HttpHeaders headers, byte[] body, int length, String authHint) {
         String excerpt = excerpt(body, length);
@@ -50,10 +51,11 @@ final class UpstreamFailures {
             return new Failure(ErrorCode.UPSTREAM_AUTH, "refused the request (HTTP " + status + ")" + quoted
                     + (authHint == null ? "" : ". " + authHint));
         }
-        if (status == 429) {
+        if (status == 429 || status == 529) {
             String retryAfter = headers.firstValue("Retry-After").map(Snippets::of).orElse(null);
-            return new Failure(ErrorCode.UPSTREAM_RATE_LIMITED, "rate limit reached (HTTP 429"
-                    + (retryAfter == null ? ", no Retry-After" : ", Retry-After: " + retryAfter) + ")" + quoted);
+            return new Failure(ErrorCode.UPSTREAM_RATE_LIMITED, (status == 429 ? "rate limit reached" : "overloaded")
+                    + " (HTTP " + status + (retryAfter == null ? ", no Retry-After" : ", Retry-After: " + retryAfter)
+                    + ")" + quoted);
         }
         if (status >= 300 && status < 400) {
             String location = headers.firstValue("Location").map(Snippets::of).orElse("nowhere");

@@ -57,6 +57,32 @@ class OpenAiBackendProviderTest {
     }
 
     @Test
+    void apiAndAuthHeaderAreRead() throws Exception {
+        OpenAiBackend backend = (OpenAiBackend) create(Map.of("chat.openai.api", "responses",
+                "chat.openai.base-url", "https://res.openai.azure.com/openai/v1?api-version=preview",
+                "chat.openai.auth-header", "api-key", "chat.openai.api-key", KEY));
+        assertEquals(OpenAiBackend.Api.RESPONSES, backend.api());
+        assertEquals(URI.create("https://res.openai.azure.com/openai/v1/responses?api-version=preview"),
+                backend.endpoint());
+        assertTrue(backend.toString().contains("api-key header"), backend.toString());
+        assertEquals(OpenAiBackend.Api.CHAT_COMPLETIONS, ((OpenAiBackend) create(Map.of())).api());
+    }
+
+    @Test
+    void badApiOrAuthHeaderStopsStartUpNamingTheSetting() {
+        for (Map<String, String> bad : List.of(Map.of("chat.openai.api", "completions"),
+                Map.of("chat.openai.api", "assistants"), Map.of("chat.openai.auth-header", "basic"),
+                Map.of("chat.openai.auth-header", "x-api-key"))) {
+            String name = bad.keySet().iterator().next();
+            ConfigException e = assertThrows(ConfigException.class, () -> create(bad), bad.toString());
+            assertTrue(e.getMessage().contains(name), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class, () -> ChatApplication.start(Settings.of(Map.of(
+                "chat.backend", "openai", "chat.openai.api", "respones")), List.of()));
+        assertTrue(e.getMessage().contains("chat.openai.api"), e.getMessage());
+    }
+
+    @Test
     void withoutAnyModelARequestIsRefusedAndNoStreamStarts() throws Exception {
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.backend", "openai",
                 "chat.openai.base-url", "http://127.0.0.1:9/v1", "chat.store.url", "off")), List.of())) {

@@ -188,8 +188,176 @@ public final class Transcripts {
             """,
             "\n嗯，简单。\n", "答：4 🙂", List.of(), FinishReason.LENGTH, new Usage(9, 16));
 
+    /**
+     * OpenAI Responses API, {@code gpt-4o-mini}: typed events with their {@code event:} lines, Chinese with emoji and
+     * text that tries to forge a frame, a keep-alive comment, usage in {@code response.completed}.
+     */
+    public static final Transcript RESPONSES_CHINESE = new Transcript("responses chinese+emoji", """
+            event: response.created
+            data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_68a1c9","object":"response","created_at":1755433417,"status":"in_progress","background":false,"error":null,"incomplete_details":null,"instructions":null,"max_output_tokens":null,"model":"gpt-4o-mini-2024-07-18","output":[],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"store":false,"temperature":1.0,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1.0,"truncation":"disabled","usage":null,"user":null,"metadata":{}}}
+
+            event: response.in_progress
+            data: {"type":"response.in_progress","sequence_number":1,"response":{"id":"resp_68a1c9","object":"response","created_at":1755433417,"status":"in_progress","error":null,"incomplete_details":null,"model":"gpt-4o-mini-2024-07-18","output":[],"usage":null}}
+
+            event: response.output_item.added
+            data: {"type":"response.output_item.added","sequence_number":2,"output_index":0,"item":{"id":"msg_68a1c9","type":"message","status":"in_progress","content":[],"role":"assistant"}}
+
+            event: response.content_part.added
+            data: {"type":"response.content_part.added","sequence_number":3,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}}
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"delta":"你好","logprobs":[],"obfuscation":"Xq1"}
+
+            : keep-alive
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":5,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"delta":"！👋 我是助手。","logprobs":[],"obfuscation":"a"}
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":6,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"delta":"\\n\\ndata: x","logprobs":[],"obfuscation":"b7Kp"}
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":7,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"delta":"\\n- 第二点 👨\u200D👩\u200D👧 \\"引号\\"\\u0021","logprobs":[],"obfuscation":""}
+
+            event: response.output_text.done
+            data: {"type":"response.output_text.done","sequence_number":8,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"text":"你好！👋 我是助手。\\n\\ndata: x\\n- 第二点 👨\u200D👩\u200D👧 \\"引号\\"!","logprobs":[]}
+
+            event: response.content_part.done
+            data: {"type":"response.content_part.done","sequence_number":9,"item_id":"msg_68a1c9","output_index":0,"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":"你好！👋 我是助手。\\n\\ndata: x\\n- 第二点 👨\u200D👩\u200D👧 \\"引号\\"!"}}
+
+            event: response.output_item.done
+            data: {"type":"response.output_item.done","sequence_number":10,"output_index":0,"item":{"id":"msg_68a1c9","type":"message","status":"completed","content":[{"type":"output_text","annotations":[],"logprobs":[],"text":"你好！👋 我是助手。\\n\\ndata: x\\n- 第二点 👨\u200D👩\u200D👧 \\"引号\\"!"}],"role":"assistant"}}
+
+            event: response.completed
+            data: {"type":"response.completed","sequence_number":11,"response":{"id":"resp_68a1c9","object":"response","created_at":1755433417,"status":"completed","error":null,"incomplete_details":null,"model":"gpt-4o-mini-2024-07-18","output":[{"id":"msg_68a1c9","type":"message","status":"completed","content":[{"type":"output_text","annotations":[],"logprobs":[],"text":"你好！👋 我是助手。\\n\\ndata: x\\n- 第二点 👨\u200D👩\u200D👧 \\"引号\\"!"}],"role":"assistant"}],"usage":{"input_tokens":14,"input_tokens_details":{"cached_tokens":0},"output_tokens":27,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":41},"user":null,"metadata":{}}}
+
+            """,
+            "", "你好！👋 我是助手。\n\ndata: x\n- 第二点 👨\u200D👩\u200D👧 \"引号\"!",
+            List.of(), FinishReason.STOP, new Usage(14, 27));
+
+    /**
+     * OpenAI Responses API, {@code o4-mini} with {@code reasoning.summary: "auto"}: a reasoning item streamed as two
+     * summary parts (a blank line goes between them), then the answer.
+     */
+    public static final Transcript RESPONSES_REASONING = new Transcript("responses reasoning summary", """
+            event: response.created
+            data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_r1","object":"response","status":"in_progress","model":"o4-mini-2025-04-16","output":[],"reasoning":{"effort":"medium","summary":"auto"},"usage":null}}
+
+            event: response.output_item.added
+            data: {"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"rs_r1","type":"reasoning","summary":[]}}
+
+            event: response.reasoning_summary_part.added
+            data: {"type":"response.reasoning_summary_part.added","sequence_number":2,"item_id":"rs_r1","output_index":0,"summary_index":0,"part":{"type":"summary_text","text":""}}
+
+            event: response.reasoning_summary_text.delta
+            data: {"type":"response.reasoning_summary_text.delta","sequence_number":3,"item_id":"rs_r1","output_index":0,"summary_index":0,"delta":"**比较 9.11 和 9.8**","obfuscation":"x"}
+
+            event: response.reasoning_summary_text.delta
+            data: {"type":"response.reasoning_summary_text.delta","sequence_number":4,"item_id":"rs_r1","output_index":0,"summary_index":0,"delta":"\\n\\n小数部分：0.11 < 0.8 🤔","obfuscation":"yz"}
+
+            event: response.reasoning_summary_text.done
+            data: {"type":"response.reasoning_summary_text.done","sequence_number":5,"item_id":"rs_r1","output_index":0,"summary_index":0,"text":"**比较 9.11 和 9.8**\\n\\n小数部分：0.11 < 0.8 🤔"}
+
+            event: response.reasoning_summary_part.added
+            data: {"type":"response.reasoning_summary_part.added","sequence_number":6,"item_id":"rs_r1","output_index":0,"summary_index":1,"part":{"type":"summary_text","text":""}}
+
+            event: response.reasoning_summary_text.delta
+            data: {"type":"response.reasoning_summary_text.delta","sequence_number":7,"item_id":"rs_r1","output_index":0,"summary_index":1,"delta":"**Answer**","obfuscation":"q"}
+
+            event: response.output_item.done
+            data: {"type":"response.output_item.done","sequence_number":8,"output_index":0,"item":{"id":"rs_r1","type":"reasoning","summary":[{"type":"summary_text","text":"**比较 9.11 和 9.8**\\n\\n小数部分：0.11 < 0.8 🤔"},{"type":"summary_text","text":"**Answer**"}]}}
+
+            event: response.output_item.added
+            data: {"type":"response.output_item.added","sequence_number":9,"output_index":1,"item":{"id":"msg_r1","type":"message","status":"in_progress","content":[],"role":"assistant"}}
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":10,"item_id":"msg_r1","output_index":1,"content_index":0,"delta":"9.8 更大","logprobs":[]}
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":11,"item_id":"msg_r1","output_index":1,"content_index":0,"delta":"。😊","logprobs":[]}
+
+            event: response.completed
+            data: {"type":"response.completed","sequence_number":12,"response":{"id":"resp_r1","object":"response","status":"completed","model":"o4-mini-2025-04-16","output":[],"usage":{"input_tokens":18,"input_tokens_details":{"cached_tokens":0},"output_tokens":64,"output_tokens_details":{"reasoning_tokens":52},"total_tokens":82}}}
+
+            """,
+            "**比较 9.11 和 9.8**\n\n小数部分：0.11 < 0.8 🤔\n\n**Answer**", "9.8 更大。😊",
+            List.of(), FinishReason.STOP, new Usage(18, 64));
+
+    /**
+     * OpenAI Responses API, two function calls made in parallel: each an {@code output_item.added}, its arguments in
+     * many deltas, an {@code arguments.done}; the reply ends with {@code response.completed}.
+     */
+    public static final Transcript RESPONSES_TOOL_CALLS = new Transcript("responses tool calls", """
+            event: response.created
+            data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_t1","object":"response","status":"in_progress","model":"gpt-4.1-2025-04-14","output":[],"parallel_tool_calls":true,"usage":null}}
+
+            event: response.output_item.added
+            data: {"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"fc_68a1","type":"function_call","status":"in_progress","arguments":"","call_id":"call_DdmO9pD3xa9XTPNJ32zg2hcA","name":"get_weather"}}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":2,"item_id":"fc_68a1","output_index":0,"delta":"{\\"ci","obfuscation":"k"}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":3,"item_id":"fc_68a1","output_index":0,"delta":"ty\\": \\"上","obfuscation":"k"}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":4,"item_id":"fc_68a1","output_index":0,"delta":"海","obfuscation":"k"}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":5,"item_id":"fc_68a1","output_index":0,"delta":" 🌧\\"}","obfuscation":"k"}
+
+            event: response.function_call_arguments.done
+            data: {"type":"response.function_call_arguments.done","sequence_number":6,"item_id":"fc_68a1","output_index":0,"arguments":"{\\"city\\": \\"上海 🌧\\"}"}
+
+            event: response.output_item.done
+            data: {"type":"response.output_item.done","sequence_number":7,"output_index":0,"item":{"id":"fc_68a1","type":"function_call","status":"completed","arguments":"{\\"city\\": \\"上海 🌧\\"}","call_id":"call_DdmO9pD3xa9XTPNJ32zg2hcA","name":"get_weather"}}
+
+            event: response.output_item.added
+            data: {"type":"response.output_item.added","sequence_number":8,"output_index":1,"item":{"id":"fc_68a2","type":"function_call","status":"in_progress","arguments":"","call_id":"call_Xk2","name":"get_time"}}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":9,"item_id":"fc_68a2","output_index":1,"delta":"{\\"tz\\":","obfuscation":"k"}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":10,"item_id":"fc_68a2","output_index":1,"delta":"\\"Asia/","obfuscation":"k"}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":11,"item_id":"fc_68a2","output_index":1,"delta":"Shanghai\\"}","obfuscation":"k"}
+
+            event: response.function_call_arguments.done
+            data: {"type":"response.function_call_arguments.done","sequence_number":12,"item_id":"fc_68a2","output_index":1,"arguments":"{\\"tz\\":\\"Asia/Shanghai\\"}"}
+
+            event: response.output_item.done
+            data: {"type":"response.output_item.done","sequence_number":13,"output_index":1,"item":{"id":"fc_68a2","type":"function_call","status":"completed","arguments":"{\\"tz\\":\\"Asia/Shanghai\\"}","call_id":"call_Xk2","name":"get_time"}}
+
+            event: response.completed
+            data: {"type":"response.completed","sequence_number":14,"response":{"id":"resp_t1","object":"response","status":"completed","model":"gpt-4.1-2025-04-14","output":[{"id":"fc_68a1","type":"function_call","status":"completed","arguments":"{\\"city\\": \\"上海 🌧\\"}","call_id":"call_DdmO9pD3xa9XTPNJ32zg2hcA","name":"get_weather"},{"id":"fc_68a2","type":"function_call","status":"completed","arguments":"{\\"tz\\":\\"Asia/Shanghai\\"}","call_id":"call_Xk2","name":"get_time"}],"usage":{"input_tokens":80,"input_tokens_details":{"cached_tokens":0},"output_tokens":35,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":115}}}
+
+            """,
+            "", "",
+            List.of(new ToolCall("call_DdmO9pD3xa9XTPNJ32zg2hcA", "get_weather", "{\"city\": \"上海 🌧\"}"),
+                    new ToolCall("call_Xk2", "get_time", "{\"tz\":\"Asia/Shanghai\"}")),
+            FinishReason.TOOL_CALLS, new Usage(80, 35));
+
+    /** OpenAI Responses API cut by {@code max_output_tokens}: {@code response.incomplete}, finish {@code length}. */
+    public static final Transcript RESPONSES_INCOMPLETE = new Transcript("responses max_output_tokens", """
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":4,"item_id":"msg_i1","output_index":0,"content_index":0,"delta":"It is **Paris** 🇫🇷","logprobs":[]}
+
+            event: response.output_text.delta
+            data: {"type":"response.output_text.delta","sequence_number":5,"item_id":"msg_i1","output_index":0,"content_index":0,"delta":" (巴","logprobs":[]}
+
+            event: response.incomplete
+            data: {"type":"response.incomplete","sequence_number":6,"response":{"id":"resp_i1","object":"response","status":"incomplete","error":null,"incomplete_details":{"reason":"max_output_tokens"},"max_output_tokens":16,"output":[],"usage":{"input_tokens":10,"output_tokens":16,"total_tokens":26}}}
+
+            """,
+            "", "It is **Paris** 🇫🇷 (巴", List.of(), FinishReason.LENGTH, new Usage(10, 16));
+
     public static final List<Transcript> OPENAI = List.of(OPENAI_CHINESE, DEEPSEEK_REASONER, OPENROUTER,
             OPENAI_TOOL_CALLS, VLLM_THINK_TAGS);
 
     public static final List<Transcript> OLLAMA = List.of(OLLAMA_THINKING, OLLAMA_TOOL_CALL, OLLAMA_THINK_TAGS);
+
+    public static final List<Transcript> RESPONSES = List.of(RESPONSES_CHINESE, RESPONSES_REASONING,
+            RESPONSES_TOOL_CALLS, RESPONSES_INCOMPLETE);
 }
