@@ -150,7 +150,10 @@ class ChatPageTest {
 
     @Test
     void stopEndsTheGenerationOnTheServer() throws Exception {
-        page.send("please stop early");
+        // the demo reply quotes the prompt: a long prompt keeps the reply streaming for about 15 s, so a loaded
+        // machine cannot end it between the check that Stop is shown and the click
+        String prompt = "please stop early" + " and take your time".repeat(120);
+        page.send(prompt);
         browser.await(d -> {
             String shown = page.shownLastReply();
             return shown != null && shown.contains("Demo reply") && "streaming".equals(page.lastReplyStatus());
@@ -179,7 +182,7 @@ class ChatPageTest {
         }
         // "cancelled" already says the stop reached the server before the reply's end; how far the reply got
         // depends on how fast the browser clicks (half of it was once not enough on a loaded machine)
-        String full = answer("please stop early");
+        String full = answer(prompt);
         assertTrue(generated.length() < full.length(), "generation went on after stop: " + generated);
         String stored = page.storedLastReply();
         assertTrue(full.startsWith(stored) && stored.length() <= generated.length(), "shown: " + stored);
