@@ -164,6 +164,12 @@ public final class DevServer {
         // classes: the Jakarta jar ships the Servlet schemas but not these W3C ones (Tomcat's own jar has them). It
         // needs them only to validate TLDs, which it does not do: the warnings are noise in every embedded Jetty.
         System.getProperties().putIfAbsent("org.apache.tomcat.util.descriptor.DigesterFactory.LEVEL", "ERROR");
+        // the conversation store's pool and migrations announce each step at INFO; the application says in one line
+        // where conversations are kept, and a failed migration is an error
+        System.getProperties().putIfAbsent("com.zaxxer.hikari.LEVEL", "WARN");
+        System.getProperties().putIfAbsent("org.flywaydb.LEVEL", "WARN");
+        // Lettuce (chat.cluster.redis-url) at INFO tells its thread pools' sizes; the application logs the connection
+        System.getProperties().putIfAbsent("io.lettuce.LEVEL", "WARN");
         // the application's log lines (System.Logger: java.util.logging) on one line each
         System.getProperties().putIfAbsent("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
     }

@@ -41,8 +41,10 @@ class DevServerTest {
 
     @Test
     void printsItsUrlWithoutWarningsAndStopsWithOneLine() throws Exception {
+        // the default embedded conversation store, as a newcomer gets it, in a folder of the test's own
+        Path store = Files.createTempDirectory("chat-dev-store");
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dchat.server.port=0", "-cp", System.getProperty("java.class.path"), DevServer.class.getName(),
+                "-Dchat.server.port=0", "-Dchat.store.dir=" + store, "-cp", System.getProperty("java.class.path"), DevServer.class.getName(),
                 Path.of("").toAbsolutePath().toString())
                 .redirectErrorStream(true)
                 .start();
