@@ -41,8 +41,10 @@ class ClusterRateLimitTest {
     void theWindowIsSharedAndAnOutageLetsRepliesThroughLoggedOnce() throws Exception {
         assumeTrue(RedisServer.available() || System.getenv("CI") != null, "redis-server is not installed");
         try (RedisServer redis = RedisServer.start()) {
+            // a cluster's conversations need a shared database; these nodes keep none
             Map<String, String> settings = Map.of("chat.cluster.redis-url", redis.url(),
-                    "chat.limits.replies-per-minute", "3", "chat.demo.tokens-per-second", "1000");
+                    "chat.limits.replies-per-minute", "3", "chat.demo.tokens-per-second", "1000",
+                    "chat.store.url", "off");
             try (DevServerProcess a = DevServerProcess.start("a", settings);
                  DevServerProcess b = DevServerProcess.start("b", settings)) {
                 for (DevServerProcess node : new DevServerProcess[] {a, b}) {

@@ -69,7 +69,8 @@ class LimitSettingsTest {
         Logger jul = Logger.getLogger("io.chatstream");
         jul.addHandler(capture);
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of(
-                "chat.cluster.redis-url", "http://user:hunter2@redis:6379", "chat.limits.replies-per-minute", "1")),
+                "chat.cluster.redis-url", "http://user:hunter2@redis:6379", "chat.limits.replies-per-minute", "1",
+                "chat.store.url", "off")),
                 List.of())) {
             assertNull(app.redis());
             List<String> lines = logged.stream().filter(l -> l.contains("chat.cluster.redis-url")).toList();
@@ -91,7 +92,8 @@ class LimitSettingsTest {
         }
         long t0 = System.nanoTime();
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of(
-                "chat.cluster.redis-url", "redis://127.0.0.1:" + port, "chat.limits.replies-per-minute", "1")),
+                "chat.cluster.redis-url", "redis://127.0.0.1:" + port, "chat.limits.replies-per-minute", "1",
+                "chat.store.url", "off")),
                 List.of())) {
             assertNotNull(app.redis(), "the connection is kept and tried again in the background");
             for (int i = 0; i < 3; i++) {

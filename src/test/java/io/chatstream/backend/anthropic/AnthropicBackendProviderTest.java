@@ -87,7 +87,8 @@ class AnthropicBackendProviderTest {
     @Test
     void applicationStartsWithTheAnthropicBackend() {
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.backend", "anthropic",
-                "chat.anthropic.api-key", KEY, "chat.anthropic.model", "claude-sonnet-4-5")), List.of())) {
+                "chat.anthropic.api-key", KEY, "chat.anthropic.model", "claude-sonnet-4-5", "chat.store.url", "off")),
+                List.of())) {
             assertEquals("anthropic", app.backendName());
             ChatBackend backend = app.backend();
             assertEquals("claude-sonnet-4-5", backend.defaultModel());

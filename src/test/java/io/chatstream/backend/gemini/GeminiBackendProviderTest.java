@@ -59,7 +59,8 @@ class GeminiBackendProviderTest {
     @Test
     void applicationStartsWithTheGeminiBackend() {
         try (ChatApplication app = ChatApplication.start(Settings.of(Map.of("chat.backend", "gemini",
-                "chat.gemini.api-key", KEY, "chat.gemini.model", "gemini-2.5-flash")), List.of())) {
+                "chat.gemini.api-key", KEY, "chat.gemini.model", "gemini-2.5-flash",
+                "chat.store.url", "off")), List.of())) {
             assertEquals("gemini", app.backendName());
             assertEquals("gemini-2.5-flash", app.backend().defaultModel());
         }

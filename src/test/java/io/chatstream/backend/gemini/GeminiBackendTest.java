@@ -193,7 +193,7 @@ class GeminiBackendTest {
         String message = failWith(ex -> ex.respondFully(400, "application/json; charset=UTF-8",
                 error(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT")),
                 ErrorCode.UPSTREAM_ERROR);
-        assertTrue(message.endsWith("answered HTTP 400: API key not valid. Please pass a valid API key."), message);
+        assertTrue(message.endsWith("(HTTP 400): API key not valid. Please pass a valid API key."), message);
     }
 
     @Test
@@ -217,7 +217,7 @@ class GeminiBackendTest {
         String message = failWith(ex -> ex.respondFully(404, "application/json",
                 error(404, "models/gemini-0 is not found for API version v1beta", "NOT_FOUND")),
                 ErrorCode.UPSTREAM_ERROR);
-        assertTrue(message.contains("HTTP 404: models/gemini-0 is not found"), message);
+        assertTrue(message.contains("(HTTP 404): models/gemini-0 is not found"), message);
     }
 
     @Test
@@ -232,15 +232,16 @@ class GeminiBackendTest {
     void status500WithJsonBodyIsUpstreamError() throws Exception {
         String message = failWith(ex -> ex.respondFully(500, "application/json",
                 error(500, "An internal error has occurred.", "INTERNAL")), ErrorCode.UPSTREAM_ERROR);
-        assertTrue(message.endsWith("answered HTTP 500: An internal error has occurred."), message);
+        assertTrue(message.endsWith("(HTTP 500): An internal error has occurred."), message);
     }
 
     @Test
-    void status503WithHtmlBodyQuotesItsTitle() throws Exception {
+    void status503WithHtmlBodyIsWordsNotMarkup() throws Exception {
         String message = failWith(ex -> ex.respondFully(503, "text/html",
                 "<html><head><title>Error 503 (Service Unavailable)!!1</title></head><body>x</body></html>"),
                 ErrorCode.UPSTREAM_ERROR);
-        assertTrue(message.endsWith("answered HTTP 503: Error 503 (Service Unavailable)!!1"), message);
+        // the page's title only repeats the status, so the words say what it means and quote nothing
+        assertTrue(message.endsWith("is unavailable or overloaded (HTTP 503)") && !message.contains("<"), message);
     }
 
     @Test

@@ -65,7 +65,7 @@ class OllamaModelListTest {
                     () -> backend.listModels().get(10, TimeUnit.SECONDS));
             UpstreamException u = assertInstanceOf(UpstreamException.class, e.getCause());
             assertEquals(ErrorCode.UPSTREAM_ERROR, u.code());
-            assertTrue(u.getMessage().contains("listing the models failed: answered HTTP 500: llama runner process "
+            assertTrue(u.getMessage().contains("listing the models failed: failed with an internal error (HTTP 500): llama runner process "
                     + "has terminated"), u.getMessage());
         }
     }

@@ -97,7 +97,8 @@ class ModelListTest {
         try (FakeUpstream fake = FakeUpstream.start(ex -> ex.respondFully(404, "text/html",
                 "<html><title>404 Not Found</title></html>"))) {
             UpstreamException e = failure(backend(CONTEXT, fake.url("/v1")).listModels(), ErrorCode.UPSTREAM_ERROR);
-            assertTrue(e.getMessage().contains("HTTP 404: 404 Not Found"), e.getMessage());
+            assertTrue(e.getMessage().contains("listing the models failed: knows no such endpoint or model")
+                    && e.getMessage().endsWith("(HTTP 404)"), e.getMessage());
         }
     }
 

@@ -158,7 +158,7 @@ class ResponsesBackendTest {
         String bad = failWith(ex -> ex.respondFully(400, "application/json",
                 "{\"error\":{\"message\":\"Unsupported parameter: 'temperature' is not supported with this model.\","
                         + "\"type\":\"invalid_request_error\",\"param\":\"temperature\"}}"), ErrorCode.UPSTREAM_ERROR);
-        assertTrue(bad.contains("HTTP 400: Unsupported parameter"), bad);
+        assertTrue(bad.contains("(HTTP 400): Unsupported parameter"), bad);
     }
 
     @Test
