@@ -48,10 +48,7 @@ class AnthropicEndToEndTest {
     @Test
     void thinkingAndAnswerStreamThroughTheServerExactly() throws Exception {
         Transcripts.Transcript t = AnthropicTranscripts.THINKING;
-        server.upstream(ex -> {
-            ex.respond(200, "text/event-stream").write(t.bytes(), FakeUpstream.Splits.oneByte());
-            ex.end();
-        });
+        server.serve(t);
         EventStream s = server.post("{\"messages\":[{\"role\":\"system\",\"content\":\"Be exact.\"},"
                 + "{\"role\":\"user\",\"content\":\"27 * 453 = ?\"}],\"temperature\":0.2}");
         assertEquals("claude-sonnet-4-5", s.until("start").get("model").asText());

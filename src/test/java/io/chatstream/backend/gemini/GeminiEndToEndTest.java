@@ -48,10 +48,7 @@ class GeminiEndToEndTest {
     @Test
     void thoughtsAndAnswerStreamThroughTheServerExactly() throws Exception {
         Transcripts.Transcript t = GeminiTranscripts.THINKING;
-        server.upstream(ex -> {
-            ex.respond(200, "text/event-stream").write(t.withLineEnds("\r\n").bytes(), FakeUpstream.Splits.oneByte());
-            ex.end();
-        });
+        server.serve(t.withLineEnds("\r\n"));
         EventStream s = server.post("{\"messages\":[{\"role\":\"system\",\"content\":\"Be exact.\"},"
                 + "{\"role\":\"user\",\"content\":\"9.11 和 9.8 哪个大？\"}],\"temperature\":0.2,\"max_tokens\":500}");
         assertEquals("gemini-2.5-flash", s.until("start").get("model").asText());

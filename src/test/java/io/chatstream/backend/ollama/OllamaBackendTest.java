@@ -31,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OllamaBackendTest {
 
     private static final String NDJSON = "application/x-ndjson";
-
     private static final BackendHarness<OllamaBackend> HARNESS = new BackendHarness<>(NDJSON, null,
             OllamaBackendTest::backend);
     private static final TestBackendContext CONTEXT = HARNESS.context();

@@ -37,7 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OpenAiBackendTest {
 
     private static final String KEY = "sk-test-Zq8LmN4pR7sT1uV5wX9y";
-
     private static final String SSE = "text/event-stream; charset=utf-8";
     private static final BackendHarness<OpenAiBackend> HARNESS = new BackendHarness<>(SSE, KEY,
             OpenAiBackendTest::backend);

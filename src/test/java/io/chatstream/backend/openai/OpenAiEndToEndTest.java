@@ -47,10 +47,7 @@ class OpenAiEndToEndTest {
     @Test
     void reasoningModelStreamsThroughTheServerExactly() throws Exception {
         Transcripts.Transcript t = Transcripts.DEEPSEEK_REASONER;
-        server.upstream(ex -> {
-            ex.respond(200, "text/event-stream").write(t.bytes(), FakeUpstream.Splits.oneByte());
-            ex.end();
-        });
+        server.serve(t);
         EventStream s = server.post("{\"messages\":[{\"role\":\"user\",\"content\":\"9.11 和 9.8 哪个大？\"}]}");
         JsonNode start = s.until("start");
         assertEquals("deepseek-reasoner", start.get("model").asText());

@@ -46,17 +46,10 @@ class ResponsesEndToEndTest {
         server.close();
     }
 
-    private static void serve(Transcripts.Transcript t) {
-        server.upstream(ex -> {
-            ex.respond(200, "text/event-stream").write(t.bytes(), FakeUpstream.Splits.oneByte());
-            ex.end();
-        });
-    }
-
     @Test
     void reasoningAndAnswerStreamThroughTheServerExactly() throws Exception {
         Transcripts.Transcript t = Transcripts.RESPONSES_REASONING;
-        serve(t);
+        server.serve(t);
         EventStream s = server.post("{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":\"9.11 和 9.8 哪个大？\"}],\"max_tokens\":300}");
         assertEquals("o4-mini", s.until("start").get("model").asText());
@@ -80,7 +73,7 @@ class ResponsesEndToEndTest {
     @Test
     void textThatTriesToForgeAFrameArrivesAsText() throws Exception {
         Transcripts.Transcript t = Transcripts.RESPONSES_CHINESE;
-        serve(t);
+        server.serve(t);
         EventStream s = server.post("{\"message\":\"你好\"}");
         s.until("end");
         s.body().close();
@@ -94,7 +87,7 @@ class ResponsesEndToEndTest {
     @Test
     void functionCallsEndTheReplyWithToolCalls() throws Exception {
         Transcripts.Transcript t = Transcripts.RESPONSES_TOOL_CALLS;
-        serve(t);
+        server.serve(t);
         EventStream s = server.post("{\"message\":\"上海天气和时间\"}");
         JsonNode end = s.until("end");
         s.body().close();

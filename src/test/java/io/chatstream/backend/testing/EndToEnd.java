@@ -60,6 +60,14 @@ public final class EndToEnd implements AutoCloseable {
         upstream.set(handler);
     }
 
+    /** From now on the fake upstream answers with {@code transcript}'s body, one byte per write. */
+    public void serve(Transcripts.Transcript transcript) {
+        upstream(ex -> {
+            ex.respond(200, "text/event-stream").write(transcript.bytes(), FakeUpstream.Splits.oneByte());
+            ex.end();
+        });
+    }
+
     /** Posts a chat request and opens its event stream, which must be a 200 {@code text/event-stream}. */
     public EventStream post(String json) throws Exception {
         HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(server.uri("/api/chat"))
