@@ -22,9 +22,6 @@ import java.util.function.Supplier;
  */
 public final class DecoderCpuTime {
 
-    /** The tokens of every decoder benchmark's body. */
-    private static final int TOKENS = 200;
-
     private DecoderCpuTime() {
     }
 
@@ -33,19 +30,19 @@ public final class DecoderCpuTime {
             AnthropicDecoderBenchmark anthropic = new AnthropicDecoderBenchmark();
             anthropic.readBytes = readBytes;
             anthropic.setUp();
-            measure("anthropic, reads of " + readBytes + " B", TOKENS, anthropic::decode);
+            measure("anthropic, reads of " + readBytes + " B", DecoderBenchmark.TOKENS, anthropic::decode);
             for (int tokensPerEvent : new int[] {8, 1}) {
                 GeminiDecoderBenchmark gemini = new GeminiDecoderBenchmark();
                 gemini.readBytes = readBytes;
                 gemini.tokensPerEvent = tokensPerEvent;
                 gemini.setUp();
                 measure("gemini, " + tokensPerEvent + " token(s) an event, reads of " + readBytes + " B",
-                        TOKENS, gemini::decode);
+                        DecoderBenchmark.TOKENS, gemini::decode);
             }
             OpenAiDecoderBenchmark openAi = new OpenAiDecoderBenchmark();
             openAi.readBytes = readBytes;
             openAi.setUp();
-            measure("openai, reads of " + readBytes + " B", TOKENS, openAi::decode);
+            measure("openai, reads of " + readBytes + " B", DecoderBenchmark.TOKENS, openAi::decode);
         }
     }
 

@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 
@@ -61,18 +60,7 @@ public final class ErrorServlet extends HttpServlet {
         byte[] body = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + title
                 + "</title></head><body><h1>" + title + "</h1></body></html>\n").getBytes(StandardCharsets.UTF_8);
         resp.resetBuffer();
-        resp.setStatus(status);
-        resp.setContentType("text/html;charset=UTF-8");
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(body.length);
-        if (req.getMethod().equals("HEAD")) {
-            return;
-        }
-        try {
-            resp.getOutputStream().write(body);
-        } catch (IOException | IllegalStateException e) {
-            LOG.log(Level.DEBUG, () -> "Could not send an error page: " + e);
-        }
+        Responses.whole(req, resp, status, "text/html;charset=UTF-8", body, "an error page");
     }
 
     private static String reason(int status) {

@@ -7,8 +7,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 final class MetricsServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
-    private static final System.Logger LOG = System.getLogger(MetricsServlet.class.getName());
 
     private final transient ChatMetrics metrics;
     private final transient StreamRegistry registry;
@@ -50,17 +47,6 @@ final class MetricsServlet extends HttpServlet {
             return;
         }
         byte[] body = metrics.scrape(registry).getBytes(StandardCharsets.UTF_8);
-        resp.setStatus(200);
-        resp.setContentType(ChatMetrics.CONTENT_TYPE);
-        resp.setHeader("Cache-Control", "no-store");
-        resp.setContentLength(body.length);
-        if (req.getMethod().equals("HEAD")) {
-            return;
-        }
-        try {
-            resp.getOutputStream().write(body);
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, () -> "Could not send the metrics: " + e);
-        }
+        Responses.whole(req, resp, 200, ChatMetrics.CONTENT_TYPE, body, "the metrics");
     }
 }

@@ -1,12 +1,16 @@
 package io.chatstream.web;
 
 import io.chatstream.protocol.ApiError;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 
-/** Writes the small JSON answers that are not streams: errors ({@code SPEC.md} section 5) and health. */
+/**
+ * Writes the small answers that are not streams: JSON errors ({@code SPEC.md} section 5) and health, and whole
+ * bodies such as error pages and metrics.
+ */
 final class Responses {
 
     private static final System.Logger LOG = System.getLogger(Responses.class.getName());
@@ -38,6 +42,26 @@ final class Responses {
             resp.getOutputStream().write(body);
         } catch (IOException | IllegalStateException e) {
             LOG.log(Level.DEBUG, () -> "Could not send a response: " + e);
+        }
+    }
+
+    /**
+     * Answers {@code body} whole, with its length, for no cache to keep; to {@code HEAD} only the headers. A client
+     * that already left is logged at debug level, naming {@code what} was not sent.
+     */
+    static void whole(HttpServletRequest req, HttpServletResponse resp, int status, String contentType, byte[] body,
+                      String what) {
+        resp.setStatus(status);
+        resp.setContentType(contentType);
+        resp.setHeader("Cache-Control", "no-store");
+        resp.setContentLength(body.length);
+        if (req.getMethod().equals("HEAD")) {
+            return;
+        }
+        try {
+            resp.getOutputStream().write(body);
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(Level.DEBUG, () -> "Could not send " + what + ": " + e);
         }
     }
 

@@ -1,22 +1,9 @@
 package io.chatstream.backend.gemini;
 
-import io.chatstream.bench.CountingSink;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
+import io.chatstream.backend.ChatSink;
+import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.bench.DecoderBenchmark;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Gemini stream decoder ({@link GeminiStreamDecoder}) on a realistic body of 200 tokens: events that are whole
@@ -26,37 +13,23 @@ import java.util.concurrent.TimeUnit;
  * {@code tokensPerEvent=8} is the realistic body; {@code 1} is the worst case, an event's whole envelope per token.
  * Scores are per token. In the package of the decoder, which is not public.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class GeminiDecoderBenchmark {
-
-    static final int TOKENS = 200;
-
-    /** Bytes per read: a small TCP segment, or a whole buffer. */
-    @Param({"512", "16384"})
-    public int readBytes;
+public class GeminiDecoderBenchmark extends DecoderBenchmark {
 
     /** Tokens of text in one event. */
     @Param({"8", "1"})
     public int tokensPerEvent;
 
-    private byte[] body;
     private int events;
 
-    @Setup
-    public void setUp() {
+    @Override
+    protected String body() {
         StringBuilder b = new StringBuilder();
-        String[] words = {"Server", "-sent", " events", " stream", " tokens", " \\\"as\\\"", " they", " come", ".\\n"};
         int token = 0;
         events = 0;
         while (token < TOKENS) {
             StringBuilder text = new StringBuilder();
             for (int i = 0; i < tokensPerEvent && token < TOKENS; i++, token++) {
-                text.append(words[token % words.length]);
+                text.append(WORDS[token % WORDS.length]);
             }
             boolean last = token == TOKENS;
             b.append("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"").append(text)
@@ -67,21 +40,16 @@ public class GeminiDecoderBenchmark {
                     .append("\"modelVersion\": \"gemini-2.5-flash\",\"responseId\": \"mAitaM_sIZmB1PIP4-LN4As\"}\r\n\r\n");
             events++;
         }
-        body = b.toString().getBytes(StandardCharsets.UTF_8);
+        return b.toString();
     }
 
-    @Benchmark
-    @OperationsPerInvocation(TOKENS)
-    public CountingSink decode() {
-        CountingSink sink = new CountingSink();
-        GeminiStreamDecoder decoder = new GeminiStreamDecoder(sink);
-        for (int off = 0; off < body.length; off += readBytes) {
-            decoder.feed(ByteBuffer.wrap(body, off, Math.min(readBytes, body.length - off)));
-        }
-        decoder.finish();
-        if (sink.terminals != 1 || sink.calls != events) {
-            throw new IllegalStateException("the body did not decode to its events and one end");
-        }
-        return sink;
+    @Override
+    protected BodyDecoder decoder(ChatSink sink) {
+        return new GeminiStreamDecoder(sink);
+    }
+
+    @Override
+    protected int expectedCalls() {
+        return events;
     }
 }

@@ -1,22 +1,8 @@
 package io.chatstream.backend.openai;
 
-import io.chatstream.bench.CountingSink;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import io.chatstream.backend.ChatSink;
+import io.chatstream.backend.upstream.BodyDecoder;
+import io.chatstream.bench.DecoderBenchmark;
 
 /**
  * The Responses API stream decoder ({@link ResponsesStreamDecoder}) on a realistic body as OpenAI sends it: the
@@ -24,28 +10,13 @@ import java.util.concurrent.TimeUnit;
  * closing part and item events and {@code response.completed} repeating the whole text, fed in network-sized reads
  * of {@code readBytes}. Scores are per token. In the package of the decoder, which is not public.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class ResponsesDecoderBenchmark {
+public class ResponsesDecoderBenchmark extends DecoderBenchmark {
 
-    static final int TOKENS = 200;
-
-    /** Bytes per read: a small TCP segment, or a whole buffer. */
-    @Param({"512", "16384"})
-    public int readBytes;
-
-    private byte[] body;
-
-    @Setup
-    public void setUp() {
-        String[] words = {"Server", "-sent", " events", " stream", " tokens", " \\\"as\\\"", " they", " come", ".\\n"};
+    @Override
+    protected String body() {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < TOKENS; i++) {
-            text.append(words[i % words.length]);
+            text.append(WORDS[i % WORDS.length]);
         }
         String response = "{\"id\":\"resp_68a1c9d0e4f08190b1c2\",\"object\":\"response\",\"created_at\":1755433417,"
                 + "\"status\":\"%s\",\"error\":null,\"incomplete_details\":null,\"model\":\"gpt-4o-mini-2024-07-18\","
@@ -71,7 +42,7 @@ public class ResponsesDecoderBenchmark {
         for (int i = 0; i < TOKENS; i++) {
             b.append("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
                     + "\"sequence_number\":").append(seq++).append(",\"item_id\":\"msg_68a1c9d1b2c48190a3f4\","
-                    + "\"output_index\":0,\"content_index\":0,\"delta\":\"").append(words[i % words.length])
+                    + "\"output_index\":0,\"content_index\":0,\"delta\":\"").append(WORDS[i % WORDS.length])
                     .append("\",\"logprobs\":[],\"obfuscation\":\"a9Xk2\"}\n\n");
         }
         b.append("event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\","
@@ -85,21 +56,11 @@ public class ResponsesDecoderBenchmark {
                         "{\"input_tokens\":12,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":200,"
                                 + "\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":212}"))
                 .append("}\n\n");
-        body = b.toString().getBytes(StandardCharsets.UTF_8);
+        return b.toString();
     }
 
-    @Benchmark
-    @OperationsPerInvocation(TOKENS)
-    public CountingSink decode() {
-        CountingSink sink = new CountingSink();
-        ResponsesStreamDecoder decoder = new ResponsesStreamDecoder(sink);
-        for (int off = 0; off < body.length; off += readBytes) {
-            decoder.feed(ByteBuffer.wrap(body, off, Math.min(readBytes, body.length - off)));
-        }
-        decoder.finish();
-        if (sink.terminals != 1) {
-            throw new IllegalStateException("the body did not end once");
-        }
-        return sink;
+    @Override
+    protected BodyDecoder decoder(ChatSink sink) {
+        return new ResponsesStreamDecoder(sink);
     }
 }

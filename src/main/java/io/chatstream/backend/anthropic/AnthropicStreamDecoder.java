@@ -123,36 +123,28 @@ final class AnthropicStreamDecoder extends EventStreamDecoder {
         json.beginObject(data, 0, length);
         while (json.next() == JsonToken.FIELD_NAME) {
             String field = json.name();
-            JsonToken value = json.next();
+            json.next();
             switch (field) {
                 case "type" -> type = eventType();
                 case "index" -> index = (int) json.longOr(-1);
                 case "delta", "content_block" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         part();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "message" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         message();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "usage" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         usage();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "error" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         error();
-                    } else {
-                        json.skip();
                     }
                 }
                 default -> json.skip();

@@ -142,10 +142,8 @@ final class GeminiStreamDecoder extends EventStreamDecoder {
             String field = json.name();
             if (json.next() == JsonToken.START_ARRAY && field.equals("parts")) {
                 while (json.next() != JsonToken.END_ARRAY) {
-                    if (json.token() == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         part();
-                    } else {
-                        json.skip();
                     }
                 }
             } else {
@@ -169,10 +167,8 @@ final class GeminiStreamDecoder extends EventStreamDecoder {
                     json.skip();
                 }
                 case "functionCall" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         call = functionCall();
-                    } else {
-                        json.skip();
                     }
                 }
                 default -> json.skip();

@@ -101,10 +101,8 @@ final class OllamaStreamDecoder implements BodyDecoder {
             return; // a blank line
         }
         clear();
-        if (first == JsonToken.START_OBJECT) {
+        if (json.objectOrSkip()) {
             fields();
-        } else {
-            json.skip();
         }
         json.end();
         if (error) {
@@ -148,10 +146,8 @@ final class OllamaStreamDecoder implements BodyDecoder {
             JsonToken value = json.next();
             switch (field) {
                 case "message" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         message();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "done" -> last = asBoolean(value);

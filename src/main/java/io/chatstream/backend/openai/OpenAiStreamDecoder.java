@@ -94,10 +94,8 @@ final class OpenAiStreamDecoder extends EventStreamDecoder {
         }
         hasChoice = false;
         error = false;
-        if (first == JsonToken.START_OBJECT) {
+        if (json.objectOrSkip()) {
             event();
-        } else {
-            json.skip();
         }
         json.end();
         if ("error".equals(type) || error) {
@@ -116,17 +114,13 @@ final class OpenAiStreamDecoder extends EventStreamDecoder {
             JsonToken value = json.next();
             switch (field) {
                 case "choices" -> {
-                    if (value == JsonToken.START_ARRAY) {
+                    if (json.arrayOrSkip()) {
                         choices();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "usage" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         usage();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "error" -> {
@@ -159,15 +153,13 @@ final class OpenAiStreamDecoder extends EventStreamDecoder {
     private void choiceFields(Choice c) {
         while (json.next() == JsonToken.FIELD_NAME) {
             String field = json.name();
-            JsonToken value = json.next();
+            json.next();
             switch (field) {
                 case "index" -> c.index = json.asInt();
                 case "finish_reason" -> c.finishReason = json.text();
                 case "delta" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         delta(c);
-                    } else {
-                        json.skip();
                     }
                 }
                 default -> json.skip();
@@ -178,16 +170,14 @@ final class OpenAiStreamDecoder extends EventStreamDecoder {
     private void delta(Choice c) {
         while (json.next() == JsonToken.FIELD_NAME) {
             String field = json.name();
-            JsonToken value = json.next();
+            json.next();
             switch (field) {
                 case "content" -> c.content = json.text();
                 case "reasoning_content" -> c.reasoningContent = json.text();
                 case "reasoning" -> c.reasoning = json.text();
                 case "tool_calls" -> {
-                    if (value == JsonToken.START_ARRAY) {
+                    if (json.arrayOrSkip()) {
                         toolCallPieces(c);
-                    } else {
-                        json.skip();
                     }
                 }
                 default -> json.skip();

@@ -281,10 +281,8 @@ final class ResponsesStreamDecoder extends EventStreamDecoder {
             JsonToken value = json.next();
             switch (field) {
                 case "usage" -> {
-                    if (value == JsonToken.START_OBJECT) {
+                    if (json.objectOrSkip()) {
                         usage();
-                    } else {
-                        json.skip();
                     }
                 }
                 case "incomplete_details" -> {

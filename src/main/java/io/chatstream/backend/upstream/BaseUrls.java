@@ -24,15 +24,7 @@ public final class BaseUrls {
     public static URI endpoint(Settings settings, String name, String defaultValue, String path) {
         String value = settings.string(name, defaultValue);
         String expected = "an http:// or https:// URL with a host and no query, e.g. " + defaultValue;
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            throw settings.invalid(name, expected);
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
-                || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+        if (httpUrl(settings, name, value, expected).getRawQuery() != null) {
             throw settings.invalid(name, expected);
         }
         String base = value.strip();
@@ -54,17 +46,7 @@ public final class BaseUrls {
     public static BaseUrl base(Settings settings, String name, String defaultValue, String... endpointPaths) {
         String value = settings.string(name, defaultValue).strip();
         String expected = "an http:// or https:// URL with a host, e.g. " + defaultValue;
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            throw settings.invalid(name, expected);
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
-                || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            throw settings.invalid(name, expected);
-        }
+        httpUrl(settings, name, value, expected);
         int q = value.indexOf('?');
         String query = q < 0 || q == value.length() - 1 ? null : value.substring(q + 1);
         String base = q < 0 ? value : value.substring(0, q);
@@ -78,5 +60,25 @@ public final class BaseUrls {
             }
         }
         return new BaseUrl(base, query);
+    }
+
+    /**
+     * {@code value} as an absolute {@code http} or {@code https} URL with a host and neither user info nor fragment.
+     *
+     * @throws ConfigException it is not, saying that setting {@code name} should be {@code expected}
+     */
+    private static URI httpUrl(Settings settings, String name, String value, String expected) {
+        URI uri;
+        try {
+            uri = new URI(value);
+        } catch (URISyntaxException e) {
+            throw settings.invalid(name, expected);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
+                || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw settings.invalid(name, expected);
+        }
+        return uri;
     }
 }

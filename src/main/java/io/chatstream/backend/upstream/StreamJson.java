@@ -148,6 +148,27 @@ public final class StreamJson implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the current value is an object, for the caller to read; any other value is skipped, so that a field of
+     * the wrong type reads as absent.
+     */
+    public boolean objectOrSkip() {
+        return isOrSkip(JsonToken.START_OBJECT);
+    }
+
+    /** Whether the current value is an array, for the caller to read; any other value is skipped. */
+    public boolean arrayOrSkip() {
+        return isOrSkip(JsonToken.START_ARRAY);
+    }
+
+    private boolean isOrSkip(JsonToken start) {
+        if (parser.currentToken() == start) {
+            return true;
+        }
+        skip();
+        return false;
+    }
+
     /** Skips the current value, with all it holds when it is an object or array. */
     public void skip() {
         try {

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
-import io.chatstream.backend.Generation;
-import io.chatstream.backend.testing.Decoding;
+import io.chatstream.backend.testing.BackendHarness;
 import io.chatstream.backend.testing.FakeUpstream;
 import io.chatstream.backend.testing.RecordingSink;
 import io.chatstream.backend.testing.TestBackendContext;
@@ -21,11 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -41,13 +36,13 @@ class AnthropicBackendTest {
 
     private static final String KEY = "sk-ant-api03-Zq8LmN4pR7sT1uV5wX9yAbCdEf";
     private static final String SSE = "text/event-stream; charset=utf-8";
-    private static final TestBackendContext CONTEXT = new TestBackendContext();
-    private static final TestBackendContext QUICK_IDLE = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
+    private static final BackendHarness<AnthropicBackend> HARNESS = new BackendHarness<>(SSE, KEY,
+            (context, fake) -> backend(context, fake, 0));
+    private static final TestBackendContext CONTEXT = HARNESS.context();
 
     @AfterAll
-    static void closeContexts() {
-        CONTEXT.close();
-        QUICK_IDLE.close();
+    static void closeHarness() {
+        HARNESS.close();
     }
 
     private static AnthropicBackend backend(TestBackendContext context, FakeUpstream fake, int thinkingBudget) {
@@ -56,34 +51,18 @@ class AnthropicBackendTest {
     }
 
     private static AnthropicBackend backend(FakeUpstream fake) {
-        return backend(CONTEXT, fake, 0);
+        return HARNESS.backend(fake);
     }
 
     static Stream<Arguments> hostileWrites() {
-        List<Arguments> all = new ArrayList<>();
-        for (Transcripts.Transcript t : AnthropicTranscripts.ALL) {
-            for (Transcripts.Transcript variant : List.of(t, t.withLineEnds("\r\n"))) {
-                all.add(Arguments.of(variant, "several events per write", FakeUpstream.Splits.whole()));
-                all.add(Arguments.of(variant, "one byte per write", FakeUpstream.Splits.oneByte()));
-                all.add(Arguments.of(variant, "cut inside characters", FakeUpstream.Splits.insideCharacters()));
-            }
-        }
-        return all.stream();
+        return BackendHarness.hostileWrites(AnthropicTranscripts.ALL, "several events per write");
     }
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("hostileWrites")
     void transcriptStreamsExactlyOverHttp(Transcripts.Transcript transcript, String name, FakeUpstream.Splits splits)
             throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write(transcript.bytes(), splits);
-            ex.end();
-        })) {
-            RecordingSink sink = new RecordingSink();
-            backend(fake).start(ChatRequest.of("你好"), sink);
-            Decoding.assertReply(transcript, sink.awaitReply());
-            sink.assertExhausted();
-        }
+        HARNESS.assertStreamsExactly(transcript, splits);
     }
 
     private static JsonNode sent(FakeUpstream fake, AnthropicBackend backend, ChatRequest request) throws Exception {
@@ -188,15 +167,7 @@ class AnthropicBackendTest {
     // ---- failures ----
 
     private static String failWith(FakeUpstream.Handler handler, ErrorCode code) throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(handler)) {
-            RecordingSink sink = new RecordingSink();
-            backend(fake).start(ChatRequest.of("x"), sink);
-            String message = sink.awaitError(code);
-            assertFalse(message.contains(KEY), message);
-            assertTrue(message.contains("127.0.0.1:" + fake.port()), "names the upstream: " + message);
-            sink.assertNoMoreCalls(Duration.ofMillis(200));
-            return message;
-        }
+        return HARNESS.failWith(handler, code);
     }
 
     private static String error(String type, String message) {
@@ -291,62 +262,19 @@ class AnthropicBackendTest {
 
     @Test
     void silenceAfterHeadersIsUpstreamTimeoutAndClosesTheConnection() throws Exception {
-        CompletableFuture<Boolean> closed = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("event: ping\ndata: {\"type\": \"ping\"}\n\n");
-            closed.complete(ex.awaitClientClose(Duration.ofSeconds(5)));
-        })) {
-            RecordingSink sink = new RecordingSink();
-            long t0 = System.nanoTime();
-            backend(QUICK_IDLE, fake, 0).start(ChatRequest.of("x"), sink);
-            String message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms >= 900 && ms < 4000, "timed out after " + ms + " ms");
-            assertTrue(message.contains("nothing received for 1 s"), message);
-            assertTrue(closed.get(5, TimeUnit.SECONDS), "the upstream connection was closed");
-        }
+        HARNESS.assertSilenceTimesOutAndCloses("event: ping\ndata: {\"type\": \"ping\"}\n\n", null);
     }
 
     @Test
     void cancelMidStreamClosesTheUpstreamConnectionWithinOneSecond() throws Exception {
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
-                    + "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"first\"}}\n\n");
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("first");
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0, "the upstream never saw the connection closed");
-            long ms = TimeUnit.NANOSECONDS.toMillis(at - cancelledAt);
-            assertTrue(ms < 1000, "closed " + ms + " ms after cancel");
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelMidStreamClosesWithinOneSecond("event: content_block_delta\ndata: "
+                + "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"first\"}}\n\n",
+                "first");
     }
 
     @Test
     void cancelBeforeTheResponseHeadersClosesTheConnection() throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            received.countDown();
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(fake).start(ChatRequest.of("x"), sink);
-            assertTrue(received.await(5, TimeUnit.SECONDS));
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0 && TimeUnit.NANOSECONDS.toMillis(at - cancelledAt) < 1000);
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelBeforeHeadersClosesWithinOneSecond();
     }
 
     // ---- models ----

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
-import io.chatstream.backend.Generation;
-import io.chatstream.backend.testing.Decoding;
+import io.chatstream.backend.testing.BackendHarness;
 import io.chatstream.backend.testing.FakeUpstream;
 import io.chatstream.backend.testing.RecordingSink;
 import io.chatstream.backend.testing.TestBackendContext;
@@ -21,11 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -41,13 +36,14 @@ class GeminiBackendTest {
 
     private static final String KEY = "AIzaSyD-Zq8LmN4pR7sT1uV5wX9yAbCdEfGhIjK";
     private static final String SSE = "text/event-stream";
-    private static final TestBackendContext CONTEXT = new TestBackendContext();
-    private static final TestBackendContext QUICK_IDLE = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
+
+    private static final BackendHarness<GeminiBackend> HARNESS = new BackendHarness<>(SSE, KEY,
+            (context, fake) -> backend(context, fake, false));
+    private static final TestBackendContext CONTEXT = HARNESS.context();
 
     @AfterAll
-    static void closeContexts() {
-        CONTEXT.close();
-        QUICK_IDLE.close();
+    static void closeHarness() {
+        HARNESS.close();
     }
 
     private static GeminiBackend backend(TestBackendContext context, FakeUpstream fake, boolean thoughts) {
@@ -55,34 +51,18 @@ class GeminiBackendTest {
     }
 
     private static GeminiBackend backend(FakeUpstream fake) {
-        return backend(CONTEXT, fake, false);
+        return HARNESS.backend(fake);
     }
 
     static Stream<Arguments> hostileWrites() {
-        List<Arguments> all = new ArrayList<>();
-        for (Transcripts.Transcript t : GeminiTranscripts.ALL) {
-            for (Transcripts.Transcript variant : List.of(t, t.withLineEnds("\r\n"))) {
-                all.add(Arguments.of(variant, "several events per write", FakeUpstream.Splits.whole()));
-                all.add(Arguments.of(variant, "one byte per write", FakeUpstream.Splits.oneByte()));
-                all.add(Arguments.of(variant, "cut inside characters", FakeUpstream.Splits.insideCharacters()));
-            }
-        }
-        return all.stream();
+        return BackendHarness.hostileWrites(GeminiTranscripts.ALL, "several events per write");
     }
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("hostileWrites")
     void transcriptStreamsExactlyOverHttp(Transcripts.Transcript transcript, String name, FakeUpstream.Splits splits)
             throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write(transcript.bytes(), splits);
-            ex.end();
-        })) {
-            RecordingSink sink = new RecordingSink();
-            backend(fake).start(ChatRequest.of("你好"), sink);
-            Decoding.assertReply(transcript, sink.awaitReply());
-            sink.assertExhausted();
-        }
+        HARNESS.assertStreamsExactly(transcript, splits);
     }
 
     @Test
@@ -171,18 +151,6 @@ class GeminiBackendTest {
 
     // ---- failures ----
 
-    private static String failWith(FakeUpstream.Handler handler, ErrorCode code) throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(handler)) {
-            RecordingSink sink = new RecordingSink();
-            backend(fake).start(ChatRequest.of("x"), sink);
-            String message = sink.awaitError(code);
-            assertFalse(message.contains(KEY), message);
-            assertTrue(message.contains("127.0.0.1:" + fake.port()), "names the upstream: " + message);
-            sink.assertNoMoreCalls(Duration.ofMillis(200));
-            return message;
-        }
-    }
-
     private static String error(int code, String message, String status) {
         return "{\n  \"error\": {\n    \"code\": " + code + ",\n    \"message\": \"" + message + "\",\n    \"status\": \""
                 + status + "\"\n  }\n}\n";
@@ -190,7 +158,7 @@ class GeminiBackendTest {
 
     @Test
     void status400BadKeyIsUpstreamErrorQuotingIt() throws Exception {
-        String message = failWith(ex -> ex.respondFully(400, "application/json; charset=UTF-8",
+        String message = HARNESS.failWith(ex -> ex.respondFully(400, "application/json; charset=UTF-8",
                 error(400, "API key not valid. Please pass a valid API key.", "INVALID_ARGUMENT")),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.endsWith("(HTTP 400): API key not valid. Please pass a valid API key."), message);
@@ -198,7 +166,7 @@ class GeminiBackendTest {
 
     @Test
     void status401IsUpstreamAuthNamingTheSetting() throws Exception {
-        String message = failWith(ex -> ex.respondFully(401, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(401, "application/json",
                 error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")),
                 ErrorCode.UPSTREAM_AUTH);
         assertTrue(message.contains("HTTP 401") && message.contains("chat.gemini.api-key"), message);
@@ -206,7 +174,7 @@ class GeminiBackendTest {
 
     @Test
     void status403IsUpstreamAuth() throws Exception {
-        String message = failWith(ex -> ex.respondFully(403, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(403, "application/json",
                 error(403, "Method doesn't allow unregistered callers. Please use API Key " + KEY, "PERMISSION_DENIED")),
                 ErrorCode.UPSTREAM_AUTH);
         assertTrue(message.contains("HTTP 403") && message.contains("unregistered callers"), message);
@@ -214,7 +182,7 @@ class GeminiBackendTest {
 
     @Test
     void status404IsUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(404, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(404, "application/json",
                 error(404, "models/gemini-0 is not found for API version v1beta", "NOT_FOUND")),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("(HTTP 404): models/gemini-0 is not found"), message);
@@ -222,7 +190,7 @@ class GeminiBackendTest {
 
     @Test
     void status429IsRateLimited() throws Exception {
-        String message = failWith(ex -> ex.respondFully(429, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(429, "application/json",
                 error(429, "You exceeded your current quota, please check your plan and billing details.",
                         "RESOURCE_EXHAUSTED")), ErrorCode.UPSTREAM_RATE_LIMITED);
         assertTrue(message.contains("HTTP 429") && message.contains("exceeded your current quota"), message);
@@ -230,14 +198,14 @@ class GeminiBackendTest {
 
     @Test
     void status500WithJsonBodyIsUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(500, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(500, "application/json",
                 error(500, "An internal error has occurred.", "INTERNAL")), ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.endsWith("(HTTP 500): An internal error has occurred."), message);
     }
 
     @Test
     void status503WithHtmlBodyIsWordsNotMarkup() throws Exception {
-        String message = failWith(ex -> ex.respondFully(503, "text/html",
+        String message = HARNESS.failWith(ex -> ex.respondFully(503, "text/html",
                 "<html><head><title>Error 503 (Service Unavailable)!!1</title></head><body>x</body></html>"),
                 ErrorCode.UPSTREAM_ERROR);
         // the page's title only repeats the status, so the words say what it means and quote nothing
@@ -261,7 +229,7 @@ class GeminiBackendTest {
 
     @Test
     void aBlockedReplyIsAnErrorSayingSo() throws Exception {
-        String message = failWith(ex -> ex.respondFully(200, SSE,
+        String message = HARNESS.failWith(ex -> ex.respondFully(200, SSE,
                 "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Once\"}],\"role\": \"model\"},"
                         + "\"finishReason\": \"SAFETY\",\"index\": 0}]}\r\n\r\n"), ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("the provider blocked the reply (finishReason SAFETY)"), message);
@@ -269,7 +237,7 @@ class GeminiBackendTest {
 
     @Test
     void bodyEndingWithoutFinishReasonIsUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(200, SSE,
+        String message = HARNESS.failWith(ex -> ex.respondFully(200, SSE,
                 "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"half\"}],\"role\": \"model\"}}]}\r\n\r\n"),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("no finishReason"), message);
@@ -277,63 +245,19 @@ class GeminiBackendTest {
 
     @Test
     void silenceAfterHeadersIsUpstreamTimeoutAndClosesTheConnection() throws Exception {
-        CompletableFuture<Boolean> closed = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"a\"}]}}]}\r\n\r\n");
-            closed.complete(ex.awaitClientClose(Duration.ofSeconds(5)));
-        })) {
-            RecordingSink sink = new RecordingSink();
-            long t0 = System.nanoTime();
-            backend(QUICK_IDLE, fake, false).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("a");
-            String message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms >= 900 && ms < 4000, "timed out after " + ms + " ms");
-            assertTrue(message.contains("nothing received for 1 s"), message);
-            assertTrue(closed.get(5, TimeUnit.SECONDS), "the upstream connection was closed");
-        }
+        HARNESS.assertSilenceTimesOutAndCloses(
+                "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"a\"}]}}]}\r\n\r\n", "a");
     }
 
     @Test
     void cancelMidStreamClosesTheUpstreamConnectionWithinOneSecond() throws Exception {
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"first\"}]}}]}"
-                    + "\r\n\r\n");
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("first");
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0, "the upstream never saw the connection closed");
-            long ms = TimeUnit.NANOSECONDS.toMillis(at - cancelledAt);
-            assertTrue(ms < 1000, "closed " + ms + " ms after cancel");
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelMidStreamClosesWithinOneSecond(
+                "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"first\"}]}}]}\r\n\r\n", "first");
     }
 
     @Test
     void cancelBeforeTheResponseHeadersClosesTheConnection() throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            received.countDown();
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(fake).start(ChatRequest.of("x"), sink);
-            assertTrue(received.await(5, TimeUnit.SECONDS));
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0 && TimeUnit.NANOSECONDS.toMillis(at - cancelledAt) < 1000);
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelBeforeHeadersClosesWithinOneSecond();
     }
 
     // ---- models ----

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
-import io.chatstream.backend.Generation;
-import io.chatstream.backend.testing.Decoding;
+import io.chatstream.backend.testing.BackendHarness;
 import io.chatstream.backend.testing.FakeUpstream;
 import io.chatstream.backend.testing.RecordingSink;
 import io.chatstream.backend.testing.TestBackendContext;
@@ -20,11 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,14 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link OllamaBackend} against a fake Ollama on a real socket. */
 class OllamaBackendTest {
 
-    private static final TestBackendContext CONTEXT = new TestBackendContext();
-    private static final TestBackendContext QUICK_IDLE = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
     private static final String NDJSON = "application/x-ndjson";
+    private static final BackendHarness<OllamaBackend> HARNESS = new BackendHarness<>(NDJSON, null,
+            OllamaBackendTest::backend);
+    private static final TestBackendContext CONTEXT = HARNESS.context();
 
     @AfterAll
-    static void closeContexts() {
-        CONTEXT.close();
-        QUICK_IDLE.close();
+    static void closeHarness() {
+        HARNESS.close();
     }
 
     private static OllamaBackend backend(TestBackendContext context, FakeUpstream fake) {
@@ -50,30 +45,14 @@ class OllamaBackendTest {
     }
 
     static Stream<Arguments> hostileWrites() {
-        List<Arguments> all = new ArrayList<>();
-        for (Transcripts.Transcript t : Transcripts.OLLAMA) {
-            for (Transcripts.Transcript variant : List.of(t, t.withLineEnds("\r\n"))) {
-                all.add(Arguments.of(variant, "several lines per write", FakeUpstream.Splits.whole()));
-                all.add(Arguments.of(variant, "one byte per write", FakeUpstream.Splits.oneByte()));
-                all.add(Arguments.of(variant, "cut inside characters", FakeUpstream.Splits.insideCharacters()));
-            }
-        }
-        return all.stream();
+        return BackendHarness.hostileWrites(Transcripts.OLLAMA, "several lines per write");
     }
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("hostileWrites")
     void transcriptStreamsExactlyOverHttp(Transcripts.Transcript transcript, String name, FakeUpstream.Splits splits)
             throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, NDJSON).write(transcript.bytes(), splits);
-            ex.end();
-        })) {
-            RecordingSink sink = new RecordingSink();
-            backend(CONTEXT, fake).start(ChatRequest.of("你好"), sink);
-            Decoding.assertReply(transcript, sink.awaitReply());
-            sink.assertExhausted();
-        }
+        HARNESS.assertStreamsExactly(transcript, splits);
     }
 
     @Test
@@ -162,28 +141,14 @@ class OllamaBackendTest {
             ex.stall(Duration.ofSeconds(5));
         })) {
             RecordingSink sink = new RecordingSink();
-            backend(QUICK_IDLE, fake).start(ChatRequest.of("x"), sink);
+            HARNESS.quickIdleBackend(fake).start(ChatRequest.of("x"), sink);
             sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
         }
     }
 
     @Test
     void cancelClosesTheUpstreamConnectionWithinOneSecond() throws Exception {
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, NDJSON).write("{\"message\":{\"role\":\"assistant\",\"content\":\"一\"},\"done\":false}\n");
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(CONTEXT, fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("一");
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0, "the upstream never saw the connection closed");
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(at - cancelledAt) < 1000);
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelMidStreamClosesWithinOneSecond(
+                "{\"message\":{\"role\":\"assistant\",\"content\":\"一\"},\"done\":false}\n", "一");
     }
 }

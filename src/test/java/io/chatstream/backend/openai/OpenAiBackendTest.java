@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
-import io.chatstream.backend.Generation;
+import io.chatstream.backend.testing.BackendHarness;
 import io.chatstream.backend.testing.Decoding;
 import io.chatstream.backend.testing.FakeUpstream;
 import io.chatstream.backend.testing.RecordingSink;
@@ -22,10 +22,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,50 +37,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OpenAiBackendTest {
 
     private static final String KEY = "sk-test-Zq8LmN4pR7sT1uV5wX9y";
-    private static final TestBackendContext CONTEXT = new TestBackendContext();
-    private static final TestBackendContext QUICK_IDLE = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
+    private static final String SSE = "text/event-stream; charset=utf-8";
+    private static final BackendHarness<OpenAiBackend> HARNESS = new BackendHarness<>(SSE, KEY,
+            OpenAiBackendTest::backend);
+    private static final TestBackendContext CONTEXT = HARNESS.context();
 
     @AfterAll
-    static void closeContexts() {
-        CONTEXT.close();
-        QUICK_IDLE.close();
+    static void closeHarness() {
+        HARNESS.close();
     }
 
     private static OpenAiBackend backend(FakeUpstream fake) {
-        return backend(CONTEXT, fake);
+        return HARNESS.backend(fake);
     }
 
     private static OpenAiBackend backend(TestBackendContext context, FakeUpstream fake) {
         return new OpenAiBackend(context, URI.create(fake.url("/v1/chat/completions")), KEY, "gpt-4o-mini");
     }
 
-    private static final String SSE = "text/event-stream; charset=utf-8";
-
     static Stream<Arguments> hostileWrites() {
-        List<Arguments> all = new ArrayList<>();
-        for (Transcripts.Transcript t : Transcripts.OPENAI) {
-            for (Transcripts.Transcript variant : List.of(t, t.withLineEnds("\r\n"))) {
-                all.add(Arguments.of(variant, "several events per write", FakeUpstream.Splits.whole()));
-                all.add(Arguments.of(variant, "one byte per write", FakeUpstream.Splits.oneByte()));
-                all.add(Arguments.of(variant, "cut inside characters", FakeUpstream.Splits.insideCharacters()));
-            }
-        }
-        return all.stream();
+        return BackendHarness.hostileWrites(Transcripts.OPENAI, "several events per write");
     }
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("hostileWrites")
     void transcriptStreamsExactlyOverHttp(Transcripts.Transcript transcript, String name, FakeUpstream.Splits splits)
             throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write(transcript.bytes(), splits);
-            ex.end();
-        })) {
-            RecordingSink sink = new RecordingSink();
-            backend(fake).start(ChatRequest.of("你好"), sink);
-            Decoding.assertReply(transcript, sink.awaitReply());
-            sink.assertExhausted();
-        }
+        HARNESS.assertStreamsExactly(transcript, splits);
     }
 
     @Test
@@ -158,21 +138,9 @@ class OpenAiBackendTest {
 
     // ---- failures ----
 
-    private static String failWith(FakeUpstream.Handler handler, ErrorCode code) throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(handler)) {
-            RecordingSink sink = new RecordingSink();
-            backend(fake).start(ChatRequest.of("x"), sink);
-            String message = sink.awaitError(code);
-            assertFalse(message.contains(KEY), message);
-            assertTrue(message.contains("127.0.0.1:" + fake.port()), "names the upstream: " + message);
-            sink.assertNoMoreCalls(Duration.ofMillis(200));
-            return message;
-        }
-    }
-
     @Test
     void status401IsUpstreamAuthAndTheEchoedKeyIsMasked() throws Exception {
-        String message = failWith(ex -> ex.respondFully(401, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(401, "application/json",
                 "{\"error\":{\"message\":\"Incorrect API key provided: " + KEY + ". You can find your API key at "
                         + "https://platform.openai.com/account/api-keys.\",\"type\":\"invalid_request_error\","
                         + "\"param\":null,\"code\":\"invalid_api_key\"}}"), ErrorCode.UPSTREAM_AUTH);
@@ -184,7 +152,7 @@ class OpenAiBackendTest {
 
     @Test
     void status403IsUpstreamAuth() throws Exception {
-        String message = failWith(ex -> ex.respondFully(403, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(403, "application/json",
                 "{\"error\":{\"message\":\"Project does not have access to model gpt-4o\"}}"), ErrorCode.UPSTREAM_AUTH);
         assertTrue(message.contains("HTTP 403"), message);
         assertTrue(message.contains("does not have access"), message);
@@ -192,7 +160,7 @@ class OpenAiBackendTest {
 
     @Test
     void status429IsRateLimitedWithRetryAfter() throws Exception {
-        String message = failWith(ex -> ex.respondFully(429, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(429, "application/json",
                 "{\"error\":{\"message\":\"Rate limit reached for gpt-4o-mini\",\"type\":\"requests\"}}",
                 "Retry-After: 17"), ErrorCode.UPSTREAM_RATE_LIMITED);
         assertTrue(message.contains("Retry-After: 17"), message);
@@ -201,7 +169,7 @@ class OpenAiBackendTest {
 
     @Test
     void status500WithJsonBodyIsUpstreamErrorQuotingIt() throws Exception {
-        String message = failWith(ex -> ex.respondFully(500, "application/json",
+        String message = HARNESS.failWith(ex -> ex.respondFully(500, "application/json",
                 "{\"error\":{\"message\":\"The model is overloaded\\nplease retry\",\"type\":\"server_error\"}}"),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("failed with an internal error (HTTP 500): The model is overloaded please retry"),
@@ -210,11 +178,11 @@ class OpenAiBackendTest {
 
     @Test
     void status502WithHtmlBodyQuotesItsTitleUnlessItOnlyRepeatsTheStatus() throws Exception {
-        String message = failWith(ex -> ex.respondFully(502, "text/html",
+        String message = HARNESS.failWith(ex -> ex.respondFully(502, "text/html",
                 "<html>\n<head><title>502 Bad Gateway</title></head>\n" + "<p>x</p>\n".repeat(2000) + "</html>"),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.endsWith("could not get an answer from the server behind it (HTTP 502)"), message);
-        String titled = failWith(ex -> ex.respondFully(502, "text/html",
+        String titled = HARNESS.failWith(ex -> ex.respondFully(502, "text/html",
                 "<html><head><title>Origin &amp; edge unreachable</title></head><body><h1>502</h1></body></html>"),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(titled.endsWith("(HTTP 502): Origin & edge unreachable"), titled);
@@ -252,7 +220,7 @@ class OpenAiBackendTest {
 
     @Test
     void closeMidBodyIsUpstreamError() throws Exception {
-        failWith(ex -> {
+        HARNESS.failWith(ex -> {
             ex.respondUntilClose(200, SSE).write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n");
             ex.closeConnection();
         }, ErrorCode.UPSTREAM_ERROR);
@@ -260,14 +228,14 @@ class OpenAiBackendTest {
 
     @Test
     void garbageBodyIsUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(200, "text/html",
+        String message = HARNESS.failWith(ex -> ex.respondFully(200, "text/html",
                 "<html><body>Welcome to nginx!</body></html>\n"), ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("ended before the reply finished"), message);
     }
 
     @Test
     void bodyEndingWithoutFinishIsUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(200, SSE,
+        String message = HARNESS.failWith(ex -> ex.respondFully(200, SSE,
                 "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"half an ans\"}}]}\n\n"),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("ended before the reply finished"), message);
@@ -291,28 +259,15 @@ class OpenAiBackendTest {
 
     @Test
     void silenceAfterHeadersIsUpstreamTimeoutAndClosesTheConnection() throws Exception {
-        CompletableFuture<Boolean> closed = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n");
-            closed.complete(ex.awaitClientClose(Duration.ofSeconds(5)));
-        })) {
-            RecordingSink sink = new RecordingSink();
-            long t0 = System.nanoTime();
-            backend(QUICK_IDLE, fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("a");
-            String message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms >= 900 && ms < 4000, "timed out after " + ms + " ms");
-            assertTrue(message.contains("nothing received for 1 s"), message);
-            assertTrue(closed.get(5, TimeUnit.SECONDS), "the upstream connection was closed");
-        }
+        HARNESS.assertSilenceTimesOutAndCloses("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n",
+                "a");
     }
 
     @Test
     void noResponseHeadersIsUpstreamTimeout() throws Exception {
         try (FakeUpstream fake = FakeUpstream.start(ex -> ex.stall(Duration.ofSeconds(5)))) {
             RecordingSink sink = new RecordingSink();
-            backend(QUICK_IDLE, fake).start(ChatRequest.of("x"), sink);
+            HARNESS.quickIdleBackend(fake).start(ChatRequest.of("x"), sink);
             String message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
             assertTrue(message.contains("not even the response headers"), message);
         }
@@ -329,7 +284,7 @@ class OpenAiBackendTest {
             ex.write(Transcripts.OPENAI_CHINESE.body()).end();
         })) {
             RecordingSink sink = new RecordingSink();
-            backend(QUICK_IDLE, fake).start(ChatRequest.of("x"), sink);
+            HARNESS.quickIdleBackend(fake).start(ChatRequest.of("x"), sink);
             Decoding.assertReply(Transcripts.OPENAI_CHINESE, sink.awaitReply());
         }
     }
@@ -363,45 +318,13 @@ class OpenAiBackendTest {
 
     @Test
     void cancelMidStreamClosesTheUpstreamConnectionWithinOneSecond() throws Exception {
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"first\"}}]}\n\n");
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("first");
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0, "the upstream never saw the connection closed");
-            long ms = TimeUnit.NANOSECONDS.toMillis(at - cancelledAt);
-            assertTrue(ms < 1000, "closed " + ms + " ms after cancel");
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-            generation.cancel(); // idempotent
-        }
+        HARNESS.assertCancelMidStreamClosesWithinOneSecond(
+                "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"first\"}}]}\n\n", "first");
     }
 
     @Test
     void cancelBeforeTheResponseHeadersClosesTheConnection() throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            received.countDown();
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(fake).start(ChatRequest.of("x"), sink);
-            assertTrue(received.await(5, TimeUnit.SECONDS));
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0, "the upstream never saw the connection closed");
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(at - cancelledAt) < 1000);
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelBeforeHeadersClosesWithinOneSecond();
     }
 
     @Test

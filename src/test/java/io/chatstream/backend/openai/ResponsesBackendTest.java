@@ -3,8 +3,7 @@ package io.chatstream.backend.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
-import io.chatstream.backend.Generation;
-import io.chatstream.backend.testing.Decoding;
+import io.chatstream.backend.testing.BackendHarness;
 import io.chatstream.backend.testing.FakeUpstream;
 import io.chatstream.backend.testing.RecordingSink;
 import io.chatstream.backend.testing.TestBackendContext;
@@ -18,12 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,13 +30,14 @@ class ResponsesBackendTest {
 
     private static final String KEY = "sk-resp-Zq8LmN4pR7sT1uV5wX9y";
     private static final String SSE = "text/event-stream; charset=utf-8";
-    private static final TestBackendContext CONTEXT = new TestBackendContext();
-    private static final TestBackendContext QUICK_IDLE = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
+
+    private static final BackendHarness<OpenAiBackend> HARNESS = new BackendHarness<>(SSE, KEY,
+            ResponsesBackendTest::backend);
+    private static final TestBackendContext CONTEXT = HARNESS.context();
 
     @AfterAll
-    static void closeContexts() {
-        CONTEXT.close();
-        QUICK_IDLE.close();
+    static void closeHarness() {
+        HARNESS.close();
     }
 
     private static OpenAiBackend backend(TestBackendContext context, FakeUpstream fake) {
@@ -51,30 +46,14 @@ class ResponsesBackendTest {
     }
 
     static Stream<Arguments> hostileWrites() {
-        List<Arguments> all = new ArrayList<>();
-        for (Transcripts.Transcript t : Transcripts.RESPONSES) {
-            for (Transcripts.Transcript variant : List.of(t, t.withLineEnds("\r\n"))) {
-                all.add(Arguments.of(variant, "several events per write", FakeUpstream.Splits.whole()));
-                all.add(Arguments.of(variant, "one byte per write", FakeUpstream.Splits.oneByte()));
-                all.add(Arguments.of(variant, "cut inside characters", FakeUpstream.Splits.insideCharacters()));
-            }
-        }
-        return all.stream();
+        return BackendHarness.hostileWrites(Transcripts.RESPONSES, "several events per write");
     }
 
     @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("hostileWrites")
     void transcriptStreamsExactlyOverHttp(Transcripts.Transcript transcript, String name, FakeUpstream.Splits splits)
             throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write(transcript.bytes(), splits);
-            ex.end();
-        })) {
-            RecordingSink sink = new RecordingSink();
-            backend(CONTEXT, fake).start(ChatRequest.of("你好"), sink);
-            Decoding.assertReply(transcript, sink.awaitReply());
-            sink.assertExhausted();
-        }
+        HARNESS.assertStreamsExactly(transcript, splits);
     }
 
     @Test
@@ -134,28 +113,16 @@ class ResponsesBackendTest {
         }
     }
 
-    private static String failWith(FakeUpstream.Handler handler, ErrorCode code) throws Exception {
-        try (FakeUpstream fake = FakeUpstream.start(handler)) {
-            RecordingSink sink = new RecordingSink();
-            backend(CONTEXT, fake).start(ChatRequest.of("x"), sink);
-            String message = sink.awaitError(code);
-            assertFalse(message.contains(KEY), message);
-            assertTrue(message.contains("127.0.0.1:" + fake.port()), "names the upstream: " + message);
-            sink.assertNoMoreCalls(Duration.ofMillis(200));
-            return message;
-        }
-    }
-
     @Test
     void httpErrorStatusesMapAsForChatCompletions() throws Exception {
-        String auth = failWith(ex -> ex.respondFully(401, "application/json",
+        String auth = HARNESS.failWith(ex -> ex.respondFully(401, "application/json",
                 "{\"error\":{\"message\":\"Incorrect API key provided: " + KEY + "\",\"type\":\"invalid_request_error\","
                         + "\"code\":\"invalid_api_key\"}}"), ErrorCode.UPSTREAM_AUTH);
         assertTrue(auth.contains("HTTP 401") && auth.contains("chat.openai.api-key"), auth);
-        String limited = failWith(ex -> ex.respondFully(429, "application/json",
+        String limited = HARNESS.failWith(ex -> ex.respondFully(429, "application/json",
                 "{\"error\":{\"message\":\"Rate limit reached\"}}", "Retry-After: 3"), ErrorCode.UPSTREAM_RATE_LIMITED);
         assertTrue(limited.contains("Retry-After: 3"), limited);
-        String bad = failWith(ex -> ex.respondFully(400, "application/json",
+        String bad = HARNESS.failWith(ex -> ex.respondFully(400, "application/json",
                 "{\"error\":{\"message\":\"Unsupported parameter: 'temperature' is not supported with this model.\","
                         + "\"type\":\"invalid_request_error\",\"param\":\"temperature\"}}"), ErrorCode.UPSTREAM_ERROR);
         assertTrue(bad.contains("(HTTP 400): Unsupported parameter"), bad);
@@ -163,7 +130,7 @@ class ResponsesBackendTest {
 
     @Test
     void failedResponseInTheStreamIsOneUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(200, SSE, "event: response.output_text.delta\n"
+        String message = HARNESS.failWith(ex -> ex.respondFully(200, SSE, "event: response.output_text.delta\n"
                 + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"a\"}\n\n"
                 + "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":\"failed\","
                 + "\"error\":{\"code\":\"server_error\",\"message\":\"The model failed to generate a response.\"}}}\n\n"),
@@ -173,7 +140,7 @@ class ResponsesBackendTest {
 
     @Test
     void bodyEndingWithoutATerminalEventIsUpstreamError() throws Exception {
-        String message = failWith(ex -> ex.respondFully(200, SSE, "event: response.output_text.delta\n"
+        String message = HARNESS.failWith(ex -> ex.respondFully(200, SSE, "event: response.output_text.delta\n"
                 + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"half an ans\"}\n\n"),
                 ErrorCode.UPSTREAM_ERROR);
         assertTrue(message.contains("ended before the reply finished"), message);
@@ -181,40 +148,13 @@ class ResponsesBackendTest {
 
     @Test
     void silenceAfterHeadersIsUpstreamTimeoutAndClosesTheConnection() throws Exception {
-        CompletableFuture<Boolean> closed = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("event: response.output_text.delta\n"
-                    + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"a\"}\n\n");
-            closed.complete(ex.awaitClientClose(Duration.ofSeconds(5)));
-        })) {
-            RecordingSink sink = new RecordingSink();
-            backend(QUICK_IDLE, fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("a");
-            String message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
-            assertTrue(message.contains("nothing received for 1 s"), message);
-            assertTrue(closed.get(5, TimeUnit.SECONDS), "the upstream connection was closed");
-        }
+        HARNESS.assertSilenceTimesOutAndCloses("event: response.output_text.delta\n"
+                + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"a\"}\n\n", "a");
     }
 
     @Test
     void cancelMidStreamClosesTheUpstreamConnectionWithinOneSecond() throws Exception {
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        try (FakeUpstream fake = FakeUpstream.start(ex -> {
-            ex.respond(200, SSE).write("event: response.output_text.delta\n"
-                    + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"first\"}\n\n");
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(5));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        })) {
-            RecordingSink sink = new RecordingSink();
-            Generation generation = backend(CONTEXT, fake).start(ChatRequest.of("x"), sink);
-            sink.assertChunk("first");
-            long cancelledAt = System.nanoTime();
-            generation.cancel();
-            long at = closedAt.get(5, TimeUnit.SECONDS);
-            assertTrue(at > 0, "the upstream never saw the connection closed");
-            long ms = TimeUnit.NANOSECONDS.toMillis(at - cancelledAt);
-            assertTrue(ms < 1000, "closed " + ms + " ms after cancel");
-            sink.assertNoMoreCalls(Duration.ofMillis(300));
-        }
+        HARNESS.assertCancelMidStreamClosesWithinOneSecond("event: response.output_text.delta\n"
+                + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"first\"}\n\n", "first");
     }
 }

@@ -1,27 +1,19 @@
 package io.chatstream.backend.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatstream.backend.testing.EndToEnd;
+import io.chatstream.backend.testing.EndToEnd.EventStream;
 import io.chatstream.backend.testing.FakeUpstream;
 import io.chatstream.backend.testing.Transcripts;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.testing.SseParser;
-import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,87 +28,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ResponsesEndToEndTest {
 
     private static final String KEY = "sk-e2e-responses-1a2b3c4d5e";
-    private static final AtomicReference<FakeUpstream.Handler> UPSTREAM = new AtomicReference<>();
-    private static FakeUpstream fake;
-    private static TestServer server;
-    private static HttpClient client;
+    private static EndToEnd server;
 
     @BeforeAll
     static void start() throws Exception {
-        fake = FakeUpstream.start(ex -> UPSTREAM.get().handle(ex));
-        server = TestServer.start(Map.of(
+        server = EndToEnd.start(fake -> Map.of(
                 "chat.backend", "openai",
                 "chat.openai.api", "responses",
                 "chat.openai.base-url", fake.url("/v1"),
                 "chat.openai.api-key", KEY,
                 "chat.openai.model", "o4-mini",
                 "chat.stream.detach-grace-seconds", "30"));
-        client = HttpClient.newHttpClient();
     }
 
     @AfterAll
     static void stop() throws Exception {
         server.close();
-        fake.close();
-    }
-
-    /** An open event stream and the events read from it so far. */
-    private record Stream(String id, InputStream body, SseParser parser, List<JsonNode> events) {
-        /** Reads until an event of {@code type} has arrived; returns the first one. */
-        JsonNode until(String type) throws Exception {
-            byte[] buffer = new byte[8192];
-            while (true) {
-                for (JsonNode e : events) {
-                    if (e.get("type").asText().equals(type)) {
-                        return e;
-                    }
-                }
-                int n = body.read(buffer);
-                if (n < 0) {
-                    throw new AssertionError("the stream ended without a " + type + " event: " + events);
-                }
-                for (SseParser.Frame f : parser.feed(buffer, 0, n)) {
-                    if (f.isEvent()) {
-                        events.add(Json.parse(f.data()));
-                    }
-                }
-            }
-        }
-
-        String concat(String type) {
-            StringBuilder b = new StringBuilder();
-            events.stream().filter(e -> e.get("type").asText().equals(type))
-                    .forEach(e -> b.append(e.get("content").asText()));
-            return b.toString();
-        }
-
-        List<JsonNode> all(String type) {
-            return events.stream().filter(e -> e.get("type").asText().equals(type)).toList();
-        }
-    }
-
-    private Stream post(String json) throws Exception {
-        HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(server.uri("/api/chat"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, response.statusCode());
-        String id = response.headers().firstValue("X-Stream-Id").orElseThrow();
-        return new Stream(id, response.body(), new SseParser(), new ArrayList<>());
-    }
-
-    private static void serve(Transcripts.Transcript t) {
-        UPSTREAM.set(ex -> {
-            ex.respond(200, "text/event-stream").write(t.bytes(), FakeUpstream.Splits.oneByte());
-            ex.end();
-        });
     }
 
     @Test
     void reasoningAndAnswerStreamThroughTheServerExactly() throws Exception {
         Transcripts.Transcript t = Transcripts.RESPONSES_REASONING;
-        serve(t);
-        Stream s = post("{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+        server.serve(t);
+        EventStream s = server.post("{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":\"9.11 和 9.8 哪个大？\"}],\"max_tokens\":300}");
         assertEquals("o4-mini", s.until("start").get("model").asText());
         JsonNode end = s.until("end");
@@ -127,7 +61,7 @@ class ResponsesEndToEndTest {
         assertEquals(18, end.get("usage").get("prompt_tokens").asInt());
         assertEquals(64, end.get("usage").get("completion_tokens").asInt());
 
-        FakeUpstream.Request r = fake.takeRequest();
+        FakeUpstream.Request r = server.fake().takeRequest();
         assertEquals("/v1/responses", r.path());
         assertEquals("Bearer " + KEY, r.header("Authorization"));
         JsonNode body = Json.parse(r.body());
@@ -139,11 +73,11 @@ class ResponsesEndToEndTest {
     @Test
     void textThatTriesToForgeAFrameArrivesAsText() throws Exception {
         Transcripts.Transcript t = Transcripts.RESPONSES_CHINESE;
-        serve(t);
-        Stream s = post("{\"message\":\"你好\"}");
+        server.serve(t);
+        EventStream s = server.post("{\"message\":\"你好\"}");
         s.until("end");
         s.body().close();
-        fake.takeRequest();
+        server.fake().takeRequest();
         assertEquals(t.answer(), s.concat("chunk"));
         assertTrue(t.answer().contains("\n\ndata: x"));
         assertEquals(List.of("start", "end"), s.events().stream().map(e -> e.get("type").asText())
@@ -153,13 +87,13 @@ class ResponsesEndToEndTest {
     @Test
     void functionCallsEndTheReplyWithToolCalls() throws Exception {
         Transcripts.Transcript t = Transcripts.RESPONSES_TOOL_CALLS;
-        serve(t);
-        Stream s = post("{\"message\":\"上海天气和时间\"}");
+        server.serve(t);
+        EventStream s = server.post("{\"message\":\"上海天气和时间\"}");
         JsonNode end = s.until("end");
         s.body().close();
-        fake.takeRequest();
+        server.fake().takeRequest();
         assertEquals("tool_calls", end.get("finish_reason").asText());
-        List<JsonNode> calls = s.all("tool_call");
+        List<JsonNode> calls = s.ofType("tool_call");
         assertEquals(2, calls.size());
         assertEquals("call_DdmO9pD3xa9XTPNJ32zg2hcA", calls.get(0).get("tool_call").get("id").asText());
         assertEquals("get_weather", calls.get(0).get("tool_call").get("name").asText());
@@ -169,13 +103,13 @@ class ResponsesEndToEndTest {
 
     @Test
     void failedResponseIsAnErrorEventWithoutTheKey() throws Exception {
-        UPSTREAM.set(ex -> ex.respondFully(200, "text/event-stream",
+        server.upstream(ex -> ex.respondFully(200, "text/event-stream",
                 "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"status\":\"failed\","
                         + "\"error\":{\"code\":\"server_error\",\"message\":\"key " + KEY + " overloaded\"}}}\n\n"));
-        Stream s = post("{\"message\":\"hi\"}");
+        EventStream s = server.post("{\"message\":\"hi\"}");
         JsonNode error = s.until("error");
         s.body().close();
-        fake.takeRequest();
+        server.fake().takeRequest();
         assertEquals("upstream_error", error.get("code").asText());
         String message = error.get("error").asText();
         assertTrue(message.contains("overloaded"), message);
@@ -184,25 +118,7 @@ class ResponsesEndToEndTest {
 
     @Test
     void deleteClosesTheUpstreamConnectionWithinOneSecond() throws Exception {
-        CompletableFuture<Long> closedAt = new CompletableFuture<>();
-        UPSTREAM.set(ex -> {
-            ex.respond(200, "text/event-stream").write("event: response.output_text.delta\n"
-                    + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"写一首长诗\"}\n\n");
-            boolean closed = ex.awaitClientClose(Duration.ofSeconds(10));
-            closedAt.complete(closed ? System.nanoTime() : -1L);
-        });
-        Stream s = post("{\"message\":\"长诗\"}");
-        assertEquals("写一首长诗", s.until("chunk").get("content").asText());
-        fake.takeRequest();
-        long deletedAt = System.nanoTime();
-        HttpResponse<Void> deleted = client.send(HttpRequest.newBuilder(server.uri("/api/chat/streams/" + s.id()))
-                .DELETE().build(), HttpResponse.BodyHandlers.discarding());
-        assertEquals(204, deleted.statusCode());
-        long at = closedAt.get(5, TimeUnit.SECONDS);
-        assertTrue(at > 0, "the upstream never saw the connection closed");
-        long ms = TimeUnit.NANOSECONDS.toMillis(at - deletedAt);
-        assertTrue(ms < 1000, "closed " + ms + " ms after DELETE");
-        assertEquals("cancelled", s.until("end").get("finish_reason").asText());
-        s.body().close();
+        server.assertDeleteClosesTheUpstreamWithinOneSecond("event: response.output_text.delta\n"
+                + "data: {\"type\":\"response.output_text.delta\",\"delta\":\"写一首长诗\"}\n\n", null);
     }
 }
