@@ -10,14 +10,33 @@ import java.util.Objects;
  * @param model       the model asked for, or null for the backend's default
  * @param temperature null when not given
  * @param maxTokens   null when not given
+ * @param tools       the functions the model may call; empty when none
+ * @param toolChoice  null when not given (the provider's default, "auto" when there are tools)
  */
-public record ChatRequest(List<ChatMessage> messages, String model, Double temperature, Integer maxTokens) {
+public record ChatRequest(List<ChatMessage> messages, String model, Double temperature, Integer maxTokens,
+                          List<ToolDefinition> tools, ToolChoice toolChoice) {
 
     public ChatRequest {
         messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("a request needs at least one message");
         }
+        tools = tools == null ? List.of() : List.copyOf(tools);
+    }
+
+    /** A request with no tools. */
+    public ChatRequest(List<ChatMessage> messages, String model, Double temperature, Integer maxTokens) {
+        this(messages, model, temperature, maxTokens, List.of(), null);
+    }
+
+    /** This request with another history (a server tool's next round). */
+    public ChatRequest withMessages(List<ChatMessage> newMessages) {
+        return new ChatRequest(newMessages, model, temperature, maxTokens, tools, toolChoice);
+    }
+
+    /** This request with other tools offered. */
+    public ChatRequest withTools(List<ToolDefinition> newTools, ToolChoice newChoice) {
+        return new ChatRequest(messages, model, temperature, maxTokens, newTools, newChoice);
     }
 
     /** A request of one user message. */
