@@ -34,7 +34,7 @@ final class CompositeObserver implements StreamObserver {
     }
 
     @Override
-    public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
+    public void streamEnded(ChatStream stream, ChatEvent.Terminal terminal, long nanos) {
         for (StreamObserver o : observers) {
             o.streamEnded(stream, terminal, nanos);
         }

@@ -20,12 +20,21 @@ final class StreamLog implements StreamObserver {
     private static final String SOURCE = StreamLog.class.getName();
 
     @Override
-    public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
+    public void streamEnded(ChatStream stream, ChatEvent.Terminal terminal, long nanos) {
         if (!LOG.isLoggable(Level.INFO)) {
             return;
         }
-        String outcome = terminal instanceof ChatEvent.End e ? "finish_reason=" + e.finishReason().wire()
-                : terminal instanceof ChatEvent.Error e ? "error=" + e.code().wire() : "unknown";
+        String outcome = terminal.accept(new ChatEvent.TerminalVisitor<String>() {
+            @Override
+            public String end(ChatEvent.End e) {
+                return "finish_reason=" + e.finishReason().wire();
+            }
+
+            @Override
+            public String error(ChatEvent.Error e) {
+                return "error=" + e.code().wire();
+            }
+        });
         long ttft = stream.firstTokenNanos();
         LOG.logp(Level.INFO, SOURCE, "streamEnded", "stream=" + stream.id() + " backend=" + stream.backendName()
                 + " model=" + printable(stream.model())

@@ -95,7 +95,7 @@ public final class ReplyRecorder implements StreamObserver, AutoCloseable {
     }
 
     @Override
-    public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
+    public void streamEnded(ChatStream stream, ChatEvent.Terminal terminal, long nanos) {
         if (stream.conversationReply() == null) {
             return;
         }

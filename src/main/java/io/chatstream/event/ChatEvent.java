@@ -19,6 +19,47 @@ public sealed interface ChatEvent {
     }
 
     /**
+     * Calls the visitor's method for this event's type. A new event type adds a method to {@link Visitor}, so every
+     * consumer that must handle it (the JSON writer, for one) stops compiling until it does.
+     */
+    <R> R accept(Visitor<R> visitor);
+
+    /** One method per event type. */
+    interface Visitor<R> {
+        R start(Start e);
+
+        R reasoning(Reasoning e);
+
+        R chunk(Chunk e);
+
+        R toolCall(ToolCallEvent e);
+
+        R toolResult(ToolResult e);
+
+        R end(End e);
+
+        R error(Error e);
+    }
+
+    /** The events that end a stream: {@link End} and {@link Error}. */
+    sealed interface Terminal extends ChatEvent {
+        @Override
+        default boolean isTerminal() {
+            return true;
+        }
+
+        /** Calls the visitor's method for this terminal event's type. */
+        <R> R accept(TerminalVisitor<R> visitor);
+    }
+
+    /** One method per terminal event type, for those that care only how a stream ended. */
+    interface TerminalVisitor<R> {
+        R end(End e);
+
+        R error(Error e);
+    }
+
+    /**
      * {@code {"type":"start","stream_id":"...","model":"..."}}, plus {@code "conversation_id"}, {@code "message_id"}
      * and {@code "user_message_id"} when the reply belongs to a conversation kept on the server (null otherwise).
      */
@@ -35,6 +76,11 @@ public sealed interface ChatEvent {
         }
 
         @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.start(this);
+        }
+
+        @Override
         public String type() {
             return "start";
         }
@@ -44,6 +90,11 @@ public sealed interface ChatEvent {
     record Reasoning(String content) implements ChatEvent {
         public Reasoning {
             Objects.requireNonNull(content, "content");
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.reasoning(this);
         }
 
         @Override
@@ -59,6 +110,11 @@ public sealed interface ChatEvent {
         }
 
         @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.chunk(this);
+        }
+
+        @Override
         public String type() {
             return "chunk";
         }
@@ -68,6 +124,11 @@ public sealed interface ChatEvent {
     record ToolCallEvent(ToolCall toolCall) implements ChatEvent {
         public ToolCallEvent {
             Objects.requireNonNull(toolCall, "toolCall");
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.toolCall(this);
         }
 
         @Override
@@ -84,6 +145,11 @@ public sealed interface ChatEvent {
         }
 
         @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.toolResult(this);
+        }
+
+        @Override
         public String type() {
             return "tool_result";
         }
@@ -93,37 +159,47 @@ public sealed interface ChatEvent {
      * {@code {"type":"end","finish_reason":"stop","usage":{"prompt_tokens":1,"completion_tokens":2}}}; {@code usage}
      * is left out when the backend did not report it.
      */
-    record End(FinishReason finishReason, Usage usage) implements ChatEvent {
+    record End(FinishReason finishReason, Usage usage) implements Terminal {
         public End {
             Objects.requireNonNull(finishReason, "finishReason");
+        }
+
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.end(this);
+        }
+
+        @Override
+        public <R> R accept(TerminalVisitor<R> visitor) {
+            return visitor.end(this);
         }
 
         @Override
         public String type() {
             return "end";
         }
-
-        @Override
-        public boolean isTerminal() {
-            return true;
-        }
     }
 
     /** {@code {"type":"error","code":"upstream_error","error":"..."}}: the message is for people, never holds secrets. */
-    record Error(ErrorCode code, String message) implements ChatEvent {
+    record Error(ErrorCode code, String message) implements Terminal {
         public Error {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(message, "message");
         }
 
         @Override
-        public String type() {
-            return "error";
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.error(this);
         }
 
         @Override
-        public boolean isTerminal() {
-            return true;
+        public <R> R accept(TerminalVisitor<R> visitor) {
+            return visitor.error(this);
+        }
+
+        @Override
+        public String type() {
+            return "error";
         }
     }
 }

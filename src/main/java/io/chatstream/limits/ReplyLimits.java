@@ -74,7 +74,7 @@ public final class ReplyLimits implements StreamObserver {
     }
 
     @Override
-    public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
+    public void streamEnded(ChatStream stream, ChatEvent.Terminal terminal, long nanos) {
         if (limits.tokensPerDay() == 0) {
             return;
         }

@@ -55,12 +55,20 @@ public final class ChatMetrics implements StreamObserver {
     }
 
     @Override
-    public void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
-        if (terminal instanceof ChatEvent.End end) {
-            endedByReason[end.finishReason().ordinal()].increment();
-        } else if (terminal instanceof ChatEvent.Error error) {
-            failedByCode[error.code().ordinal()].increment();
-        }
+    public void streamEnded(ChatStream stream, ChatEvent.Terminal terminal, long nanos) {
+        terminal.accept(new ChatEvent.TerminalVisitor<Void>() {
+            @Override
+            public Void end(ChatEvent.End e) {
+                endedByReason[e.finishReason().ordinal()].increment();
+                return null;
+            }
+
+            @Override
+            public Void error(ChatEvent.Error e) {
+                failedByCode[e.code().ordinal()].increment();
+                return null;
+            }
+        });
         replyDuration.observeNanos(nanos);
         countTokens(stream);
     }

@@ -408,7 +408,7 @@ public final class ChatStream {
         }
         if (event.isTerminal()) {
             registry.terminated(this);
-            registry.observer().streamEnded(this, event, ageNanos());
+            registry.observer().streamEnded(this, (ChatEvent.Terminal) event, ageNanos());
             if (outgrown) {
                 cancelGeneration();
             }

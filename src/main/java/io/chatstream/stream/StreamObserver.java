@@ -17,7 +17,7 @@ public interface StreamObserver {
     }
 
     /** A stream appended its terminal event, {@code nanos} after it started. */
-    default void streamEnded(ChatStream stream, ChatEvent terminal, long nanos) {
+    default void streamEnded(ChatStream stream, ChatEvent.Terminal terminal, long nanos) {
     }
 
     /** A reader attached; {@code resumed} when it asked for events after a {@code Last-Event-ID}. */

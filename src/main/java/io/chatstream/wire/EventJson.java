@@ -35,11 +35,15 @@ public final class EventJson {
     /** Appends the event's JSON to {@code out}. */
     public static void encode(ChatEvent event, ByteSink out) {
         out.ascii("{\"type\":\"").ascii(event.type()).write('"');
-        if (event instanceof Chunk c) {
-            field(out, "content", c.content());
-        } else if (event instanceof Reasoning r) {
-            field(out, "content", r.content());
-        } else if (event instanceof Start s) {
+        event.accept(new Fields(out));
+        out.write('}');
+    }
+
+    /** Writes each event type's own fields, after {@code "type"}. */
+    private record Fields(ByteSink out) implements ChatEvent.Visitor<Void> {
+
+        @Override
+        public Void start(Start s) {
             field(out, "stream_id", s.streamId());
             field(out, "model", s.model());
             if (s.conversationId() != null) {
@@ -49,7 +53,23 @@ public final class EventJson {
                     field(out, "user_message_id", s.userMessageId());
                 }
             }
-        } else if (event instanceof ToolCallEvent t) {
+            return null;
+        }
+
+        @Override
+        public Void reasoning(Reasoning r) {
+            field(out, "content", r.content());
+            return null;
+        }
+
+        @Override
+        public Void chunk(Chunk c) {
+            field(out, "content", c.content());
+            return null;
+        }
+
+        @Override
+        public Void toolCall(ToolCallEvent t) {
             out.ascii(",\"tool_call\":{\"id\":");
             string(out, t.toolCall().id());
             out.ascii(",\"name\":");
@@ -57,20 +77,32 @@ public final class EventJson {
             out.ascii(",\"arguments\":");
             string(out, t.toolCall().arguments());
             out.write('}');
-        } else if (event instanceof ToolResult t) {
+            return null;
+        }
+
+        @Override
+        public Void toolResult(ToolResult t) {
             field(out, "tool_call_id", t.toolCallId());
             field(out, "result", t.result());
-        } else if (event instanceof End e) {
+            return null;
+        }
+
+        @Override
+        public Void end(End e) {
             field(out, "finish_reason", e.finishReason().wire());
             if (e.usage() != null) {
                 out.ascii(",\"usage\":{\"prompt_tokens\":").decimal(e.usage().promptTokens())
                         .ascii(",\"completion_tokens\":").decimal(e.usage().completionTokens()).write('}');
             }
-        } else if (event instanceof Error e) {
+            return null;
+        }
+
+        @Override
+        public Void error(Error e) {
             field(out, "code", e.code().wire());
             field(out, "error", e.message());
+            return null;
         }
-        out.write('}');
     }
 
     private static int estimate(ChatEvent event) {
