@@ -9,6 +9,7 @@ import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.ModelsConfig;
 import io.chatstream.config.Settings;
+import io.chatstream.config.ToolsConfig;
 import io.chatstream.models.ModelCatalog;
 import io.chatstream.limits.InMemoryRateLimiter;
 import io.chatstream.limits.Limits;
@@ -25,6 +26,7 @@ import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
 import io.chatstream.stream.WriteBatch;
+import io.chatstream.tools.ServerTools;
 
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
@@ -67,6 +69,7 @@ public final class ChatApplication implements AutoCloseable {
     private final Context context;
     private final String backendName;
     private final ChatBackend backend;
+    private final ServerTools tools;
     private final StreamRegistry registry;
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
@@ -82,6 +85,7 @@ public final class ChatApplication implements AutoCloseable {
     private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
                             List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
+        ToolsConfig toolsConfig = ToolsConfig.load(settings);
         this.settings = settings;
         this.config = config;
         this.scheduler = new BatchingScheduler(config.schedulerThreads(), schedulerThreads);
@@ -102,8 +106,16 @@ public final class ChatApplication implements AutoCloseable {
         }
         this.backendName = config.backend();
         try {
+            this.tools = ServerTools.load(toolsConfig, settings, clock, backends, scheduler);
+        } catch (RuntimeException e) {
+            closeRedis();
+            close(scheduler, schedulerThreads);
+            throw e;
+        }
+        try {
             this.backend = findProvider(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
+            tools.close();
             closeRedis();
             close(scheduler, schedulerThreads);
             throw e;
@@ -125,6 +137,7 @@ public final class ChatApplication implements AutoCloseable {
             } catch (RuntimeException e) {
                 close(storeExecutor, storeThreads);
                 closeBackend();
+                tools.close();
                 closeRedis();
                 close(scheduler, schedulerThreads);
                 throw e;
@@ -136,7 +149,7 @@ public final class ChatApplication implements AutoCloseable {
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
-                SecretMasker.of(settings.apiKeysRead()));
+                SecretMasker.of(settings.apiKeysRead()), tools);
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
         // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
         this.models = new ModelCatalog(backend, System::nanoTime, scheduler, modelsConfig.cacheFor(),
@@ -177,6 +190,7 @@ public final class ChatApplication implements AutoCloseable {
         ChatApplication app = new ChatApplication(settings, config, limits, storeConfig, observers, backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
+                + (app.tools.names().isEmpty() ? "" : ", tools " + String.join(", ", app.tools.names()))
                 + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
                 + limits.tokensPerDay() + " tokens a day (0: none), counted "
                 + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : ""));
@@ -209,6 +223,11 @@ public final class ChatApplication implements AutoCloseable {
 
     public ChatBackend backend() {
         return backend;
+    }
+
+    /** The server tools {@code chat.tools} switched on ({@link ServerTools#NONE} when none). */
+    public ServerTools tools() {
+        return tools;
     }
 
     public ChatRequestParser requestParser() {
@@ -286,6 +305,7 @@ public final class ChatApplication implements AutoCloseable {
             conversations.replies().close();
         }
         closeBackend();
+        tools.close();
         closeStore();
         closeRedis();
         close(scheduler, schedulerThreads);
