@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
  *       {@code call_1_0}, {@code call_1_1}, arguments {@code {"n":0}}, ...), ending with {@code tool_calls}; with
  *       tool results at the end of the history, {@code after tools: } and the results joined by {@code ; }, ending
  *       with {@code stop};</li>
+ *   <li>{@code call-with a {...}}: one call of {@code a} with those arguments, then as above;</li>
  *   <li>{@code loop a}: the same calls in every round, never an answer;</li>
  *   <li>anything else: {@code no tools}, {@code stop}.</li>
  * </ul>
@@ -70,6 +71,12 @@ public final class ToolsTestBackendProvider implements ChatBackendProvider {
                     .map(ChatMessage::content).collect(Collectors.joining("; "));
             sink.chunk("after tools: " + results);
             sink.end(FinishReason.STOP, new Usage(10, 5));
+            return;
+        }
+        if (prompt.startsWith("call-with ")) {
+            String[] nameAndArguments = prompt.substring(10).split(" ", 2);
+            sink.toolCall(new ToolCall("call_1_0", nameAndArguments[0], nameAndArguments[1]));
+            sink.end(FinishReason.TOOL_CALLS, new Usage(3, 2));
             return;
         }
         if (prompt.startsWith("call ") || loop) {
