@@ -51,7 +51,8 @@ import java.util.concurrent.TimeUnit;
  * way in the WAR and in the dev server. It knows nothing of servlets.
  *
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
- * (created when a backend first asks), the backend, the stream registry, the limits on new replies and, where
+ * (created when a backend first asks), the backend, the server tools of {@code chat.tools} with their pool for tools
+ * that block, the stream registry, the limits on new replies and, where
  * {@code chat.cluster.redis-url} is set and something needs it, the node's {@link RedisConnection}; unless
  * {@code chat.store.url} is {@code off}, the conversation store with its own bounded pool of {@code chat-store}
  * threads, the only threads that wait on the database.
