@@ -79,6 +79,8 @@ final class ToolLoop implements Generation {
     private long completionTokens;
     private boolean usageKnown;
     private volatile boolean cancelled;
+    /** The terminal call is out; guarded by the lock. */
+    private boolean ended;
     private volatile Round current;
 
     ToolLoop(ServerTools tools, ChatBackend backend, ChatRequest request, ChatSink out, String principal) {
@@ -138,6 +140,18 @@ final class ToolLoop implements Generation {
         }
     }
 
+    /** Under the lock: the reply's one {@code end}, with the rounds' usage. */
+    private void endReply(FinishReason reason) {
+        ended = true;
+        out.end(reason, total());
+    }
+
+    /** Under the lock: the reply's one {@code error}. */
+    private void failReply(ErrorCode code, String message) {
+        ended = true;
+        out.error(code, message);
+    }
+
     /** Sums a round's usage into the reply's; null stays unknown. */
     private void count(Usage usage) {
         if (usage != null) {
@@ -180,7 +194,7 @@ final class ToolLoop implements Generation {
 
         /** True while this round is the reply's live one; a stale or cancelled round's reports are dropped. */
         private boolean live() {
-            return !cancelled && current == this;
+            return !cancelled && !ended && current == this;
         }
 
         @Override
@@ -239,7 +253,7 @@ final class ToolLoop implements Generation {
             lock.lock();
             try {
                 if (live()) {
-                    out.error(code, message);
+                    failReply(code, message);
                 }
             } finally {
                 lock.unlock();
@@ -257,12 +271,12 @@ final class ToolLoop implements Generation {
                 count(usage);
                 List<ToolCall> pending = calls.stream().filter(c -> !results.containsKey(c.id())).toList();
                 if (reason != FinishReason.TOOL_CALLS || pending.isEmpty()) {
-                    out.end(reason, total());
+                    endReply(reason);
                     return;
                 }
                 boolean clientCalls = pending.stream().anyMatch(c -> !serverNames.contains(c.name()));
                 if (!clientCalls && number >= tools.maxRounds()) {
-                    out.end(FinishReason.LENGTH, total());
+                    endReply(FinishReason.LENGTH);
                     return;
                 }
                 for (ToolCall c : pending) {
@@ -271,7 +285,7 @@ final class ToolLoop implements Generation {
                     }
                 }
                 if (toRun.isEmpty()) {
-                    out.end(FinishReason.TOOL_CALLS, total());
+                    endReply(FinishReason.TOOL_CALLS);
                     return;
                 }
                 running.addAll(toRun);
@@ -288,7 +302,7 @@ final class ToolLoop implements Generation {
         void allDone() {
             boolean clientCalls = calls.stream().anyMatch(c -> !results.containsKey(c.id()));
             if (clientCalls) {
-                out.end(FinishReason.TOOL_CALLS, total());
+                endReply(FinishReason.TOOL_CALLS);
                 return;
             }
             List<ChatMessage> history = new ArrayList<>(request.messages());
@@ -310,16 +324,16 @@ final class ToolLoop implements Generation {
         private void next() {
             lock.lock();
             try {
-                if (cancelled) {
+                if (cancelled || ended) {
                     return;
                 }
                 try {
                     startRound();
                 } catch (BackendUnavailableException e) {
-                    out.error(ErrorCode.UPSTREAM_ERROR, "The model could not be asked again after the tools ran.");
+                    failReply(ErrorCode.UPSTREAM_ERROR, "The model could not be asked again after the tools ran.");
                 } catch (RuntimeException e) {
                     LOG.log(Level.WARNING, "The backend failed to start round " + round + " of a reply", e);
-                    out.error(ErrorCode.INTERNAL, "The backend failed to continue the reply after the tools ran.");
+                    failReply(ErrorCode.INTERNAL, "The backend failed to continue the reply after the tools ran.");
                 }
             } finally {
                 lock.unlock();
