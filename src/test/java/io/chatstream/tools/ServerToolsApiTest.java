@@ -265,7 +265,13 @@ class ServerToolsApiTest {
         assertTrue(e.getMessage().startsWith("Invalid setting chat.tools: no server tool named 'weather'"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("calculator") && e.getMessage().contains("time"), e.getMessage());
-        assertThrows(ConfigException.class, () -> io.chatstream.config.ToolsConfig.load(
-                io.chatstream.config.Settings.of(Map.of("chat.tools.max-rounds", "0"))));
+        for (Map<String, String> bad : List.of(Map.of("chat.tools.max-rounds", "0"),
+                Map.of("chat.tools.timeout-seconds", "soon"), Map.of("chat.tools", "time,time"),
+                Map.of("chat.tools", "time calculator"))) {
+            ConfigException refused = assertThrows(ConfigException.class,
+                    () -> io.chatstream.config.ToolsConfig.load(io.chatstream.config.Settings.of(bad)), bad::toString);
+            String name = bad.keySet().iterator().next();
+            assertTrue(refused.getMessage().startsWith("Invalid setting " + name + " = "), refused.getMessage());
+        }
     }
 }
