@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** The calculator's arithmetic and its refusals, one row per rule. */
 class CalculatorTest {
 
+    private static final String ONLY = "; only numbers, + - * / ^ and parentheses are allowed";
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "2 + 3 * 4            | 14",
@@ -40,8 +42,8 @@ class CalculatorTest {
             "1 / 0                      | division by zero at position 3",
             "0 ^ -1                     | division by zero at position 3",
             "(1 + 2                     | the '(' at position 1 is never closed",
-            "1 + 2)                     | unexpected ')' at position 6; only numbers, + - * / ^ and parentheses are allowed",
-            "java.lang.System.exit(0)   | unexpected 'j' at position 1; only numbers, + - * / ^ and parentheses are allowed",
+            "1 + 2)                     | unexpected ')' at position 6" + ONLY,
+            "java.lang.System.exit(0)   | unexpected 'j' at position 1" + ONLY,
             "1..2                       | '1..2' at position 1 is not a number",
             "(-8) ^ 0.5                 | no real result for the power at position 6",
             "10 ^ 999 ^ 999             | the result is out of range",
