@@ -68,6 +68,12 @@ const NOTES = {
   tool_calls: 'The model asked for a tool to be run.',
 };
 
+/** A tool call's arguments on one line of at most 60 characters, for its row (text, never HTML). */
+function briefArguments(args) {
+  const line = String(args || '').replace(/\s+/g, ' ').trim();
+  return line.length > 60 ? line.slice(0, 59) + '…' : line;
+}
+
 /** An assistant reply: thinking, tools, the answer, a waiting indicator, notices and actions. */
 export class AssistantView {
   constructor(message, onRendered) {
@@ -171,8 +177,11 @@ export class AssistantView {
       const item = h('details', 'tool');
       const summary = h('summary');
       summary.append(icon(ICONS.tool, 14), h('span', 'tool-name', t.name || 'tool'),
+          // the arguments on the row itself, cut to one line; the whole text is in the folded part
+          h('span', 'tool-brief', briefArguments(t.arguments)),
           // a call still without a result when the reply has ended was handed to the client to run (the reply
-          // ended with finish_reason "tool_calls"): nothing here runs it, so it is a request, not a run
+          // ended with finish_reason "tool_calls"): nothing here runs it, so it is a request, not a run; while the
+          // reply streams, a server tool is running it and its tool_result marks it done
           h('span', 'tool-state', t.result !== undefined ? 'done' : streaming ? 'running…' : 'requested'));
       item.append(summary);
       if (t.arguments) {

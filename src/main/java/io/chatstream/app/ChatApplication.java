@@ -9,6 +9,7 @@ import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.ModelsConfig;
 import io.chatstream.config.Settings;
+import io.chatstream.config.ToolsConfig;
 import io.chatstream.models.ModelCatalog;
 import io.chatstream.limits.InMemoryRateLimiter;
 import io.chatstream.limits.Limits;
@@ -25,6 +26,7 @@ import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
 import io.chatstream.stream.WriteBatch;
+import io.chatstream.tools.ServerTools;
 
 import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
@@ -49,7 +51,8 @@ import java.util.concurrent.TimeUnit;
  * way in the WAR and in the dev server. It knows nothing of servlets.
  *
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
- * (created when a backend first asks), the backend, the stream registry, the limits on new replies and, where
+ * (created when a backend first asks), the backend, the server tools of {@code chat.tools} with their pool for tools
+ * that block, the stream registry, the limits on new replies and, where
  * {@code chat.cluster.redis-url} is set and something needs it, the node's {@link RedisConnection}; unless
  * {@code chat.store.url} is {@code off}, the conversation store with its own bounded pool of {@code chat-store}
  * threads, the only threads that wait on the database.
@@ -67,6 +70,7 @@ public final class ChatApplication implements AutoCloseable {
     private final Context context;
     private final String backendName;
     private final ChatBackend backend;
+    private final ServerTools tools;
     private final StreamRegistry registry;
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
@@ -82,6 +86,7 @@ public final class ChatApplication implements AutoCloseable {
     private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
                             List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
+        ToolsConfig toolsConfig = ToolsConfig.load(settings);
         this.settings = settings;
         this.config = config;
         this.scheduler = new BatchingScheduler(config.schedulerThreads(), schedulerThreads);
@@ -102,8 +107,16 @@ public final class ChatApplication implements AutoCloseable {
         }
         this.backendName = config.backend();
         try {
+            this.tools = ServerTools.load(toolsConfig, settings, clock, backends, scheduler);
+        } catch (RuntimeException e) {
+            closeRedis();
+            close(scheduler, schedulerThreads);
+            throw e;
+        }
+        try {
             this.backend = findProvider(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
+            tools.close();
             closeRedis();
             close(scheduler, schedulerThreads);
             throw e;
@@ -125,6 +138,7 @@ public final class ChatApplication implements AutoCloseable {
             } catch (RuntimeException e) {
                 close(storeExecutor, storeThreads);
                 closeBackend();
+                tools.close();
                 closeRedis();
                 close(scheduler, schedulerThreads);
                 throw e;
@@ -136,7 +150,7 @@ public final class ChatApplication implements AutoCloseable {
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
-                SecretMasker.of(settings.apiKeysRead()));
+                SecretMasker.of(settings.apiKeysRead()), tools);
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
         // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
         this.models = new ModelCatalog(backend, System::nanoTime, scheduler, modelsConfig.cacheFor(),
@@ -177,6 +191,7 @@ public final class ChatApplication implements AutoCloseable {
         ChatApplication app = new ChatApplication(settings, config, limits, storeConfig, observers, backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
+                + (app.tools.names().isEmpty() ? "" : ", tools " + String.join(", ", app.tools.names()))
                 + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
                 + limits.tokensPerDay() + " tokens a day (0: none), counted "
                 + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : ""));
@@ -209,6 +224,11 @@ public final class ChatApplication implements AutoCloseable {
 
     public ChatBackend backend() {
         return backend;
+    }
+
+    /** The server tools {@code chat.tools} switched on ({@link ServerTools#NONE} when none). */
+    public ServerTools tools() {
+        return tools;
     }
 
     public ChatRequestParser requestParser() {
@@ -286,6 +306,7 @@ public final class ChatApplication implements AutoCloseable {
             conversations.replies().close();
         }
         closeBackend();
+        tools.close();
         closeStore();
         closeRedis();
         close(scheduler, schedulerThreads);

@@ -172,7 +172,10 @@ public final class ChatStream {
         return readers.length;
     }
 
-    /** Starts the generation: appends {@code start}, then hands the request to the backend. */
+    /**
+     * Starts the generation: appends {@code start}, then hands the request to the backend, through the server tools'
+     * loop when {@code chat.tools} switches any on.
+     */
     void start(ChatBackend backend, ChatRequest request) throws BackendUnavailableException {
         ConversationReply c = conversationReply;
         append(c == null ? new ChatEvent.Start(id, model)
@@ -187,7 +190,9 @@ public final class ChatStream {
         SecretMasker masker = registry.masker();
         Generation g;
         try {
-            g = backend.start(request, masker.isEmpty() ? sink : new MaskingSink(sink, masker));
+            // the tools' loop sits between the backend and the masking: a tool's result is masked like the model's
+            g = registry.tools().start(backend, request, masker.isEmpty() ? sink : new MaskingSink(sink, masker),
+                    principal);
         } catch (BackendUnavailableException e) {
             terminateSilently();
             throw e;

@@ -4,6 +4,7 @@ import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.config.ChatConfig;
+import io.chatstream.tools.ServerTools;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ public final class StreamRegistry {
     private final ScheduledExecutorService scheduler;
     private final StreamObserver observer;
     private final SecretMasker masker;
+    private final ServerTools tools;
     private final Map<String, ChatStream> streams = new ConcurrentHashMap<>();
     private final Map<String, ChatStream> byIdempotencyKey = new ConcurrentHashMap<>();
     private final Map<String, Integer> runningPerClient = new ConcurrentHashMap<>();
@@ -44,12 +46,23 @@ public final class StreamRegistry {
      */
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
                           ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker) {
+        this(config, backend, backendName, scheduler, observer, masker, ServerTools.NONE);
+    }
+
+    /**
+     * @param masker what every stream masks in its backend's output: the secrets the backend sends upstream
+     * @param tools  the server tools ({@code chat.tools}) every reply offers the model and runs
+     */
+    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
+                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
+                          ServerTools tools) {
         this.config = config;
         this.backend = backend;
         this.backendName = backendName;
         this.scheduler = scheduler;
         this.observer = observer;
         this.masker = masker;
+        this.tools = tools;
     }
 
     /** Why a generation was not admitted. */
@@ -240,6 +253,10 @@ public final class StreamRegistry {
 
     SecretMasker masker() {
         return masker;
+    }
+
+    ServerTools tools() {
+        return tools;
     }
 
     /** Called once by a stream when its terminal event is in: frees its admission, schedules its expiry. */

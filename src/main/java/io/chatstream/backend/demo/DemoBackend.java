@@ -7,6 +7,7 @@ import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
+import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +30,10 @@ import java.util.regex.Pattern;
  * millisecond while some reply runs: no thread or task per reply, no sleeping.
  * {@code chat.demo.reply-tokens=N} (N &gt; 0) makes the answer exactly N {@code chunk} events of one token each,
  * the natural text repeated or cut to fit. {@code max_tokens} cuts the answer with {@code finish_reason: "length"}.
+ *
+ * <p>Tools: offered a {@code time} or {@code calculator} tool (the server's, {@code chat.tools}) and asked for the
+ * time or some arithmetic, the reply is a call of that tool ending with {@code tool_calls}; with tool results at the
+ * end of the history, the answer puts them in words ({@link DemoToolUse}).
  */
 public final class DemoBackend implements ChatBackend {
 
@@ -40,6 +46,7 @@ public final class DemoBackend implements ChatBackend {
     private final AtomicInteger nextClock = new AtomicInteger();
     private final long intervalNanos;
     private final int replyTokens;
+    private final AtomicLong callIds = new AtomicLong();
 
     /**
      * @param tokensPerSecond pace, above 0
@@ -65,11 +72,27 @@ public final class DemoBackend implements ChatBackend {
 
     @Override
     public Generation start(ChatRequest request, ChatSink sink) {
-        List<String> reasoning = shared(tokens(reasoningText(request)));
-        List<String> answer = shared(tokens(answerText(request)));
-        int answerSize = replyTokens > 0 ? replyTokens : answer.size();
+        ToolCall call = DemoToolUse.callFor(request, "call_demo_" + callIds.incrementAndGet());
+        String afterTools = call == null ? DemoToolUse.answerAfterTools(request) : null;
+        List<String> reasoning;
+        List<String> answer;
+        int answerSize;
+        if (call != null) {
+            reasoning = tokens("The user asks something the `" + call.name() + "` tool knows. I will call it.");
+            answer = List.of();
+            answerSize = 0;
+        } else if (afterTools != null) {
+            reasoning = tokens("The tool has answered. I will put its result in words.");
+            answer = tokens(afterTools);
+            answerSize = answer.size();
+        } else {
+            reasoning = shared(tokens(reasoningText(request)));
+            answer = shared(tokens(answerText(request)));
+            answerSize = replyTokens > 0 ? replyTokens : answer.size();
+        }
         int limit = request.maxTokens() == null ? answerSize : Math.min(answerSize, request.maxTokens());
-        Reply reply = new Reply(sink, reasoning, answer, answerSize, limit, promptTokens(request), intervalNanos);
+        Reply reply = new Reply(sink, reasoning, answer, answerSize, limit, call, promptTokens(request),
+                intervalNanos);
         reply.due = System.nanoTime() + intervalNanos;
         clocks[Math.floorMod(nextClock.getAndIncrement(), clocks.length)].add(reply);
         return reply;
@@ -153,18 +176,21 @@ public final class DemoBackend implements ChatBackend {
         private final List<String> answer;
         private final int answerSize;
         private final int limit;
+        /** The tool call that ends this reply, or null. */
+        private final ToolCall call;
         private final long promptTokens;
         private final long intervalNanos;
         private int next;
         private volatile boolean cancelled;
 
-        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int answerSize, int limit,
+        Reply(ChatSink sink, List<String> reasoning, List<String> answer, int answerSize, int limit, ToolCall call,
               long promptTokens, long intervalNanos) {
             this.sink = sink;
             this.reasoning = reasoning;
             this.answer = answer;
             this.answerSize = answerSize;
             this.limit = limit;
+            this.call = call;
             this.promptTokens = promptTokens;
             this.intervalNanos = intervalNanos;
         }
@@ -207,6 +233,10 @@ public final class DemoBackend implements ChatBackend {
                 }
             }
             FinishReason reason = limit < answerSize ? FinishReason.LENGTH : FinishReason.STOP;
+            if (call != null) {
+                sink.toolCall(call);
+                reason = FinishReason.TOOL_CALLS;
+            }
             cancelled = true;
             sink.end(reason, new Usage(promptTokens, (long) reasoning.size() + limit));
             return false;
