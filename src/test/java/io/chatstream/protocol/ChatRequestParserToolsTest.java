@@ -49,7 +49,8 @@ class ChatRequestParserToolsTest {
 
     @Test
     void toolsAreReadWithTheirSchemaAndAnAbsentSchemaIsAnEmptyObject() throws ApiError {
-        ChatRequest r = parse(withTools("[" + WEATHER + ",{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}]"));
+        ChatRequest r = parse(withTools("[" + WEATHER
+                + ",{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}]"));
         assertEquals(List.of(
                 new ToolDefinition("get_weather", "Weather of a city", "{\"type\":\"object\",\"properties\":"
                         + "{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}"),
@@ -72,8 +73,8 @@ class ChatRequestParserToolsTest {
                 refused(withTools("[{\"type\":\"code\",\"function\":{\"name\":\"x\"}}]")));
         assertEquals("tools[0].function must be an object with \"name\".",
                 refused(withTools("[{\"type\":\"function\"}]")));
-        assertEquals("tools[1].function.name must be 1 to 64 letters, digits, '_' or '-'.",
-                refused(withTools("[" + WEATHER + ",{\"type\":\"function\",\"function\":{\"name\":\"get weather\"}}]")));
+        assertEquals("tools[1].function.name must be 1 to 64 letters, digits, '_' or '-'.", refused(withTools("["
+                + WEATHER + ",{\"type\":\"function\",\"function\":{\"name\":\"get weather\"}}]")));
         assertEquals("tools[0].function.name must be 1 to 64 letters, digits, '_' or '-'.",
                 refused(withTools("[{\"type\":\"function\",\"function\":{\"name\":\"" + "a".repeat(65) + "\"}}]")));
         assertEquals("tools[1].function.name \"get_weather\" is the name of an earlier tool; each tool needs a name"

@@ -50,7 +50,8 @@ class ToolRequestErrorsTest {
                 + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
                 + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
                 + "{\"role\":\"tool\",\"tool_call_id\":\"call_2\",\"content\":\"18C\"}]}",
-                "messages[2].tool_call_id \"call_2\" answers no call of messages[1], the assistant message it follows.");
+                "messages[2].tool_call_id \"call_2\" answers no call of messages[1], the assistant message it"
+                        + " follows.");
     }
 
     @Test
@@ -64,7 +65,8 @@ class ToolRequestErrorsTest {
 
     @Test
     void aBadToolNameOrChoiceIsA400() throws Exception {
-        assertRefused("{\"message\":\"hi\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get weather\"}}]}",
+        assertRefused("{\"message\":\"hi\",\"tools\":[{\"type\":\"function\",\"function\":"
+                + "{\"name\":\"get weather\"}}]}",
                 "tools[0].function.name must be 1 to 64 letters, digits, '_' or '-'.");
         assertRefused("{\"message\":\"hi\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"a\"}}],"
                 + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"b\"}}}",
@@ -77,7 +79,8 @@ class ToolRequestErrorsTest {
                 + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
                 + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]},"
                 + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"18C\"}],"
-                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}],\"tool_choice\":\"auto\"}");
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}],"
+                + "\"tool_choice\":\"auto\"}");
         assertEquals(200, resp.statusCode(), resp.body());
         assertTrue(resp.body().contains("\"type\":\"end\""), resp.body());
     }

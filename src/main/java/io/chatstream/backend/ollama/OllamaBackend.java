@@ -37,9 +37,9 @@ import java.util.concurrent.CompletableFuture;
  * {@code tool_calls} as {@code [{"function":{"name":"get_weather","arguments":{"city":"Paris"}}}]} (arguments an
  * object, no id: Ollama has none), a {@code tool} message with the {@code tool_name} of the call it answers.
  * Ollama has no {@code tool_choice}: "none" sends no tools; "required" and a named function cannot be asked for,
- * and the model chooses as with "auto". The response is decoded by {@link OllamaStreamDecoder}; status codes, timeouts and cancellation are
- * {@link UpstreamCall}'s. {@link #listModels()} is {@code GET {base-url}/api/tags}, the names of its
- * {@code models[]}.
+ * and the model chooses as with "auto". The response is decoded by {@link OllamaStreamDecoder}; status codes,
+ * timeouts and cancellation are {@link UpstreamCall}'s. {@link #listModels()} is
+ * {@code GET {base-url}/api/tags}, the names of its {@code models[]}.
  *
  * <p>The model is the request's, else {@code chat.ollama.model}; with neither, {@link #start} throws
  * {@link BackendUnavailableException} (the client gets 503 saying so).
