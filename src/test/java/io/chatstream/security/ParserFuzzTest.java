@@ -174,7 +174,8 @@ class ParserFuzzTest {
                         + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"42\"},"
                         + "{\"role\":\"user\",\"content\":\"\\u00e9\\ud83d\\ude00 \\n\"}],\"extra\":{\"a\":[1,2,{}]},"
                         + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
-                        + "{\"type\":\"object\"}}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}",
+                        + "{\"type\":\"object\"}}}],"
+                        + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}",
                 "{\"message\":\"\u4F60\u597D \uD83D\uDE80\",\"temperature\":null,\"max_tokens\":null,\"model\":null}")) {
             BODIES.add(body.getBytes(StandardCharsets.UTF_8));
         }
