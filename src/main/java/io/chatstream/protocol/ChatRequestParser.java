@@ -14,6 +14,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
+import io.chatstream.backend.ToolChoice;
+import io.chatstream.backend.ToolDefinition;
+import io.chatstream.event.ToolCall;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,7 +30,8 @@ import java.util.Map;
 /**
  * Reads the body of {@code POST /api/chat} ({@code SPEC.md} section 2) into a {@link ChatRequest}, or says in an
  * {@link ApiError} (400 {@code invalid_request}) exactly what is wrong. Strict UTF-8, one JSON object, nesting and
- * string sizes bounded, unknown fields ignored. {@code {"message":"text"}} is one user message.
+ * string sizes bounded, unknown fields ignored. {@code {"message":"text"}} is one user message. The tool fields
+ * ({@code tools}, {@code tool_choice}, {@code tool_calls}, {@code tool_call_id}) are {@link ToolFields}'.
  */
 public final class ChatRequestParser {
 
@@ -37,6 +41,7 @@ public final class ChatRequestParser {
     static final int MAX_NUMBER_LENGTH = 100;
 
     private final ObjectMapper mapper;
+    private final ToolFields toolFields;
     private final int maxMessages;
 
     public ChatRequestParser(int maxMessages, long maxBodyBytes) {
@@ -50,6 +55,7 @@ public final class ChatRequestParser {
                 .maxStringLength((int) Math.min(Integer.MAX_VALUE, Math.max(1024, maxBodyBytes)))
                 .maxNumberLength(MAX_NUMBER_LENGTH)
                 .build());
+        this.toolFields = new ToolFields(mapper);
     }
 
     public ChatRequest parse(byte[] body) throws ApiError {
@@ -96,7 +102,9 @@ public final class ChatRequestParser {
             }
             maxTokens = m.asInt();
         }
-        return new ParsedRequest(new ChatRequest(messages, model, temperature, maxTokens), root);
+        List<ToolDefinition> tools = toolFields.tools(root);
+        ToolChoice toolChoice = toolFields.toolChoice(root, tools);
+        return new ParsedRequest(new ChatRequest(messages, model, temperature, maxTokens, tools, toolChoice), root);
     }
 
     /**
@@ -228,14 +236,22 @@ public final class ChatRequestParser {
             if (r == null) {
                 throw ApiError.invalid(where + ".role must be one of system, user, assistant, tool.");
             }
+            List<ToolCall> calls = r == ChatMessage.Role.ASSISTANT ? toolFields.toolCalls(m, where) : List.of();
             JsonNode content = m.get("content");
-            if (content == null || !content.isTextual()) {
-                throw ApiError.invalid(where + ".content must be a string.");
+            String text;
+            if ((content == null || content.isNull()) && !calls.isEmpty()) {
+                text = "";
+            } else if (content == null || !content.isTextual()) {
+                throw ApiError.invalid(where + ".content must be a string"
+                        + (r == ChatMessage.Role.ASSISTANT ? " (or null when the message has tool_calls)." : "."));
+            } else {
+                text = content.textValue();
             }
-            if (content.textValue().isEmpty() && r != ChatMessage.Role.ASSISTANT) {
+            if (text.isEmpty() && r != ChatMessage.Role.ASSISTANT && r != ChatMessage.Role.TOOL) {
                 throw ApiError.invalid(where + ".content must not be empty.");
             }
-            out.add(new ChatMessage(r, content.textValue()));
+            String toolCallId = r == ChatMessage.Role.TOOL ? toolFields.toolCallId(m, where, out) : null;
+            out.add(new ChatMessage(r, text, calls, toolCallId));
         }
         return out;
     }

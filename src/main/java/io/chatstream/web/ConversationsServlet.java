@@ -318,14 +318,15 @@ final class ConversationsServlet extends HttpServlet {
      * Opens the reply's stream for the history that ends with {@code path}, inserts the reply (and {@code user},
      * when new) as the stream starts, then answers with the stream.
      *
-     * @param options model, temperature and max_tokens, or null for the defaults
+     * @param options model, temperature, max_tokens, tools and tool_choice, or null for the defaults
      */
     private void reply(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
                        String owner, Conversation conv, List<Message> path, Message user, ChatRequest options,
                        String title) throws ApiError, IOException {
         ChatRequest request = new ChatRequest(History.forModel(conv.system(), path, app.config().maxMessages(),
                 app.config().maxBodyBytes()), options == null ? null : options.model(),
-                options == null ? null : options.temperature(), options == null ? null : options.maxTokens());
+                options == null ? null : options.temperature(), options == null ? null : options.maxTokens(),
+                options == null ? List.of() : options.tools(), options == null ? null : options.toolChoice());
         Message answered = path.get(path.size() - 1);
         ConversationReply target = new ConversationReply(conv.id(), UUID.randomUUID().toString(), answered.id());
         // a conversation's history is built here, not sent: no fingerprint for a repeated key to compare
@@ -543,17 +544,13 @@ final class ConversationsServlet extends HttpServlet {
 
     /**
      * {@code model}, {@code temperature} and {@code max_tokens}, checked by the same parser as a
-     * {@code POST /api/chat} body, so both refuse the same values with the same words. {@code tools} must be an
-     * array when given.
+     * {@code POST /api/chat} body, so both refuse the same values with the same words; so are {@code tools} and
+     * {@code tool_choice}, which reach the backend as they do from {@code POST /api/chat}.
      */
     private ChatRequest options(JsonNode body, String content) throws ApiError {
-        JsonNode tools = body.get("tools");
-        if (tools != null && !tools.isNull() && !tools.isArray()) {
-            throw ApiError.invalid("\"tools\" must be an array.");
-        }
         ObjectNode asChat = JSON.createObjectNode();
         asChat.put("message", content);
-        for (String field : new String[] {"model", "temperature", "max_tokens"}) {
+        for (String field : new String[] {"model", "temperature", "max_tokens", "tools", "tool_choice"}) {
             if (body.has(field)) {
                 asChat.set(field, body.get(field));
             }

@@ -1,6 +1,7 @@
 package io.chatstream.conversation;
 
 import io.chatstream.backend.ChatMessage;
+import io.chatstream.event.ToolCall;
 import io.chatstream.store.Message;
 import org.junit.jupiter.api.Test;
 
@@ -50,5 +51,51 @@ class HistoryTest {
         assertEquals(List.of("user:q2", "assistant:a2", "user:now"),
                 texts(History.forModel(null, turns(3), 100, 3 * perMessage + 3)));
         assertEquals(List.of("user:now"), texts(History.forModel(null, turns(3), 100, 1)));
+    }
+
+    private static Message reply(String id, String parent, String content, String toolCalls) {
+        return new Message(id, "c", parent, "assistant", content, null, toolCalls, null, null, null,
+                io.chatstream.store.MessageStatus.DONE, null, 1);
+    }
+
+    private static Message toolMessage(String id, String parent, String callId, String content) {
+        return new Message(id, "c", parent, "tool", content, null, null, callId, null, null,
+                io.chatstream.store.MessageStatus.DONE, null, 1);
+    }
+
+    private static final String TWO_CALLS = "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":"
+            + "{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}},"
+            + "{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"get_time\","
+            + "\"arguments\":\"{}\"}}]";
+
+    @Test
+    void aStoredReplyGoesBackWithItsAnsweredToolCallsAndTheToolMessagesWithTheirIds() {
+        List<Message> path = List.of(Message.user("u", "c", null, "Weather?", 0),
+                reply("a", "u", "Let me look.", TWO_CALLS),
+                toolMessage("t1", "a", "call_1", "18 C"),
+                toolMessage("t2", "t1", "call_2", "12:00"),
+                Message.user("n", "c", "t2", "Thanks", 2));
+        List<ChatMessage> history = History.forModel(null, path, 100, 1_000_000);
+        assertEquals(ChatMessage.assistantCalls("Let me look.", List.of(
+                new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"),
+                new ToolCall("call_2", "get_time", "{}"))), history.get(1));
+        assertEquals(ChatMessage.toolResult("call_1", "18 C"), history.get(2));
+        assertEquals(ChatMessage.toolResult("call_2", "12:00"), history.get(3));
+        assertEquals(ChatMessage.user("Thanks"), history.get(4));
+    }
+
+    @Test
+    void aCallNobodyAnsweredIsLeftOutAndItsTextKept() {
+        List<Message> path = List.of(Message.user("u", "c", null, "Weather?", 0),
+                reply("a", "u", "Let me look.", TWO_CALLS),
+                toolMessage("t1", "a", "call_1", "18 C"),
+                Message.user("n", "c", "t1", "Never mind the time", 2));
+        List<ChatMessage> history = History.forModel(null, path, 100, 1_000_000);
+        assertEquals(ChatMessage.assistantCalls("Let me look.", List.of(
+                new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"))), history.get(1));
+        List<Message> unanswered = List.of(Message.user("u", "c", null, "Weather?", 0),
+                reply("a", "u", "", TWO_CALLS), Message.user("n", "c", "a", "I ran nothing", 2));
+        assertEquals(ChatMessage.assistantCalls("", List.of()),
+                History.forModel(null, unanswered, 100, 1_000_000).get(1));
     }
 }

@@ -169,8 +169,13 @@ class ParserFuzzTest {
         for (String body : List.of("{\"message\":\"hi\"}",
                 "{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\"x\"}],"
                         + "\"model\":\"m\",\"temperature\":0.7,\"max_tokens\":512}",
-                "{\"messages\":[{\"role\":\"assistant\",\"content\":\"\"},{\"role\":\"tool\",\"content\":\"42\"},"
-                        + "{\"role\":\"user\",\"content\":\"\\u00e9\\ud83d\\ude00 \\n\"}],\"extra\":{\"a\":[1,2,{}]}}",
+                "{\"messages\":[{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\","
+                        + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":[1]}\"}}]},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"42\"},"
+                        + "{\"role\":\"user\",\"content\":\"\\u00e9\\ud83d\\ude00 \\n\"}],\"extra\":{\"a\":[1,2,{}]},"
+                        + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":"
+                        + "{\"type\":\"object\"}}}],"
+                        + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}",
                 "{\"message\":\"\u4F60\u597D \uD83D\uDE80\",\"temperature\":null,\"max_tokens\":null,\"model\":null}")) {
             BODIES.add(body.getBytes(StandardCharsets.UTF_8));
         }
@@ -206,7 +211,20 @@ class ParserFuzzTest {
         assertFalse(request.messages().isEmpty());
         for (ChatMessage m : request.messages()) {
             assertNotNull(m.role());
-            assertTrue(!m.content().isEmpty() || m.role() == ChatMessage.Role.ASSISTANT);
+            assertTrue(!m.content().isEmpty() || m.role() == ChatMessage.Role.ASSISTANT
+                    || m.role() == ChatMessage.Role.TOOL);
+            assertEquals(m.role() == ChatMessage.Role.TOOL, m.toolCallId() != null);
+            for (io.chatstream.event.ToolCall c : m.toolCalls()) {
+                assertTrue(c.name().matches("[a-zA-Z0-9_-]{1,64}"), c.name());
+                try {
+                    assertTrue(SseRecorder.JSON.readTree(c.arguments()).isObject(), c.arguments());
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("arguments that are not JSON: " + c.arguments(), e);
+                }
+            }
+        }
+        if (request.toolChoice() != null && request.toolChoice().function() != null) {
+            assertTrue(request.tools().stream().anyMatch(t -> t.name().equals(request.toolChoice().function())));
         }
         if (request.model() != null) {
             assertTrue(request.model().chars().noneMatch(Character::isISOControl));

@@ -1,5 +1,8 @@
 package io.chatstream.store;
 
+import io.chatstream.backend.ChatMessage;
+import io.chatstream.conversation.History;
+import io.chatstream.event.ToolCall;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -156,6 +159,33 @@ abstract class ConversationStoreContract {
         assertEquals(MessageStatus.STOPPED, end.status());
         assertEquals(new Message.TokenUsage(3, 5), end.usage());
         assertEquals("[{\"id\":\"1\"}]", end.toolCalls());
+    }
+
+    @Test
+    void keepsAReplysToolCallsAndAToolMessagesCallIdForTheModelsHistory() throws Exception {
+        String owner = id();
+        Conversation c = await(store().create(conversation(owner, null, 1)));
+        Message u = Message.user(id(), c.id(), null, "Weather?", 2);
+        Message a = Message.streamingReply(id(), c.id(), u.id(), "gpt-4o", "s", 3);
+        await(store().addReply(owner, u, a, null));
+        String calls = "[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                + "\"arguments\":\"{\\\"city\\\":\\\"上海 🌧\\\"}\"}}]";
+        await(store().finish(a.id(), MessageStatus.DONE, new ReplyText("", null, calls, null), 4));
+        Message result = new Message(id(), c.id(), a.id(), "tool", "{\"temp_c\":18}", null, null, "call_1", null,
+                null, MessageStatus.DONE, null, 5);
+        Message next = Message.streamingReply(id(), c.id(), result.id(), "gpt-4o", "s2", 6);
+        assertTrue(await(store().addReply(owner, result, next, null)));
+
+        ConversationTree tree = await(store().find(owner, c.id())).orElseThrow();
+        assertEquals(calls, tree.message(a.id()).orElseThrow().toolCalls());
+        Message stored = tree.message(result.id()).orElseThrow();
+        assertEquals("tool", stored.role());
+        assertEquals("call_1", stored.toolCallId());
+        List<ChatMessage> history = History.forModel(null, tree.pathTo(result.id()), 100, 1_000_000);
+        assertEquals(List.of(ChatMessage.user("Weather?"),
+                ChatMessage.assistantCalls("", List.of(new ToolCall("call_1", "get_weather",
+                        "{\"city\":\"上海 🌧\"}"))),
+                ChatMessage.toolResult("call_1", "{\"temp_c\":18}")), history);
     }
 
     @Test

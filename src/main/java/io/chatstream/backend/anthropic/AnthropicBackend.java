@@ -8,8 +8,11 @@ import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
+import io.chatstream.backend.ToolChoice;
+import io.chatstream.backend.ToolDefinition;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.ModelLists;
+import io.chatstream.backend.upstream.ToolJson;
 import io.chatstream.backend.upstream.Turns;
 import io.chatstream.backend.upstream.UpstreamCall;
 
@@ -33,11 +36,21 @@ import java.util.concurrent.CompletableFuture;
  *  "thinking":{"type":"enabled","budget_tokens":2048}}
  * </pre>
  * {@code max_tokens} is the request's, else {@code chat.anthropic.max-tokens} (the API requires one).
- * {@code system} joins every system message; the conversation is reshaped by {@link Turns} (tool output as user
- * text, consecutive messages of one side as one message of several text blocks, blank ones dropped).
+ * {@code system} joins every system message; the conversation is reshaped by {@link Turns} (consecutive messages
+ * of one side as one message of several blocks, blank texts dropped). Tools, in the request's OpenAI shape:
+ * <pre>
+ * "tools":[{"name":"get_weather","description":"...","input_schema":{JSON Schema}}],
+ * "tool_choice":{"type":"auto"}            (auto | any for "required" | tool + "name" | none)
+ * {"role":"assistant","content":[{"type":"text","text":"..."},
+ *   {"type":"tool_use","id":"call_1","name":"get_weather","input":{"city":"Paris"}}]}
+ * {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"18 C"}]}
+ * </pre>
+ * the tool messages of one round as one user message.
  * {@code thinking} is sent when {@code chat.anthropic.thinking-budget} is set and below the reply's
  * {@code max_tokens} (the API refuses a budget that is not); without it a short reply simply goes without
- * thinking. {@code temperature} is passed as the client gave it, except with thinking, which the API allows only at
+ * thinking; nor is it sent with a forced tool choice or when the model's last turn called tools (see
+ * {@code continuesToolUse}). {@code temperature} is passed as the client gave it, except with thinking, which the
+ * API allows only at
  * its default temperature. The response is decoded by {@link AnthropicStreamDecoder}; status codes, timeouts and
  * cancellation are {@link UpstreamCall}'s.
  *
@@ -125,23 +138,83 @@ public final class AnthropicBackend implements ChatBackend {
         ArrayNode messages = body.putArray("messages");
         for (Turns.Turn turn : turns.turns()) {
             ObjectNode message = messages.addObject().put("role", turn.user() ? "user" : "assistant");
-            if (turn.texts().size() == 1) {
-                message.put("content", turn.texts().get(0));
+            if (turn.parts().size() == 1 && turn.parts().get(0) instanceof Turns.Text only) {
+                message.put("content", only.text());
             } else {
                 ArrayNode blocks = message.putArray("content");
-                for (String text : turn.texts()) {
-                    blocks.addObject().put("type", "text").put("text", text);
-                }
+                turn.parts().forEach(part -> block(blocks.addObject(), part));
             }
         }
+        putTools(body, request);
         body.put("stream", true);
-        boolean thinking = thinkingBudget >= MIN_THINKING_BUDGET && thinkingBudget < max;
+        boolean thinking = thinkingBudget >= MIN_THINKING_BUDGET && thinkingBudget < max
+                && !forcesTool(request) && !continuesToolUse(turns);
         if (thinking) {
             body.putObject("thinking").put("type", "enabled").put("budget_tokens", thinkingBudget);
         } else if (request.temperature() != null) {
             body.put("temperature", request.temperature());
         }
         return body;
+    }
+
+    private static void block(ObjectNode block, Turns.Part part) {
+        if (part instanceof Turns.Text t) {
+            block.put("type", "text").put("text", t.text());
+        } else if (part instanceof Turns.Call c) {
+            block.put("type", "tool_use").put("id", c.call().id()).put("name", c.call().name())
+                    .set("input", ToolJson.arguments(c.call()));
+        } else if (part instanceof Turns.Result r) {
+            block.put("type", "tool_result").put("tool_use_id", r.callId());
+            if (!r.content().isEmpty()) {
+                block.put("content", r.content());
+            }
+        }
+    }
+
+    /** {@code tools} and {@code tool_choice}, when the request offers tools. */
+    private static void putTools(ObjectNode body, ChatRequest request) {
+        if (request.tools().isEmpty()) {
+            return;
+        }
+        ArrayNode tools = body.putArray("tools");
+        for (ToolDefinition t : request.tools()) {
+            ObjectNode tool = tools.addObject().put("name", t.name());
+            if (!t.description().isEmpty()) {
+                tool.put("description", t.description());
+            }
+            tool.set("input_schema", ToolJson.schema(t));
+        }
+        ToolChoice choice = request.toolChoice();
+        if (choice != null) {
+            ObjectNode c = body.putObject("tool_choice");
+            switch (choice.mode()) {
+                case AUTO -> c.put("type", "auto");
+                case NONE -> c.put("type", "none");
+                case REQUIRED -> c.put("type", "any");
+                case FUNCTION -> c.put("type", "tool").put("name", choice.function());
+            }
+        }
+    }
+
+    /** {@code tool_choice} {@code any} or {@code tool}, which the API refuses with extended thinking. */
+    private static boolean forcesTool(ChatRequest request) {
+        return !request.tools().isEmpty() && request.toolChoice() != null
+                && (request.toolChoice().mode() == ToolChoice.Mode.REQUIRED
+                || request.toolChoice().mode() == ToolChoice.Mode.FUNCTION);
+    }
+
+    /**
+     * Whether the model's last turn called tools: with thinking on, the API wants that turn to begin with the
+     * thinking block it came with, which is never kept (reasoning is not sent back), so such a request goes without.
+     */
+    private static boolean continuesToolUse(Turns turns) {
+        for (int i = turns.turns().size() - 1; i >= 0; i--) {
+            Turns.Turn t = turns.turns().get(i);
+            if (!t.user()) {
+                return t.parts().stream().anyMatch(p -> p instanceof Turns.Call);
+            }
+        }
+        return false;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.chatstream.backend.gemini;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,8 +10,11 @@ import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
+import io.chatstream.backend.ToolChoice;
+import io.chatstream.backend.ToolDefinition;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.ModelLists;
+import io.chatstream.backend.upstream.ToolJson;
 import io.chatstream.backend.upstream.Turns;
 import io.chatstream.backend.upstream.UpstreamCall;
 
@@ -36,8 +40,19 @@ import java.util.concurrent.CompletableFuture;
  *  "generationConfig":{"temperature":0.7,"maxOutputTokens":512,"thinkingConfig":{"includeThoughts":true}}}
  * </pre>
  * Roles: {@code assistant} is {@code model}; system messages are the {@code systemInstruction}; the conversation
- * is reshaped by {@link Turns} (tool output as user text, consecutive messages of one side as one content of several
- * parts, blank ones dropped). {@code generationConfig} carries what the client gave, and
+ * is reshaped by {@link Turns} (consecutive messages of one side as one content of several parts, blank texts
+ * dropped). Tools, in the request's OpenAI shape:
+ * <pre>
+ * "tools":[{"functionDeclarations":[{"name":"get_weather","description":"...","parameters":{schema}}]}],
+ * "toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["get_weather"]}}
+ * {"role":"model","parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},
+ *                           "thoughtSignature":"skip_thought_signature_validator"}]}
+ * {"role":"user","parts":[{"functionResponse":{"name":"get_weather","response":{"output":"18 C"}}}]}
+ * </pre>
+ * ({@code mode} AUTO, NONE, or ANY for "required" and for one function, named in {@code allowedFunctionNames}).
+ * A schema without properties is left out (Gemini refuses an OBJECT with none); a function response names the
+ * function of the call it answers, found in the history; a result that is a JSON object is the response, any other
+ * text is {@code {"output":text}}. {@code generationConfig} carries what the client gave, and
  * {@code thinkingConfig.includeThoughts} when {@code chat.gemini.include-thoughts} is set (only thinking models
  * accept it). The model is percent-encoded into the path, so a client's model name cannot reach another URL. The
  * response is decoded by {@link GeminiStreamDecoder}; status codes, timeouts and cancellation are
@@ -51,6 +66,12 @@ import java.util.concurrent.CompletableFuture;
  * access logs would keep it), messages, logs or {@link #toString()}.
  */
 public final class GeminiBackend implements ChatBackend {
+
+    /**
+     * The signature Gemini documents for a call whose own signature was not kept (Gemini 3 refuses a call in the
+     * history without one); the real ones are never stored.
+     */
+    static final String SKIP_SIGNATURE = "skip_thought_signature_validator";
 
     private final BackendContext context;
     private final URI baseUrl;
@@ -109,10 +130,9 @@ public final class GeminiBackend implements ChatBackend {
         for (Turns.Turn turn : turns.turns()) {
             ObjectNode content = contents.addObject().put("role", turn.user() ? "user" : "model");
             ArrayNode parts = content.putArray("parts");
-            for (String text : turn.texts()) {
-                parts.addObject().put("text", text);
-            }
+            turn.parts().forEach(part -> part(parts.addObject(), part));
         }
+        putTools(body, request);
         if (turns.system() != null) {
             body.putObject("systemInstruction").putArray("parts").addObject().put("text", turns.system());
         }
@@ -129,6 +149,59 @@ public final class GeminiBackend implements ChatBackend {
             }
         }
         return body;
+    }
+
+    private static void part(ObjectNode part, Turns.Part p) {
+        if (p instanceof Turns.Text t) {
+            part.put("text", t.text());
+        } else if (p instanceof Turns.Call c) {
+            part.putObject("functionCall").put("name", c.call().name()).set("args", ToolJson.arguments(c.call()));
+            if (c.first()) {
+                part.put("thoughtSignature", SKIP_SIGNATURE);
+            }
+        } else if (p instanceof Turns.Result r) {
+            part.putObject("functionResponse").put("name", r.name()).set("response", response(r.content()));
+        }
+    }
+
+    /** A tool's result as Gemini's {@code response} object: a JSON object as it is, any other text as its output. */
+    static ObjectNode response(String content) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(content);
+            if (n != null && n.isObject()) {
+                return (ObjectNode) n;
+            }
+        } catch (JsonProcessingException e) {
+            // plain text: the output
+        }
+        return Json.object().put("output", content);
+    }
+
+    /** {@code tools} and {@code toolConfig}, when the request offers tools. */
+    private static void putTools(ObjectNode body, ChatRequest request) {
+        if (request.tools().isEmpty()) {
+            return;
+        }
+        ArrayNode declarations = body.putArray("tools").addObject().putArray("functionDeclarations");
+        for (ToolDefinition t : request.tools()) {
+            ObjectNode d = declarations.addObject().put("name", t.name());
+            if (!t.description().isEmpty()) {
+                d.put("description", t.description());
+            }
+            if (!ToolJson.takesNoArguments(t)) {
+                d.set("parameters", ToolJson.schema(t));
+            }
+        }
+        ToolChoice choice = request.toolChoice();
+        if (choice != null) {
+            ObjectNode config = body.putObject("toolConfig").putObject("functionCallingConfig");
+            switch (choice.mode()) {
+                case AUTO -> config.put("mode", "AUTO");
+                case NONE -> config.put("mode", "NONE");
+                case REQUIRED -> config.put("mode", "ANY");
+                case FUNCTION -> config.put("mode", "ANY").putArray("allowedFunctionNames").add(choice.function());
+            }
+        }
     }
 
     @Override

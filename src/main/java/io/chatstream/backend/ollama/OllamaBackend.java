@@ -1,15 +1,20 @@
 package io.chatstream.backend.ollama;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatBackend;
+import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
+import io.chatstream.backend.ToolChoice;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.ModelLists;
+import io.chatstream.backend.upstream.ToolJson;
 import io.chatstream.backend.upstream.UpstreamCall;
+import io.chatstream.event.ToolCall;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -28,9 +33,13 @@ import java.util.concurrent.CompletableFuture;
  *  "options":{"temperature":0.7,"num_predict":512}}
  * </pre>
  * {@code options} carries only what the client gave. Assistant messages go back without their {@code <think>}
- * blocks. The response is decoded by {@link OllamaStreamDecoder}; status codes, timeouts and cancellation are
- * {@link UpstreamCall}'s. {@link #listModels()} is {@code GET {base-url}/api/tags}, the names of its
- * {@code models[]}.
+ * blocks. Tools go in the OpenAI shape Ollama takes: {@code tools} as the request gave them, an assistant message's
+ * {@code tool_calls} as {@code [{"function":{"name":"get_weather","arguments":{"city":"Paris"}}}]} (arguments an
+ * object, no id: Ollama has none), a {@code tool} message with the {@code tool_name} of the call it answers.
+ * Ollama has no {@code tool_choice}: "none" sends no tools; "required" and a named function cannot be asked for,
+ * and the model chooses as with "auto". The response is decoded by {@link OllamaStreamDecoder}; status codes,
+ * timeouts and cancellation are {@link UpstreamCall}'s. {@link #listModels()} is
+ * {@code GET {base-url}/api/tags}, the names of its {@code models[]}.
  *
  * <p>The model is the request's, else {@code chat.ollama.model}; with neither, {@link #start} throws
  * {@link BackendUnavailableException} (the client gets 503 saying so).
@@ -88,7 +97,26 @@ public final class OllamaBackend implements ChatBackend {
     static ObjectNode requestBody(ChatRequest request, String model) {
         ObjectNode body = Json.object();
         body.put("model", model);
-        Json.putMessages(body, request);
+        ArrayNode messages = body.putArray("messages");
+        List<ChatMessage> history = request.messages();
+        for (int i = 0; i < history.size(); i++) {
+            ChatMessage m = history.get(i);
+            ObjectNode message = messages.addObject().put("role", m.role().wire()).put("content", Json.sentContent(m));
+            if (!m.toolCalls().isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                for (ToolCall c : m.toolCalls()) {
+                    calls.addObject().putObject("function").put("name", c.name())
+                            .set("arguments", ToolJson.arguments(c));
+                }
+            }
+            if (m.toolCallId() != null) {
+                message.put("tool_name", ToolJson.answeredName(history, i));
+            }
+        }
+        if (!request.tools().isEmpty()
+                && (request.toolChoice() == null || request.toolChoice().mode() != ToolChoice.Mode.NONE)) {
+            body.set("tools", ToolJson.openAiTools(request.tools()));
+        }
         body.put("stream", true);
         if (request.temperature() != null || request.maxTokens() != null) {
             ObjectNode options = body.putObject("options");

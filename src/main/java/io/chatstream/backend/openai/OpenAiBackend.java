@@ -9,15 +9,20 @@ import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
+import io.chatstream.backend.ToolChoice;
+import io.chatstream.backend.ToolDefinition;
 import io.chatstream.backend.upstream.BaseUrl;
 import io.chatstream.backend.upstream.BodyDecoder;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.backend.upstream.ModelLists;
+import io.chatstream.backend.upstream.ToolJson;
 import io.chatstream.backend.upstream.UpstreamCall;
+import io.chatstream.event.ToolCall;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -36,7 +41,9 @@ import java.util.function.Function;
  * {"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"stream":true,
  *  "stream_options":{"include_usage":true},"temperature":0.7,"max_tokens":512}
  * </pre>
- * decoded by {@link OpenAiStreamDecoder}. {@link Api#RESPONSES}, OpenAI's newer API:
+ * decoded by {@link OpenAiStreamDecoder}. Tools go in the request's own shape: {@code tools}, {@code tool_choice},
+ * an assistant message's {@code tool_calls} (its {@code content} null when it has no text), a {@code tool}
+ * message's {@code tool_call_id}. {@link Api#RESPONSES}, OpenAI's newer API:
  * <pre>
  * POST {base-url}/responses
  *
@@ -44,8 +51,16 @@ import java.util.function.Function;
  *  "stream":true,"store":false,"temperature":0.7,"max_output_tokens":512}
  * </pre>
  * decoded by {@link ResponsesStreamDecoder}: the system messages become {@code instructions} (joined by a blank
- * line), the others input messages in order ({@code tool} messages, which carry no call id here, go as {@code user}
- * messages); {@code store: false} since every request carries its whole history and nothing needs keeping at the
+ * line), the others input items in order; tools in this API's shape:
+ * <pre>
+ * "tools":[{"type":"function","name":"get_weather","description":"...","parameters":{schema},"strict":false}],
+ * "tool_choice":"auto"                     (auto | none | required | {"type":"function","name":"..."})
+ * {"type":"function_call","call_id":"call_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"}
+ * {"type":"function_call_output","call_id":"call_1","output":"18 C"}
+ * </pre>
+ * an assistant message's calls as {@code function_call} items after its text (if any), a tool message as a
+ * {@code function_call_output}; {@code strict: false} since this API would otherwise hold every schema to its
+ * strict subset. {@code store: false} since every request carries its whole history and nothing needs keeping at the
  * provider.
  *
  * <p>{@code temperature} and the token limit are sent only when the client gave them. Assistant messages go back
@@ -174,7 +189,37 @@ public final class OpenAiBackend implements ChatBackend {
     static ObjectNode requestBody(ChatRequest request, String model) {
         ObjectNode body = Json.object();
         body.put("model", model);
-        Json.putMessages(body, request);
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage m : request.messages()) {
+            ObjectNode message = messages.addObject().put("role", m.role().wire());
+            if (m.toolCalls().isEmpty() || !Json.sentContent(m).isBlank()) {
+                message.put("content", Json.sentContent(m));
+            } else {
+                message.putNull("content");
+            }
+            if (!m.toolCalls().isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                for (ToolCall c : m.toolCalls()) {
+                    calls.addObject().put("id", c.id()).put("type", "function").putObject("function")
+                            .put("name", c.name()).put("arguments", c.arguments());
+                }
+            }
+            if (m.toolCallId() != null) {
+                message.put("tool_call_id", m.toolCallId());
+            }
+        }
+        if (!request.tools().isEmpty()) {
+            body.set("tools", ToolJson.openAiTools(request.tools()));
+            ToolChoice choice = request.toolChoice();
+            if (choice != null) {
+                if (choice.mode() == ToolChoice.Mode.FUNCTION) {
+                    body.putObject("tool_choice").put("type", "function").putObject("function")
+                            .put("name", choice.function());
+                } else {
+                    body.put("tool_choice", choice.mode().name().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         if (request.temperature() != null) {
@@ -196,9 +241,46 @@ public final class OpenAiBackend implements ChatBackend {
         }
         ArrayNode input = body.putArray("input");
         for (ChatMessage m : request.messages()) {
-            if (m.role() != ChatMessage.Role.SYSTEM) {
-                input.addObject().put("role", m.role() == ChatMessage.Role.ASSISTANT ? "assistant" : "user")
-                        .put("content", Json.sentContent(m));
+            switch (m.role()) {
+                case SYSTEM -> { }
+                case TOOL -> {
+                    if (m.toolCallId() != null) {
+                        input.addObject().put("type", "function_call_output").put("call_id", m.toolCallId())
+                                .put("output", m.content());
+                    } else {
+                        input.addObject().put("role", "user").put("content", m.content());
+                    }
+                }
+                default -> {
+                    String text = Json.sentContent(m);
+                    if (m.toolCalls().isEmpty() || !text.isBlank()) {
+                        input.addObject().put("role", m.role() == ChatMessage.Role.ASSISTANT ? "assistant" : "user")
+                                .put("content", text);
+                    }
+                    for (ToolCall c : m.toolCalls()) {
+                        input.addObject().put("type", "function_call").put("call_id", c.id()).put("name", c.name())
+                                .put("arguments", c.arguments());
+                    }
+                }
+            }
+        }
+        if (!request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolDefinition t : request.tools()) {
+                ObjectNode tool = tools.addObject().put("type", "function").put("name", t.name());
+                if (!t.description().isEmpty()) {
+                    tool.put("description", t.description());
+                }
+                tool.set("parameters", ToolJson.schema(t));
+                tool.put("strict", false);
+            }
+            ToolChoice choice = request.toolChoice();
+            if (choice != null) {
+                if (choice.mode() == ToolChoice.Mode.FUNCTION) {
+                    body.putObject("tool_choice").put("type", "function").put("name", choice.function());
+                } else {
+                    body.put("tool_choice", choice.mode().name().toLowerCase(Locale.ROOT));
+                }
             }
         }
         body.put("stream", true);
@@ -224,7 +306,7 @@ public final class OpenAiBackend implements ChatBackend {
 
     @Override
     public String toString() {
-        return "OpenAiBackend[" + endpoint + ", " + api.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+        return "OpenAiBackend[" + endpoint + ", " + api.name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + ", model=" + (model == null ? "(per request)" : model)
                 + ", api key " + (apiKey == null ? "not set" : "set" + (authHeader == AuthHeader.API_KEY
                 ? " (api-key header)" : "")) + "]";

@@ -3,7 +3,6 @@ package io.chatstream.backend.upstream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatstream.backend.ChatMessage;
 import io.chatstream.backend.ChatRequest;
@@ -38,17 +37,6 @@ public final class Json {
     public static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value != null && value.isTextual() ? value.textValue() : null;
-    }
-
-    /**
-     * Adds {@code "messages":[{"role":...,"content":...}]} for {@code request}, as the chat completions and Ollama
-     * dialects take it, each message's content as {@link #sentContent} gives it.
-     */
-    public static void putMessages(ObjectNode body, ChatRequest request) {
-        ArrayNode messages = body.putArray("messages");
-        for (ChatMessage m : request.messages()) {
-            messages.addObject().put("role", m.role().wire()).put("content", sentContent(m));
-        }
     }
 
     /**
