@@ -301,6 +301,24 @@ class ConversationsApiTest {
         assertEquals(0, alice.json("GET", "/api/conversations/" + other, null).get("messages").size());
     }
 
+    @Test
+    void theMetricsCountTheStatementsSentToTheStore() throws Exception {
+        long before = statements();
+        String id = alice.create("{}");
+        List<Event> events = alice.stream(id, "{\"content\":\"count me\"}");
+        alice.awaitStatus(id, events.get(0).json().get("message_id").asText(), "done");
+        // create, read the tree, add the user message and the reply, save the end, read the tree back
+        assertTrue(statements() - before >= 6, "statements counted: " + (statements() - before));
+    }
+
+    private static long statements() throws Exception {
+        HttpResponse<String> r = alice.send("GET", "/api/metrics", null);
+        assertEquals(200, r.statusCode());
+        return r.body().lines().filter(l -> l.startsWith("chat_store_statements_total "))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no chat_store_statements_total in " + r.body()));
+    }
+
     static void assertError(int status, String code, HttpResponse<String> r) throws Exception {
         assertEquals(status, r.statusCode(), r.body());
         JsonNode error = SseRecorder.JSON.readTree(r.body()).get("error");
