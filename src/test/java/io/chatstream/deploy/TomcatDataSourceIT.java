@@ -63,7 +63,7 @@ class TomcatDataSourceIT {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"Remember this\"}")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, reply.statusCode(), reply.body());
-                assertTrue(reply.body().contains("event: end"), reply.body());
+                assertTrue(reply.body().contains("\"type\":\"end\""), reply.body());
 
                 before = awaitDone(tomcat, id, cookie);
                 assertTrue(tomcat.logLines().stream().anyMatch(l ->
