@@ -10,7 +10,8 @@
 #
 # s7 is conversations: S1's load (S7_STREAMS streams, default 1000, x 200 tokens at 20 tokens/s) sent through
 # POST /api/conversations/{id}/messages (each stream to a conversation of its own, created before the measurement)
-# against the same load through POST /api/chat, on the same server, for each store of S7_STORES (default
+# against the same load through POST /api/chat, on the same server, in turns (S7_ROUNDS times each, default 2; the
+# lowest of each way compared), for each store of S7_STORES (default
 # "h2 postgres"): h2 is the embedded database in a temp directory, postgres a throwaway cluster of Debian's
 # binaries (/usr/lib/postgresql/*/bin, run as the postgres user) in a temp directory; both are removed afterwards.
 # Targets: every stream complete, conversations' server CPU per 1,000 events at most 1.2x POST /api/chat's; it
@@ -300,33 +301,42 @@ for s in "${SCENARIOS[@]}"; do
     s7)
       [ "$CONTAINER" != floor ] || { echo "s7 measures conversations, which the floor server has not" >&2; continue; }
       n=${S7_STREAMS:-1000}
+      rounds=${S7_ROUNDS:-2}
       for store in ${S7_STORES:-h2 postgres}; do
         start_store "$store" || { status=1; continue; }
-        # each way in a server of its own, warmed up by twice its load of its own kind (as S1), so neither is
-        # measured with the other's retained replies in its heap
-        for way in chat conversations; do
-          args=(--method=POST --ramp=2 --reply-tokens=200)
-          [ "$way" = chat ] || args+=(--conversations)
-          start_server "s7-$store-$way" "${STREAMS[@]}" chat.demo.tokens-per-second=20 "${STORE_SETTINGS[@]}"
-          client --label="s7-$store-$way-warmup" "${args[@]}" --streams="$((2 * n))" --timeout=90 >/dev/null || true
-          settle
-          target=()
-          if [ "$way" = conversations ] && [ -n "${chat_cpu:-}" ]; then
-            target=("--target-cpu-ms-per-1k=$(awk -v c="$chat_cpu" 'BEGIN { printf "%.2f", c * 1.2 }')")
-          fi
-          client --label="s7-$store-$way" "${args[@]}" --streams="$n" --timeout=120 "${target[@]}" \
-            | tee "$OUT/s7-$store-$way-$CONTAINER.txt" || status=1
-          if [ "$way" = chat ]; then
-            chat_cpu=$(result "$OUT/s7-$store-chat-$CONTAINER.txt" "s7-$store-chat" cpu_ms_per_1k)
-            stop_server
-          fi
-        done
-        conv_cpu=$(result "$OUT/s7-$store-conversations-$CONTAINER.txt" "s7-$store-conversations" cpu_ms_per_1k)
-        if [ -n "$chat_cpu" ] && [ -n "$conv_cpu" ]; then
-          awk -v a="$chat_cpu" -v b="$conv_cpu" -v n="$store" 'BEGIN { printf "s7-%s: conversations vs POST /api/chat: %.2f vs %.2f ms of server CPU per 1,000 events = %.2fx (target <= 1.2x)\n", n, b, a, b / a }'
-        fi
+        # replies retained 5 s, not 300: each run starts with the same heap, whichever way ran before it
+        start_server "s7-$store" "${STREAMS[@]}" chat.demo.tokens-per-second=20 chat.stream.retain-seconds=5 \
+          "${STORE_SETTINGS[@]}"
+        chat=(--method=POST --ramp=2 --reply-tokens=200)
+        conversations=("${chat[@]}" --conversations)
+        client --label="s7-$store-chat-warmup" "${chat[@]}" --streams="$((2 * n))" --timeout=90 >/dev/null || true
+        client --label="s7-$store-conversations-warmup" "${conversations[@]}" --streams="$((2 * n))" --timeout=90 \
+          >/dev/null || true
+        settle
+        # the two ways in turns, S7_ROUNDS times: another process's burst on a shared machine, or the JIT compiling
+        # late, only ever adds CPU, so each way's lowest figure is the one compared
         chat_cpu=
-        # the list, against the conversations' server: one owner's first page among many
+        conv_cpu=
+        for round in $(seq 1 "$rounds"); do
+          for way in chat conversations; do
+            sleep 6 # the runs before: retained replies gone
+            if [ "$way" = chat ]; then args=("${chat[@]}"); else args=("${conversations[@]}"); fi
+            file="$OUT/s7-$store-$way-$round-$CONTAINER.txt"
+            client --label="s7-$store-$way" "${args[@]}" --streams="$n" --timeout=120 | tee "$file" || status=1
+            cpu=$(result "$file" "s7-$store-$way" cpu_ms_per_1k)
+            if [ "$way" = chat ]; then
+              chat_cpu=$(printf '%s\n' $chat_cpu $cpu | sort -g | head -1)
+            else
+              conv_cpu=$(printf '%s\n' $conv_cpu $cpu | sort -g | head -1)
+            fi
+          done
+        done
+        if [ -n "$chat_cpu" ] && [ -n "$conv_cpu" ]; then
+          awk -v a="$chat_cpu" -v b="$conv_cpu" -v n="$store" -v r="$rounds" 'BEGIN { x = b / a;
+            printf "s7-%s: conversations vs POST /api/chat, the lowest of %d runs each: %.2f vs %.2f ms of server CPU per 1,000 events = %.2fx (target <= 1.2x): %s\n",
+              n, r, b, a, x, x <= 1.2 ? "PASS" : "FAIL"; exit x <= 1.2 ? 0 : 1 }' | tee "$OUT/s7-$store-$CONTAINER.txt" || status=1
+        fi
+        # the list: one owner's first page among many
         # shellcheck disable=SC2086
         "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.ConversationListBench --port="$PORT" \
           --context="$BASE_PATH" --label="s7-$store-list" --conversations="${S7_LIST_CONVERSATIONS:-10000}" \

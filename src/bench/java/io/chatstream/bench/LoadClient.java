@@ -31,6 +31,10 @@ import java.util.function.Consumer;
  * and CPU time per 1,000 events; with {@code --upstream-pid} the same CPU figure for a fake model provider measured
  * apart (the gateway scenario). It stops by itself ({@code --timeout}) and connects to loopback addresses only.
  *
+ * <p>With {@code --conversations} each stream is a message sent to a conversation of its
+ * own ({@code POST /api/conversations/{id}/messages}), one owner's, the conversations created before the measurement
+ * ({@link ConversationSends}); the report adds the SQL statements per reply from {@code /api/metrics}.
+ *
  * <p>With {@code --poll-ms=N} each thread polls its selector every N ms instead of blocking in it: on loopback
  * the server's write does the receiving side's kernel work too, waking a reader that sleeps in epoll_wait included,
  * and a measuring client should not bill its own wake-ups to the server it measures. It adds up to that much to the
