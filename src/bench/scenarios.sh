@@ -3,7 +3,21 @@
 # with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
 # (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
 #
-#   src/bench/scenarios.sh s1|s2|s3|s4|s6|all [--tomcat|--floor] [--jfr]
+#   src/bench/scenarios.sh s1|s2|s3|s4|s6|s7|all [--tomcat|--floor] [--jfr]
+#
+# S1-S4 and S6 run with conversations off (chat.store.url=off): they neither read nor write a database, and nothing
+# under the home directory.
+#
+# s7 is conversations: S1's load (S7_STREAMS streams, default 1000, x 200 tokens at 20 tokens/s) sent through
+# POST /api/conversations/{id}/messages (each stream to a conversation of its own, created before the measurement)
+# against the same load through POST /api/chat, on the same server, in turns (S7_ROUNDS times each, default 2; the
+# lowest of each way compared), for each store of S7_STORES (default
+# "h2 postgres"): h2 is the embedded database in a temp directory, postgres a throwaway cluster of Debian's
+# binaries (/usr/lib/postgresql/*/bin, run as the postgres user) in a temp directory; both are removed afterwards.
+# Targets: every stream complete, conversations' server CPU per 1,000 events at most 1.2x POST /api/chat's; it
+# prints the SQL statements per reply (chat_store_statements_total). Then the first page of one owner's
+# S7_LIST_CONVERSATIONS conversations (default 10,000, seeded over HTTP), S7_LIST_REQUESTS times (default 1,000):
+# p99 under 20 ms.
 #
 # s6 is the gateway path: the chat server with chat.backend=openai, then ollama, in front of FakeModelServer
 # (src/bench/java/io/chatstream/bench/FakeModelServer.java), a fake provider in a process of its own on a loopback
@@ -32,12 +46,12 @@ for a in "$@"; do
     --tomcat) CONTAINER=tomcat ;;
     --floor) CONTAINER=floor ;;
     --jfr) JFR=1 ;;
-    s1|s2|s3|s4|s6) SCENARIOS+=("$a") ;;
+    s1|s2|s3|s4|s6|s7) SCENARIOS+=("$a") ;;
     all) SCENARIOS+=(s1 s2 s3 s4) ;;
-    *) echo "usage: $0 s1|s2|s3|s4|s6|all [--tomcat|--floor] [--jfr]" >&2; exit 2 ;;
+    *) echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor] [--jfr]" >&2; exit 2 ;;
   esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s6|all [--tomcat|--floor] [--jfr]" >&2; exit 2; }
+[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor] [--jfr]" >&2; exit 2; }
 
 # 10,000 streams are 10,000 sockets in the client and as many in the server
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -76,7 +90,49 @@ stop_fake() {
   fi
   FAKE_PID=
 }
-trap 'stop_server; stop_fake' EXIT
+# S7's stores: a temp directory for H2, a throwaway PostgreSQL cluster
+STORE_DIR=
+PG_DIR=
+PG_BIN=
+pg_as() { runuser -u postgres -- "$@"; }
+stop_store() {
+  if [ -n "$PG_DIR" ]; then
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=
+  fi
+  if [ -n "$STORE_DIR" ]; then
+    rm -rf "$STORE_DIR"
+    STORE_DIR=
+  fi
+}
+trap 'stop_server; stop_fake; stop_store' EXIT
+
+# start_store h2|postgres: sets STORE_SETTINGS
+start_store() {
+  case "$1" in
+    h2)
+      STORE_DIR=$(mktemp -d -t chat-bench-h2.XXXXXX)
+      STORE_SETTINGS=(chat.store.url=embedded "chat.store.dir=$STORE_DIR")
+      ;;
+    postgres)
+      PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+      [ -n "$PG_BIN" ] && [ "$(id -u)" = 0 ] || { echo "s7 postgres needs Debian's PostgreSQL (apt-get install postgresql) and root to run it as the postgres user" >&2; return 1; }
+      PG_DIR=$(mktemp -d -t chat-bench-pg.XXXXXX)
+      chown postgres "$PG_DIR"
+      pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres --no-sync -E UTF8 >"$OUT/s7-postgres-initdb.log"
+      local port
+      port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      # durable as in production (fsync on): the saves' cost is part of what is measured
+      pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1" start >/dev/null
+      pg_as "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres chat
+      STORE_SETTINGS=("chat.store.url=jdbc:postgresql://127.0.0.1:$port/chat" chat.store.user=postgres)
+      echo "store: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on port $port in $PG_DIR"
+      ;;
+    *) echo "S7_STORES: h2 or postgres, not $1" >&2; return 1 ;;
+  esac
+}
 
 # await_port LOG NAME: waits for the started server's "NAME on http://localhost:PORT/" line; sets PORT and BASE_PATH
 await_port() {
@@ -128,6 +184,7 @@ start_server() {
     await_port "$log" "Chat dev server"
   fi
   echo "server: $CONTAINER pid $SERVER_PID port $PORT ($SERVER_JVM_OPTS ${props[*]})"
+  echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
 }
 
 # The request path (parsing, admission, the stream's start and end, the log line) is compiled by the JIT only after
@@ -174,7 +231,8 @@ client() {
     --server-pid="$SERVER_PID" --thread-cpu --timeline "$@" ${BENCH_CLIENT_ARGS:-}
 }
 
-COMMON=(chat.demo.reply-tokens=200 chat.limits.max-streams=20000 chat.limits.max-streams-per-client=20000)
+STREAMS=(chat.demo.reply-tokens=200 chat.limits.max-streams=20000 chat.limits.max-streams-per-client=20000)
+COMMON=("${STREAMS[@]}" chat.store.url=off)
 status=0
 for s in "${SCENARIOS[@]}"; do
   case "$s" in
@@ -196,7 +254,7 @@ for s in "${SCENARIOS[@]}"; do
       ;;
     s3)
       start_server s3 chat.demo.reply-tokens=2000 chat.limits.max-streams=20000 \
-        chat.limits.max-streams-per-client=20000 chat.demo.tokens-per-second=1000
+        chat.limits.max-streams-per-client=20000 chat.demo.tokens-per-second=1000 chat.store.url=off
       client --label=s3-warmup --streams=200 --total=1000 --ramp=1 --reply-tokens=2000 --timeout=120 >/dev/null || true
       settle
       client --label=s3 --streams=200 --total=2000 --ramp=1 --reply-tokens=2000 --timeout=300 \
@@ -239,6 +297,53 @@ for s in "${SCENARIOS[@]}"; do
         stop_server
       done
       stop_fake
+      ;;
+    s7)
+      [ "$CONTAINER" != floor ] || { echo "s7 measures conversations, which the floor server has not" >&2; continue; }
+      n=${S7_STREAMS:-1000}
+      rounds=${S7_ROUNDS:-2}
+      for store in ${S7_STORES:-h2 postgres}; do
+        start_store "$store" || { status=1; continue; }
+        # replies retained 5 s, not 300: each run starts with the same heap, whichever way ran before it
+        start_server "s7-$store" "${STREAMS[@]}" chat.demo.tokens-per-second=20 chat.stream.retain-seconds=5 \
+          "${STORE_SETTINGS[@]}"
+        chat=(--method=POST --ramp=2 --reply-tokens=200)
+        conversations=("${chat[@]}" --conversations)
+        client --label="s7-$store-chat-warmup" "${chat[@]}" --streams="$((2 * n))" --timeout=90 >/dev/null || true
+        client --label="s7-$store-conversations-warmup" "${conversations[@]}" --streams="$((2 * n))" --timeout=90 \
+          >/dev/null || true
+        settle
+        # the two ways in turns, S7_ROUNDS times: another process's burst on a shared machine, or the JIT compiling
+        # late, only ever adds CPU, so each way's lowest figure is the one compared
+        chat_cpu=
+        conv_cpu=
+        for round in $(seq 1 "$rounds"); do
+          for way in chat conversations; do
+            sleep 6 # the runs before: retained replies gone
+            if [ "$way" = chat ]; then args=("${chat[@]}"); else args=("${conversations[@]}"); fi
+            file="$OUT/s7-$store-$way-$round-$CONTAINER.txt"
+            client --label="s7-$store-$way" "${args[@]}" --streams="$n" --timeout=120 | tee "$file" || status=1
+            cpu=$(result "$file" "s7-$store-$way" cpu_ms_per_1k)
+            if [ "$way" = chat ]; then
+              chat_cpu=$(printf '%s\n' $chat_cpu $cpu | sort -g | head -1)
+            else
+              conv_cpu=$(printf '%s\n' $conv_cpu $cpu | sort -g | head -1)
+            fi
+          done
+        done
+        if [ -n "$chat_cpu" ] && [ -n "$conv_cpu" ]; then
+          awk -v a="$chat_cpu" -v b="$conv_cpu" -v n="$store" -v r="$rounds" 'BEGIN { x = b / a;
+            printf "s7-%s: conversations vs POST /api/chat, the lowest of %d runs each: %.2f vs %.2f ms of server CPU per 1,000 events = %.2fx (target <= 1.2x): %s\n",
+              n, r, b, a, x, x <= 1.2 ? "PASS" : "FAIL"; exit x <= 1.2 ? 0 : 1 }' | tee "$OUT/s7-$store-$CONTAINER.txt" || status=1
+        fi
+        # the list: one owner's first page among many
+        # shellcheck disable=SC2086
+        "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.ConversationListBench --port="$PORT" \
+          --context="$BASE_PATH" --label="s7-$store-list" --conversations="${S7_LIST_CONVERSATIONS:-10000}" \
+          --requests="${S7_LIST_REQUESTS:-1000}" --target-p99-ms=20 | tee "$OUT/s7-$store-list-$CONTAINER.txt" || status=1
+        stop_server
+        stop_store
+      done
       ;;
   esac
   stop_server

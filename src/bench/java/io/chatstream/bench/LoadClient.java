@@ -31,6 +31,10 @@ import java.util.function.Consumer;
  * and CPU time per 1,000 events; with {@code --upstream-pid} the same CPU figure for a fake model provider measured
  * apart (the gateway scenario). It stops by itself ({@code --timeout}) and connects to loopback addresses only.
  *
+ * <p>With {@code --conversations} each stream is a message sent to a conversation of its
+ * own ({@code POST /api/conversations/{id}/messages}), one owner's, the conversations created before the measurement
+ * ({@link ConversationSends}); the report adds the SQL statements per reply from {@code /api/metrics}.
+ *
  * <p>With {@code --poll-ms=N} each thread polls its selector every N ms instead of blocking in it: on loopback
  * the server's write does the receiving side's kernel work too, waking a reader that sleeps in epoll_wait included,
  * and a measuring client should not bill its own wake-ups to the server it measures. It adds up to that much to the
@@ -60,6 +64,8 @@ public final class LoadClient {
     private final long upstreamPid;
     private final long pollNanos;
     private final byte[] request;
+    /** With {@code --conversations}: each stream's own request, a send to a conversation of its own. */
+    private final ConversationSends sends;
 
     private final AtomicInteger launched = new AtomicInteger();
     private final AtomicInteger openNow = new AtomicInteger();
@@ -111,6 +117,15 @@ public final class LoadClient {
                     + host + ":" + port + "\r\nAccept: text/event-stream\r\n\r\n";
         }
         request = head.getBytes(StandardCharsets.UTF_8);
+        if (opts.containsKey("conversations")) {
+            if (!path.endsWith("/api/chat")) {
+                throw new IllegalArgumentException("--conversations needs --path=<context>/api/chat");
+            }
+            sends = new ConversationSends(host, port, path.substring(0, path.length() - "/api/chat".length()),
+                    prompt);
+        } else {
+            sends = null;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -144,6 +159,21 @@ public final class LoadClient {
 
     private boolean run() throws Exception {
         String label = opt("label", "run");
+        if (sends != null) {
+            ProcSampler server = serverPid > 0 ? new ProcSampler(serverPid, ProcSampler.getconf("CLK_TCK", 100),
+                    ProcSampler.getconf("PAGESIZE", 4096)) : null;
+            long cpu0 = server == null ? 0 : server.sample();
+            long t0 = System.nanoTime();
+            sends.create(total);
+            long cpu = server == null ? 0 : server.sample() - cpu0;
+            if (server != null) {
+                server.close();
+            }
+            System.out.printf(Locale.ROOT, "setup        %d conversations created in %.1f s, before the measurement:"
+                    + " server CPU %.2f s = %.2f ms per conversation%n", total, (System.nanoTime() - t0) / 1e9,
+                    cpu / 1e9, cpu / 1e6 / total);
+        }
+        long statements0 = sends == null ? -1 : sends.statements();
         long heapBaseline = -1;
         if (serverPid > 0 && opts.containsKey("heap-probe")) {
             heapBaseline = HeapProbe.liveHeapBytes(serverPid);
@@ -203,6 +233,15 @@ public final class LoadClient {
         self.close();
         boolean pass = report(label, all, endNanos, server, serverCpu1 - serverCpu0, selfCpu1 - selfCpu0,
                 heapBaseline, heapLoaded, heldOpen);
+        if (statements0 >= 0) {
+            // a reply's last save runs on the store's threads just after its end event: wait for the count to settle
+            long statements = sends.settledStatements() - statements0;
+            int replies = all.count(Outcome.OK);
+            System.out.printf(Locale.ROOT, "database     %,d statements for %,d replies = %.2f per reply"
+                    + " (chat_store_statements_total)%nRESULT label=%s statements_per_reply=%.2f%n", statements,
+                    replies, replies == 0 ? 0 : statements / (double) replies, label,
+                    replies == 0 ? 0 : statements / (double) replies);
+        }
         if (upstream != null) {
             upstream.close();
             System.out.printf(Locale.ROOT, "upstream     pid %d, measured apart: CPU %.2f s = %.2f ms per 1,000 events"
@@ -284,7 +323,8 @@ public final class LoadClient {
             try {
                 ch = SocketChannel.open();
                 ch.configureBlocking(false);
-                StreamConnection c = new StreamConnection(index, ch, ByteBuffer.wrap(request), now, stats, startNanos,
+                StreamConnection c = new StreamConnection(index, ch,
+                        ByteBuffer.wrap(sends == null ? request : sends.request(index)), now, stats, startNanos,
                         expectedChunks, keepAliveNanos);
                 open++;
                 peakOpen.accumulateAndGet(openNow.incrementAndGet(), Math::max);

@@ -4,6 +4,7 @@ import io.chatstream.event.ChatEvent;
 import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.limits.Limit;
+import io.chatstream.store.ConversationStore;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.LongAdder;
  * ended by {@code finish_reason}, failed by error {@code code}; readers attached, resumed (with
  * {@code Last-Event-ID}), detached by reason ({@code completed}, {@code disconnected}, {@code too_slow},
  * {@code shutdown}); keep-alives and events written; {@code chunk} and {@code reasoning} events of ended
- * generations; new replies refused by a rate limit, by {@code limit}; time to first token and reply duration as histograms.
+ * generations; new replies refused by a rate limit, by {@code limit}; time to first token and reply duration as histograms;
+ * where conversations are on, the statements sent to their store.
  */
 public final class ChatMetrics implements StreamObserver {
 
@@ -115,6 +117,16 @@ public final class ChatMetrics implements StreamObserver {
 
     /** Every family, in the text format; the gauges of streams come from {@code registry}. */
     public String scrape(StreamRegistry registry) {
+        return scrape(registry, null);
+    }
+
+    /**
+     * As {@link #scrape(StreamRegistry)}, with {@code chat_store_statements_total} from {@code store}: what the
+     * conversations cost the database (a reply's saves, the lists and reads).
+     *
+     * @param store the conversation store, or null where conversations are off
+     */
+    public String scrape(StreamRegistry registry, ConversationStore store) {
         PrometheusWriter out = new PrometheusWriter();
         out.family("chat_streams_open", "gauge", "Generations running now.")
                 .sample("chat_streams_open", registry.running());
@@ -162,6 +174,10 @@ public final class ChatMetrics implements StreamObserver {
         out.family("chat_reply_duration_seconds", "histogram",
                 "Seconds from the start of a generation to its end or error event.");
         replyDuration.writeTo(out, "chat_reply_duration_seconds");
+        if (store != null) {
+            out.family("chat_store_statements_total", "counter", "SQL statements sent to the conversation store.")
+                    .sample("chat_store_statements_total", store.statements());
+        }
         return out.toString();
     }
 

@@ -42,12 +42,20 @@ public final class ParsedRequest {
     public String fingerprint() {
         String f = fingerprint;
         if (f == null) {
-            StringBuilder canonical = new StringBuilder();
-            write(body, canonical);
-            f = Base64.getUrlEncoder().withoutPadding().encodeToString(sha256(canonical.toString()));
+            f = fingerprintOf(body);
             fingerprint = f;
         }
         return f;
+    }
+
+    /**
+     * The SHA-256 of {@code value}'s canonical form, base64url: the same hashing for every request that takes an
+     * {@code Idempotency-Key}, whatever its path (a conversation's send wraps its path and body in one value).
+     */
+    public static String fingerprintOf(JsonNode value) {
+        StringBuilder canonical = new StringBuilder();
+        write(value, canonical);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(sha256(canonical.toString()));
     }
 
     /**

@@ -58,6 +58,9 @@ public interface ConversationStore extends AutoCloseable {
      */
     CompletableFuture<Integer> failAbandoned(long checkpointBefore);
 
+    /** Statements sent to the database since the store opened (the schema's migrations aside), for the metrics. */
+    long statements();
+
     /** Closes the connections; the store's threads are the caller's to stop. */
     @Override
     void close();

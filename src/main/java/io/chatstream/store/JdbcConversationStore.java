@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -31,6 +32,7 @@ public final class JdbcConversationStore implements ConversationStore {
     private final Executor executor;
     private final AutoCloseable onClose;
     private final ReentrantLock migrating = new ReentrantLock();
+    private final LongAdder statements = new LongAdder();
     /** The schema migration still to run before any statement, or null once it has run. */
     private volatile Runnable pendingMigration;
 
@@ -88,7 +90,7 @@ public final class JdbcConversationStore implements ConversationStore {
             sql.append(" ORDER BY updated_at DESC, id DESC LIMIT ?");
             args.add(limit + 1);
             List<Conversation> found = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+            try (PreparedStatement s = prepare(c, sql.toString())) {
                 bind(s, args);
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
@@ -108,7 +110,7 @@ public final class JdbcConversationStore implements ConversationStore {
     @Override
     public CompletableFuture<Conversation> create(Conversation conv) {
         return run(c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO conversation (" + CONVERSATION_COLUMNS
+            try (PreparedStatement s = prepare(c, "INSERT INTO conversation (" + CONVERSATION_COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 bind(s, List.of(conv.id(), conv.owner()));
                 s.setString(3, conv.title());
@@ -131,7 +133,7 @@ public final class JdbcConversationStore implements ConversationStore {
                 return Optional.empty();
             }
             List<Message> messages = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("SELECT " + MESSAGE_COLUMNS
+            try (PreparedStatement s = prepare(c, "SELECT " + MESSAGE_COLUMNS
                     + " FROM message WHERE conversation_id = ? ORDER BY seq")) {
                 s.setString(1, id);
                 try (ResultSet r = s.executeQuery()) {
@@ -152,7 +154,7 @@ public final class JdbcConversationStore implements ConversationStore {
                 return Optional.<Conversation>empty();
             }
             if (patch.currentLeaf() != null) {
-                try (PreparedStatement s = c.prepareStatement(
+                try (PreparedStatement s = prepare(c, 
                         "SELECT 1 FROM message WHERE id = ? AND conversation_id = ?")) {
                     bind(s, List.of(patch.currentLeaf(), id));
                     try (ResultSet r = s.executeQuery()) {
@@ -164,7 +166,7 @@ public final class JdbcConversationStore implements ConversationStore {
                 }
             }
             Conversation b = before.get();
-            try (PreparedStatement s = c.prepareStatement("UPDATE conversation SET title = ?, pinned = ?,"
+            try (PreparedStatement s = prepare(c, "UPDATE conversation SET title = ?, pinned = ?,"
                     + " current_leaf = ? WHERE id = ?")) {
                 s.setString(1, patch.title() != null ? patch.title() : b.title());
                 s.setBoolean(2, patch.pinned() != null ? patch.pinned() : b.pinned());
@@ -180,12 +182,12 @@ public final class JdbcConversationStore implements ConversationStore {
     public CompletableFuture<Boolean> delete(String owner, String id) {
         return transaction(c -> {
             // the messages first: a database without ON DELETE CASCADE support on this path loses nothing either
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM message WHERE conversation_id IN"
+            try (PreparedStatement s = prepare(c, "DELETE FROM message WHERE conversation_id IN"
                     + " (SELECT id FROM conversation WHERE id = ? AND owner_id = ?)")) {
                 bind(s, List.of(id, owner));
                 s.executeUpdate();
             }
-            try (PreparedStatement s = c.prepareStatement(
+            try (PreparedStatement s = prepare(c, 
                     "DELETE FROM conversation WHERE id = ? AND owner_id = ?")) {
                 bind(s, List.of(id, owner));
                 return s.executeUpdate() == 1;
@@ -196,7 +198,7 @@ public final class JdbcConversationStore implements ConversationStore {
     @Override
     public CompletableFuture<Boolean> addReply(String owner, Message user, Message reply, String title) {
         return transaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE conversation SET current_leaf = ?,"
+            try (PreparedStatement s = prepare(c, "UPDATE conversation SET current_leaf = ?,"
                     + " updated_at = ?, title = COALESCE(title, ?) WHERE id = ? AND owner_id = ?")) {
                 s.setString(1, reply.id());
                 s.setLong(2, reply.createdAt());
@@ -218,7 +220,7 @@ public final class JdbcConversationStore implements ConversationStore {
     @Override
     public CompletableFuture<Void> checkpoint(String messageId, ReplyText text, long at) {
         return run(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE message SET content = ?, reasoning = ?,"
+            try (PreparedStatement s = prepare(c, "UPDATE message SET content = ?, reasoning = ?,"
                     + " tool_calls = ?, checkpoint_at = ? WHERE id = ? AND status = 'streaming'")) {
                 s.setString(1, text.content());
                 s.setString(2, text.reasoning());
@@ -237,7 +239,7 @@ public final class JdbcConversationStore implements ConversationStore {
             throw new IllegalArgumentException("a finished reply is not streaming");
         }
         return run(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE message SET content = ?, reasoning = ?,"
+            try (PreparedStatement s = prepare(c, "UPDATE message SET content = ?, reasoning = ?,"
                     + " tool_calls = ?, prompt_tokens = ?, completion_tokens = ?, status = ?, checkpoint_at = ?"
                     + " WHERE id = ?")) {
                 s.setString(1, text.content());
@@ -257,7 +259,7 @@ public final class JdbcConversationStore implements ConversationStore {
     @Override
     public CompletableFuture<Integer> failAbandoned(long checkpointBefore) {
         return run(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE message SET status = 'error'"
+            try (PreparedStatement s = prepare(c, "UPDATE message SET status = 'error'"
                     + " WHERE status = 'streaming' AND checkpoint_at < ?")) {
                 s.setLong(1, checkpointBefore);
                 return s.executeUpdate();
@@ -275,8 +277,8 @@ public final class JdbcConversationStore implements ConversationStore {
         }
     }
 
-    private static void insert(Connection c, Message m) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO message (" + MESSAGE_COLUMNS
+    private void insert(Connection c, Message m) throws SQLException {
+        try (PreparedStatement s = prepare(c, "INSERT INTO message (" + MESSAGE_COLUMNS
                 + ", checkpoint_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setString(1, m.id());
             s.setString(2, m.conversationId());
@@ -297,8 +299,8 @@ public final class JdbcConversationStore implements ConversationStore {
         }
     }
 
-    private static Optional<Conversation> conversation(Connection c, String owner, String id) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("SELECT " + CONVERSATION_COLUMNS
+    private Optional<Conversation> conversation(Connection c, String owner, String id) throws SQLException {
+        try (PreparedStatement s = prepare(c, "SELECT " + CONVERSATION_COLUMNS
                 + " FROM conversation WHERE id = ? AND owner_id = ?")) {
             bind(s, List.of(id, owner));
             try (ResultSet r = s.executeQuery()) {
@@ -347,6 +349,17 @@ public final class JdbcConversationStore implements ConversationStore {
     /** {@code LIKE} text that matches itself: the escape character is {@code !}. */
     static String escapeLike(String text) {
         return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
+    @Override
+    public long statements() {
+        return statements.sum();
+    }
+
+    /** Every statement of this store is made here, and counted: what a reply costs the database shows. */
+    private PreparedStatement prepare(Connection c, String sql) throws SQLException {
+        statements.increment();
+        return c.prepareStatement(sql);
     }
 
     /** Work on one connection; its exceptions become the future's. */

@@ -95,7 +95,8 @@ public final class ChatContextListener implements ServletContextListener {
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
         if (!app.config().metricsAccess().equals("off")) { // off: a 404 like any unknown API path
             ApiGate metricsGate = app.config().metricsAccess().equals("open") ? null : gate;
-            add(ctx, "metrics", new MetricsServlet(metrics, app.registry(), metricsGate), "/api/metrics");
+            add(ctx, "metrics", new MetricsServlet(metrics, app.registry(),
+                    app.conversations() == null ? null : app.conversations().store(), metricsGate), "/api/metrics");
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
         exitHook = new Thread(this::endStreams, "chat-exit");

@@ -12,6 +12,7 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.conversation.Conversations;
 import io.chatstream.conversation.History;
 import io.chatstream.protocol.ApiError;
+import io.chatstream.protocol.ParsedRequest;
 import io.chatstream.store.Conversation;
 import io.chatstream.store.ConversationPatch;
 import io.chatstream.store.ConversationTree;
@@ -280,7 +281,8 @@ final class ConversationsServlet extends HttpServlet {
                 List<Message> path = new ArrayList<>(parentId == null ? List.of() : tree.pathTo(parentId));
                 path.add(user);
                 String title = conv.title() == null ? titleFrom(content) : null;
-                reply(async, req, resp, caller, owner, conv, path, user, options, title);
+                reply(async, req, resp, caller, owner, conv, path, user, options, title,
+                        fingerprint("/conversations/" + id + "/messages", body));
             });
         });
     }
@@ -291,7 +293,9 @@ final class ConversationsServlet extends HttpServlet {
         ApiGate.Caller caller = gate.admit(req);
         String owner = owner(req, resp, caller);
         ChatServlet.JsonBody then = (async, bytes) -> {
-            ChatRequest options = bytes.length == 0 ? null : options(object(bytes), "-");
+            JsonNode body = bytes.length == 0 ? null : object(bytes);
+            ChatRequest options = body == null ? null : options(body, "-");
+            String fingerprint = fingerprint("/conversations/" + id + "/messages/" + mid + "/regenerate", body);
             then(async, resp, conversations.store().find(owner, id), found -> {
                 ConversationTree tree = found.orElseThrow(ConversationsServlet::notFound);
                 Message target = tree.message(mid).orElseThrow(() -> new ApiError(404, "not_found",
@@ -304,7 +308,8 @@ final class ConversationsServlet extends HttpServlet {
                     throw ApiError.invalid("This reply answers no message: there is nothing to regenerate from.");
                 }
                 List<Message> path = tree.pathTo(target.parentId());
-                reply(async, req, resp, caller, owner, tree.conversation(), path, null, options, null);
+                reply(async, req, resp, caller, owner, tree.conversation(), path, null, options, null,
+                        fingerprint);
             });
         };
         if (req.getContentType() == null && req.getContentLengthLong() <= 0) {
@@ -318,19 +323,19 @@ final class ConversationsServlet extends HttpServlet {
      * Opens the reply's stream for the history that ends with {@code path}, inserts the reply (and {@code user},
      * when new) as the stream starts, then answers with the stream.
      *
-     * @param options model, temperature, max_tokens, tools and tool_choice, or null for the defaults
+     * @param options     model, temperature, max_tokens, tools and tool_choice, or null for the defaults
+     * @param fingerprint the request's path and body, which a repeat of its {@code Idempotency-Key} must match
      */
     private void reply(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
                        String owner, Conversation conv, List<Message> path, Message user, ChatRequest options,
-                       String title) throws ApiError, IOException {
+                       String title, String fingerprint) throws ApiError, IOException {
         ChatRequest request = new ChatRequest(History.forModel(conv.system(), path, app.config().maxMessages(),
                 app.config().maxBodyBytes()), options == null ? null : options.model(),
                 options == null ? null : options.temperature(), options == null ? null : options.maxTokens(),
                 options == null ? List.of() : options.tools(), options == null ? null : options.toolChoice());
         Message answered = path.get(path.size() - 1);
         ConversationReply target = new ConversationReply(conv.id(), UUID.randomUUID().toString(), answered.id());
-        // a conversation's history is built here, not sent: no fingerprint for a repeated key to compare
-        chat.openStream(async, req, resp, caller, request, null, target, stream -> {
+        chat.openStream(async, req, resp, caller, request, fingerprint, target, stream -> {
             if (stream.conversationReply() != target) {
                 // the same Idempotency-Key again: that reply is saved already, this request only reads it
                 chat.deliver(async, req, resp, stream, 0, false);
@@ -560,6 +565,20 @@ final class ConversationsServlet extends HttpServlet {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of our own did not serialize", e);
         }
+    }
+
+    /**
+     * What tells a retry of a send from a mistake ({@code SPEC.md} section 4): the path and the body as one JSON
+     * value, hashed as a {@code POST /api/chat} body is, so the same key sent to another conversation, another
+     * message or with another body is {@code 422 idempotency_key_reused}, and never one of {@code POST /api/chat}.
+     *
+     * @param body the request's body, or null when it has none
+     */
+    private static String fingerprint(String path, JsonNode body) {
+        ObjectNode request = JSON.createObjectNode();
+        request.put("path", path);
+        request.set("body", body == null ? JSON.nullNode() : body);
+        return ParsedRequest.fingerprintOf(request);
     }
 
     /** The first line's words, up to 60 characters. */

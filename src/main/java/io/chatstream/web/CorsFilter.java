@@ -32,7 +32,8 @@ final class CorsFilter extends HttpFilter {
 
     private static final long serialVersionUID = 1L;
 
-    static final String ALLOW_METHODS = "GET, POST, DELETE";
+    /** PATCH: a conversation's title, pin and current leaf ({@code SPEC.md} section 9). */
+    static final String ALLOW_METHODS = "GET, POST, PATCH, DELETE";
     static final String ALLOW_HEADERS = "Content-Type, Authorization, Last-Event-ID, Accept, Idempotency-Key";
     static final String MAX_AGE_SECONDS = "600";
     /** What a page of an allowed origin may read: the stream id, and when a limit lets it ask again. */

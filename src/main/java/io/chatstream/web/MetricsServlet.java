@@ -2,6 +2,7 @@ package io.chatstream.web;
 
 import io.chatstream.metrics.ChatMetrics;
 import io.chatstream.protocol.ApiError;
+import io.chatstream.store.ConversationStore;
 import io.chatstream.stream.StreamRegistry;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -20,12 +21,17 @@ final class MetricsServlet extends HttpServlet {
 
     private final transient ChatMetrics metrics;
     private final transient StreamRegistry registry;
+    private final transient ConversationStore store;
     private final transient ApiGate gate;
 
-    /** @param gate the API's gate, or null when the metrics are open to all */
-    MetricsServlet(ChatMetrics metrics, StreamRegistry registry, ApiGate gate) {
+    /**
+     * @param store the conversation store, or null where conversations are off
+     * @param gate  the API's gate, or null when the metrics are open to all
+     */
+    MetricsServlet(ChatMetrics metrics, StreamRegistry registry, ConversationStore store, ApiGate gate) {
         this.metrics = metrics;
         this.registry = registry;
+        this.store = store;
         this.gate = gate;
     }
 
@@ -46,7 +52,7 @@ final class MetricsServlet extends HttpServlet {
             }
             return;
         }
-        byte[] body = metrics.scrape(registry).getBytes(StandardCharsets.UTF_8);
+        byte[] body = metrics.scrape(registry, store).getBytes(StandardCharsets.UTF_8);
         Responses.whole(req, resp, 200, ChatMetrics.CONTENT_TYPE, body, "the metrics");
     }
 }

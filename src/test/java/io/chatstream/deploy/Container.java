@@ -156,10 +156,15 @@ abstract class Container implements AutoCloseable {
 
     /** Waits until every webapp answers its health check. */
     protected void awaitStarted() throws IOException, InterruptedException {
+        awaitStarted(List.of(CHAT, SLOW, MODEL));
+    }
+
+    /** Waits until each of {@code contexts} answers its health check. */
+    protected void awaitStarted(List<String> contexts) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        for (String context : List.of(CHAT, SLOW, MODEL)) {
+        for (String context : contexts) {
             while (status(client, uri("/" + context + "/api/health")) != 200) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());

@@ -54,13 +54,56 @@ final class TomcatContainer extends Container {
         }
     }
 
+    /**
+     * Tomcat with {@code /chat} alone, whose conversations are kept in the container's pool: the
+     * {@code javax.sql.DataSource} {@code jdbc/chat} that its context file declares (Tomcat's own DBCP pool) and
+     * {@code chat.store.datasource} names, with {@code driverJar} in the base's {@code lib/}, as
+     * docs/conversations.md tells an operator to do.
+     */
+    static TomcatContainer startWithDataSource(String name, Path home, Path driverJar, String driverClass,
+                                               String jdbcUrl, Map<String, String> parameters) throws Exception {
+        TomcatContainer tomcat = new TomcatContainer(name, home, true);
+        try {
+            tomcat.installBase();
+            copy(driverJar, tomcat.base.resolve("lib").resolve(driverJar.getFileName()));
+            copy(war(), tomcat.base.resolve("webapps/chat.war"));
+            Map<String, String> all = new java.util.TreeMap<>(parameters);
+            all.put("chat.store.datasource", "java:comp/env/jdbc/chat");
+            tomcat.contextFile(CHAT, null, all, "  <Resource name=\"jdbc/chat\" auth=\"Container\""
+                    + " type=\"javax.sql.DataSource\" driverClassName=\"" + xmlEscape(driverClass) + "\" url=\""
+                    + xmlEscape(jdbcUrl) + "\" username=\"sa\" password=\"\" maxTotal=\"8\" maxIdle=\"4\""
+                    + " maxWaitMillis=\"5000\"/>\n");
+            tomcat.launch(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), tomcat.base,
+                    tomcat.environment());
+            tomcat.awaitStarted(List.of(CHAT));
+            return tomcat;
+        } catch (Exception | Error e) {
+            tomcat.close();
+            throw e;
+        }
+    }
+
     private void install(Map<String, String> modelParameters) throws IOException {
+        installBase();
+        copy(war(), base.resolve("webapps/chat.war"));
+        contextFile(CHAT, null, CHAT_PARAMETERS, "");
+        // the slow webapp: the same WAR from outside the appBase, as a context file with a docBase
+        Path slowWar = base.resolve("apps/slow.war");
+        copy(war(), slowWar);
+        contextFile(SLOW, slowWar, SLOW_PARAMETERS, "");
+        Path modelWar = base.resolve("apps/model.war");
+        copy(war(), modelWar);
+        contextFile(MODEL, modelWar, modelParameters, "");
+    }
+
+    /** The base's {@code conf/} (server.xml edited as the class says) and empty directories; no webapp yet. */
+    private void installBase() throws IOException {
         try (Stream<Path> files = Files.list(home.resolve("conf"))) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 copy(f, base.resolve("conf").resolve(f.getFileName()));
             }
         }
-        for (String dir : List.of("logs", "temp", "work", "webapps")) {
+        for (String dir : List.of("logs", "temp", "work", "webapps", "lib")) {
             Files.createDirectories(base.resolve(dir));
         }
         Path serverXml = base.resolve("conf/server.xml");
@@ -77,27 +120,22 @@ final class TomcatContainer extends Container {
         // as docs/security.md says: a malformed request head is logged without its stack trace
         Files.writeString(base.resolve("conf/logging.properties"), "\n" + QUIET_PARSE_ERRORS + "\n",
                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-
-        copy(war(), base.resolve("webapps/chat.war"));
-        contextFile(CHAT, null, CHAT_PARAMETERS);
-        // the slow webapp: the same WAR from outside the appBase, as a context file with a docBase
-        Path slowWar = base.resolve("apps/slow.war");
-        copy(war(), slowWar);
-        contextFile(SLOW, slowWar, SLOW_PARAMETERS);
-        Path modelWar = base.resolve("apps/model.war");
-        copy(war(), modelWar);
-        contextFile(MODEL, modelWar, modelParameters);
     }
 
-    /** {@code conf/Catalina/localhost/<context>.xml} with a {@code <Parameter>} per setting. */
-    private void contextFile(String context, Path docBase, Map<String, String> parameters) throws IOException {
+    /**
+     * {@code conf/Catalina/localhost/<context>.xml} with a {@code <Parameter>} per setting.
+     *
+     * @param resources more elements of the {@code <Context>} (e.g. a {@code <Resource>}), or empty
+     */
+    private void contextFile(String context, Path docBase, Map<String, String> parameters, String resources)
+            throws IOException {
         String params = parameters.entrySet().stream()
                 .map(e -> "  <Parameter name=\"" + xmlEscape(e.getKey()) + "\" value=\"" + xmlEscape(e.getValue())
                         + "\" override=\"false\"/>\n")
                 .collect(Collectors.joining());
         String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Context"
-                + (docBase == null ? "" : " docBase=\"" + xmlEscape(docBase.toString()) + "\"") + ">\n" + params
-                + "</Context>\n";
+                + (docBase == null ? "" : " docBase=\"" + xmlEscape(docBase.toString()) + "\"") + ">\n" + resources
+                + params + "</Context>\n";
         Path file = descriptor(context);
         Files.createDirectories(file.getParent());
         Files.writeString(file, xml, StandardCharsets.UTF_8);

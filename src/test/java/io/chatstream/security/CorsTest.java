@@ -151,13 +151,15 @@ class CorsTest {
 
         @Test
         void preflightFromAnAllowedOriginIs204WithMethodsHeadersAndMaxAge() throws Exception {
-            for (String path : List.of("/api/chat", "/api/chat/streams/AAAAAAAAAAAAAAAAAAAAAA", "/api/health")) {
-                for (String method : List.of("POST", "GET", "DELETE")) {
+            for (String path : List.of("/api/chat", "/api/chat/streams/AAAAAAAAAAAAAAAAAAAAAA", "/api/health",
+                    "/api/conversations/c1")) {
+                for (String method : List.of("POST", "GET", "PATCH", "DELETE")) {
                     HttpResponse<String> resp = send(preflight(s, path, PORTAL, method));
                     assertEquals(204, resp.statusCode(), path + " " + method);
                     HttpHeaders h = resp.headers();
                     assertEquals(List.of(PORTAL), h.allValues("Access-Control-Allow-Origin"));
-                    assertEquals(List.of("GET, POST, DELETE"), h.allValues("Access-Control-Allow-Methods"));
+                    assertEquals(List.of("GET, POST, PATCH, DELETE"),
+                            h.allValues("Access-Control-Allow-Methods"));
                     assertEquals(List.of("Content-Type, Authorization, Last-Event-ID, Accept, Idempotency-Key"),
                             h.allValues("Access-Control-Allow-Headers"));
                     long maxAge = Long.parseLong(h.firstValue("Access-Control-Max-Age").orElseThrow());

@@ -266,6 +266,59 @@ class ConversationsApiTest {
         assertEquals(2, alice.json("GET", "/api/conversations/" + id, null).get("messages").size());
     }
 
+    @Test
+    void anIdempotencyKeyRepeatedWithAnotherBodyOrForAnotherConversationIs422AndStartsNothing() throws Exception {
+        String id = alice.create("{}");
+        String other = alice.create("{}");
+        String key = "k2-" + id;
+        String path = "/api/conversations/" + id + "/messages";
+        List<Event> first;
+        try (SseRecorder r = SseRecorder.open(alice.http, alice.request("POST", path, "{\"content\":\"once\"}")
+                .header("Idempotency-Key", key).build())) {
+            assertEquals(200, r.status());
+            first = r.readToEnd(T);
+        }
+        alice.awaitStatus(id, first.get(0).json().get("message_id").asText(), "done");
+        int streams = server.app().registry().size();
+
+        try (SseRecorder r = SseRecorder.open(alice.http, alice.request("POST", path,
+                "{ \"content\" : \"once\" }").header("Idempotency-Key", key).build())) {
+            assertEquals(200, r.status(), "the same JSON value, spaced otherwise, is the same request");
+            assertEquals(first.get(0).streamId(), r.readToEnd(T).get(0).streamId());
+        }
+        assertError(422, "idempotency_key_reused", alice.send(alice.request("POST", path,
+                "{\"content\":\"twice\"}").header("Idempotency-Key", key)));
+        assertError(422, "idempotency_key_reused", alice.send(alice.request("POST", path,
+                "{\"content\":\"once\",\"temperature\":0.5}").header("Idempotency-Key", key)));
+        assertError(422, "idempotency_key_reused", alice.send(alice.request("POST",
+                "/api/conversations/" + other + "/messages", "{\"content\":\"once\"}")
+                .header("Idempotency-Key", key)));
+        assertError(422, "idempotency_key_reused", alice.send(alice.request("POST", "/api/chat",
+                "{\"message\":\"once\"}").header("Idempotency-Key", key)));
+
+        assertEquals(streams, server.app().registry().size(), "no refused repeat started a generation");
+        assertEquals(2, alice.json("GET", "/api/conversations/" + id, null).get("messages").size());
+        assertEquals(0, alice.json("GET", "/api/conversations/" + other, null).get("messages").size());
+    }
+
+    @Test
+    void theMetricsCountTheStatementsSentToTheStore() throws Exception {
+        long before = statements();
+        String id = alice.create("{}");
+        List<Event> events = alice.stream(id, "{\"content\":\"count me\"}");
+        alice.awaitStatus(id, events.get(0).json().get("message_id").asText(), "done");
+        // create, read the tree, add the user message and the reply, save the end, read the tree back
+        assertTrue(statements() - before >= 6, "statements counted: " + (statements() - before));
+    }
+
+    private static long statements() throws Exception {
+        HttpResponse<String> r = alice.send("GET", "/api/metrics", null);
+        assertEquals(200, r.statusCode());
+        return r.body().lines().filter(l -> l.startsWith("chat_store_statements_total "))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError("no chat_store_statements_total in " + r.body()));
+    }
+
     static void assertError(int status, String code, HttpResponse<String> r) throws Exception {
         assertEquals(status, r.statusCode(), r.body());
         JsonNode error = SseRecorder.JSON.readTree(r.body()).get("error");
@@ -319,6 +372,10 @@ class ConversationsApiTest {
 
         HttpResponse<String> send(String method, String path, String body) throws Exception {
             return http.send(request(method, path, body).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
 
         JsonNode json(String method, String path, String body) throws Exception {
