@@ -590,7 +590,7 @@ async function sendKept(reply) {
     conv = { id: created.id, title: created.title || null, tree: new ConversationTree() };
     user.convId = created.id;
     reply.convId = created.id;
-    history.replaceState(null, '', `#c=${encodeURIComponent(created.id)}`);
+    window.history.replaceState(null, '', `#c=${encodeURIComponent(created.id)}`);
     if (sidebar) {
       sidebar.setCurrent(created.id);
     }
@@ -712,7 +712,7 @@ function retry(message) {
 function newChat() {
   if (kept) {
     if (location.hash) {
-      history.pushState(null, '', location.pathname + location.search);
+      window.history.pushState(null, '', location.pathname + location.search);
     }
     showNew();
     closeDrawer(false);
