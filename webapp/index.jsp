@@ -9,7 +9,8 @@
 <c:set var="title" value="${empty param.title ? 'Chat' : fn:substring(param.title, 0, 60)}"/>
 <%-- conversations kept on the server (chat.store.url not off): the page lists and keeps them there; off: the one
      conversation in the browser's localStorage --%>
-<c:set var="kept" value="${applicationScope['io.chatstream.app.ChatApplication'].conversations() != null}"/>
+<c:set var="app" value="${applicationScope['io.chatstream.app.ChatApplication']}"/>
+<c:set var="kept" value="${app.conversations() != null}"/>
 <!doctype html>
 <html lang="en">
 <head>
@@ -28,7 +29,7 @@
   <script src="${ctx}/webjars/highlightjs/11.11.1/highlight.min.js" defer></script>
   <script src="${ctx}/assets/chat.js" type="module"></script>
 </head>
-<body data-context-path="${ctx}" data-conversations="${kept ? 'server' : 'local'}"${embed ? ' class="embed"' : ''}>
+<body data-context-path="${ctx}" data-conversations="${kept ? 'server' : 'local'}" data-owner="${app.config().authMode() == 'NONE' ? 'cookie' : 'login'}"${embed ? ' class="embed"' : ''}>
 <a class="skip-link" href="#prompt">Skip to the message box</a>
 <div class="shell">
 <c:if test="${kept}">

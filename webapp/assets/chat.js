@@ -18,7 +18,37 @@ import { AssistantView, UserView } from './views.js';
 const ctx = document.body.dataset.contextPath || '';
 const API = `${ctx}/api/chat`;
 const embedded = document.body.classList.contains('embed');
-const kept = document.body.dataset.conversations === 'server' && document.getElementById('sidebar') !== null;
+
+/** A host's site as browsers compare them for cookies, near enough: an address as it is, else its last two labels. */
+function site(url) {
+  const host = url.hostname;
+  return /^[\d.]+$/.test(host) || host.includes(':') ? host : host.split('.').slice(-2).join('.');
+}
+
+/**
+ * The widget on a portal of another site, where the owner is the `chat_owner` cookie: the browser neither keeps
+ * nor sends a SameSite=Lax cookie in a frame of another site, so each request would be a new owner and no
+ * conversation could be found again. There the page keeps its one local conversation instead. (Browsers without
+ * `location.ancestorOrigins` cannot tell; they keep conversations on the server.)
+ */
+function cookieCannotStay() {
+  const origins = location.ancestorOrigins;
+  if (!embedded || window.top === window || document.body.dataset.owner !== 'cookie' || !origins
+      || origins.length === 0) {
+    return false;
+  }
+  const top = new URL(origins[origins.length - 1]);
+  return top.protocol !== location.protocol || site(top) !== site(location);
+}
+
+const kept = document.body.dataset.conversations === 'server' && document.getElementById('sidebar') !== null
+  && !cookieCannotStay();
+if (!kept && document.getElementById('sidebar')) {
+  for (const id of ['sidebar', 'backdrop', 'toast', 'menu']) {
+    document.getElementById(id).remove();
+  }
+  document.body.dataset.conversations = 'local';
+}
 
 const $ = (id) => document.getElementById(id);
 const el = {

@@ -1,6 +1,7 @@
 package io.chatstream.page;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,9 +9,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.SearchContext;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The page with conversations kept on the server, in a real headless Chromium against the dev server with an H2
  * store in a temp directory: the sidebar (list, more pages, search, pin, rename, delete with Undo), the URL
  * ({@code #c=}, back and forward, a reload), an unknown conversation, regenerate, edit and the version arrows, the
- * shortcuts, and {@code chat.store.url=off} keeping the one local conversation. The echo-test backend answers with
+ * shortcuts, the widget on a portal of the same site (the person's own list) and of another site (the one local
+ * conversation: the owner cookie would not stay there), and {@code chat.store.url=off} keeping the one local
+ * conversation. The echo-test backend answers with
  * the user messages of the path it was given, so a reply shows which branch the server sent.
  *
  * <p>Each test starts with a fresh browser profile's cookie (a new owner), so it sees only its own conversations.
@@ -38,6 +46,7 @@ class ConversationsPageTest {
 
     private static TestServer server;
     private static TestServer off;
+    private static HttpServer portal;
     private static Chromium browser;
     private static ConversationsPage page;
 
@@ -45,8 +54,22 @@ class ConversationsPageTest {
     static void start() throws Exception {
         Chromium.requireInstalled();
         Path dir = Files.createTempDirectory("chat-page-store");
+        portal = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+        portal.createContext("/", exchange -> {
+            byte[] body = ("<!doctype html><html><head><title>Portal</title></head><body><h1>Portal</h1>"
+                    + "<script src=\"" + server.uri("/embed.js") + "\" data-title=\"Help\"></script></body></html>")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html;charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        portal.start();
+        int port = portal.getAddress().getPort();
         server = TestServer.start(Map.of("chat.backend", "echo-test", "chat.store.url", "embedded",
-                "chat.store.dir", dir.toString(), "chat.limits.max-streams-per-client", "1000"));
+                "chat.store.dir", dir.toString(), "chat.limits.max-streams-per-client", "1000",
+                "chat.cors.allowed-origins", "http://127.0.0.1:" + port + ",http://localhost:" + port));
         off = TestServer.start(Map.of("chat.demo.tokens-per-second", "1000"));
         browser = Chromium.start();
         page = new ConversationsPage(browser);
@@ -62,6 +85,9 @@ class ConversationsPageTest {
         }
         if (off != null) {
             off.close();
+        }
+        if (portal != null) {
+            portal.stop(0);
         }
     }
 
@@ -316,25 +342,56 @@ class ConversationsPageTest {
         browser.await(d -> page.urlId() == null && page.shown().isEmpty());
     }
 
+    /** Opens the widget on the portal page at {@code origin} and goes into its frame. */
+    private void openWidget(String origin) {
+        browser.driver.get(origin + "/");
+        browser.await(d -> "ready".equals(browser.js(
+                "const s = document.querySelector('script[src$=\"embed.js\"]'); return s && s.dataset.state")));
+        SearchContext shadow = browser.driver.findElement(By.cssSelector("[data-chatstream]")).getShadowRoot();
+        shadow.findElement(By.cssSelector("button.launcher")).click();
+        browser.driver.switchTo().frame(shadow.findElement(By.cssSelector(".panel iframe")));
+        page.chat.awaitReady();
+    }
+
     @Test
-    void theWidgetShowsTheSameListInItsDrawer() {
+    void theWidgetOnAPortalOfTheSameSiteListsThePersonsOwnConversations() {
         openHome();
         page.sendAndWait("from the full page");
         String id = page.urlId();
         browser.driver.findElement(By.id("sidebar-new")).click();
         page.sendAndWait("another");
 
-        page.open(server.uri("/?embed=1&title=Help").toString());
-        awaitTitles(List.of("another", "from the full page"));
-        WebElement sidebar = browser.driver.findElement(By.id("sidebar"));
-        assertFalse(sidebar.isDisplayed(), "a drawer, closed");
-        WebElement menu = browser.driver.findElement(By.id("menu"));
-        menu.click();
-        browser.await(d -> sidebar.isDisplayed() && "true".equals(menu.getDomAttribute("aria-expanded")));
-        page.entry("from the full page").findElement(By.cssSelector("a")).click();
-        awaitShown(List.of("from the full page", "from the full page"));
-        assertEquals(id, page.urlId());
-        browser.await(d -> !sidebar.isDisplayed());
+        openWidget("http://127.0.0.1:" + portal.getAddress().getPort());
+        try {
+            page.awaitList();
+            awaitTitles(List.of("another", "from the full page"));
+            WebElement sidebar = browser.driver.findElement(By.id("sidebar"));
+            assertFalse(sidebar.isDisplayed(), "a drawer, closed");
+            WebElement menu = browser.driver.findElement(By.id("menu"));
+            menu.click();
+            browser.await(d -> sidebar.isDisplayed() && "true".equals(menu.getDomAttribute("aria-expanded")));
+            page.entry("from the full page").findElement(By.cssSelector("a")).click();
+            awaitShown(List.of("from the full page", "from the full page"));
+            assertEquals(id, page.urlId());
+            browser.await(d -> !sidebar.isDisplayed());
+        } finally {
+            browser.driver.switchTo().defaultContent();
+        }
+    }
+
+    @Test
+    void theWidgetOnAPortalOfAnotherSiteKeepsItsOneLocalConversation() {
+        // localhost and 127.0.0.1 are different sites: the chat's owner cookie would not stay in the frame
+        openWidget("http://localhost:" + portal.getAddress().getPort());
+        try {
+            assertEquals("local", browser.js("return document.body.dataset.conversations"));
+            assertTrue(browser.driver.findElements(By.id("sidebar")).isEmpty(), "no list");
+            page.chat.send("in the widget");
+            assertEquals("done", page.chat.awaitReplyEnd());
+            assertEquals("in the widget", page.chat.stored().get(0).path("content").asText());
+        } finally {
+            browser.driver.switchTo().defaultContent();
+        }
     }
 
     @Test
