@@ -342,6 +342,32 @@ class ConversationsPageTest {
         browser.await(d -> page.urlId() == null && page.shown().isEmpty());
     }
 
+    @Test
+    void atPhoneWidthTheListIsADrawer() {
+        page.api("POST", "", "{\"title\":\"on the phone\"}");
+        browser.phone(390, 800);
+        try {
+            openHome();
+            WebElement sidebar = browser.driver.findElement(By.id("sidebar"));
+            WebElement menu = browser.driver.findElement(By.id("menu"));
+            assertFalse(sidebar.isDisplayed(), "closed");
+            assertTrue(menu.isDisplayed());
+            new Actions(browser.driver).keyDown(Keys.CONTROL).sendKeys("k").keyUp(Keys.CONTROL).perform();
+            browser.await(d -> sidebar.isDisplayed());
+            assertEquals("search", browser.js("return document.activeElement.id"), "Ctrl+K opens it on the search");
+            assertEquals("true", menu.getDomAttribute("aria-expanded"));
+            new Actions(browser.driver).sendKeys(Keys.ESCAPE).perform();
+            browser.await(d -> !sidebar.isDisplayed());
+            assertEquals("menu", browser.js("return document.activeElement.id"), "Esc closes it, back to the menu");
+            menu.click();
+            browser.await(d -> sidebar.isDisplayed());
+            page.entry("on the phone").findElement(By.cssSelector("a")).click();
+            browser.await(d -> !sidebar.isDisplayed() && page.urlId() != null);
+        } finally {
+            browser.driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+        }
+    }
+
     /** Opens the widget on the portal page at {@code origin} and goes into its frame. */
     private void openWidget(String origin) {
         browser.driver.get(origin + "/");
