@@ -16,6 +16,10 @@
  * The widget appears only where the chat server lets this page's origin use its API (chat.cors.allowed-origins,
  * or the same origin): it first asks {server}/api/health with CORS. The script element's data-state then says
  * "ready" or "unavailable".
+ *
+ * The panel is the chat page itself, so where the server keeps conversations it lists the person's own (their
+ * login, or the chat's owner cookie: the same list as on the full page), in a drawer; on a portal of another site,
+ * where that cookie cannot stay, it keeps one local conversation (docs/page.md).
  */
 (function () {
   'use strict';

@@ -7,6 +7,10 @@
 <c:set var="ctx" value="${fn:escapeXml(pageContext.servletContext.contextPath)}"/>
 <c:set var="embed" value="${param.embed == '1'}"/>
 <c:set var="title" value="${empty param.title ? 'Chat' : fn:substring(param.title, 0, 60)}"/>
+<%-- conversations kept on the server (chat.store.url not off): the page lists and keeps them there; off: the one
+     conversation in the browser's localStorage --%>
+<c:set var="app" value="${applicationScope['io.chatstream.app.ChatApplication']}"/>
+<c:set var="kept" value="${app.conversations() != null}"/>
 <!doctype html>
 <html lang="en">
 <head>
@@ -25,11 +29,50 @@
   <script src="${ctx}/webjars/highlightjs/11.11.1/highlight.min.js" defer></script>
   <script src="${ctx}/assets/chat.js" type="module"></script>
 </head>
-<body data-context-path="${ctx}"${embed ? ' class="embed"' : ''}>
+<body data-context-path="${ctx}" data-conversations="${kept ? 'server' : 'local'}" data-owner="${app.config().authMode() == 'NONE' ? 'cookie' : 'login'}"${embed ? ' class="embed"' : ''}>
 <a class="skip-link" href="#prompt">Skip to the message box</a>
+<div class="shell">
+<c:if test="${kept}">
+  <aside id="sidebar" class="sidebar" aria-label="Conversations" data-state="loading">
+    <div class="sidebar-head">
+      <button id="sidebar-new" type="button" class="btn sidebar-new" title="New chat (Ctrl+Shift+O)">
+        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M12 5v14M5 12h14"/></svg>
+        <span>New chat</span>
+      </button>
+      <button id="sidebar-close" type="button" class="btn btn-ghost btn-icon drawer-only" aria-label="Close the list of conversations">
+        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path d="M6 6l12 12M18 6L6 18"/></svg>
+      </button>
+    </div>
+    <div class="search">
+      <label for="search" class="visually-hidden">Search conversations</label>
+      <input id="search" type="search" placeholder="Search (Ctrl+K)" autocomplete="off" spellcheck="false">
+    </div>
+    <nav id="conv-scroll" class="conv-scroll" aria-label="Your conversations">
+      <div id="conv-pinned" hidden>
+        <h2 class="conv-heading">Pinned</h2>
+        <ul id="conv-pinned-list" class="conv-list"></ul>
+      </div>
+      <h2 id="conv-recent" class="conv-heading" hidden>Recent</h2>
+      <ul id="conv-list" class="conv-list"></ul>
+      <p id="conv-empty" class="conv-empty" hidden></p>
+      <div id="conv-more" class="conv-more" aria-hidden="true"></div>
+    </nav>
+  </aside>
+  <div id="backdrop" class="backdrop" hidden></div>
+  <div id="toast" class="toast" role="status" hidden>
+    <span id="toast-text"></span>
+    <button id="undo" type="button" class="btn btn-small">Undo</button>
+  </div>
+</c:if>
 <div class="app">
   <header class="topbar">
     <div class="brand">
+      <c:if test="${kept}">
+        <button id="menu" type="button" class="btn btn-ghost btn-icon drawer-only" aria-label="Conversations"
+                aria-controls="sidebar" aria-expanded="false" title="Conversations">
+          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"><path d="M4 6h16M4 12h16M4 18h16"/></svg>
+        </button>
+      </c:if>
       <span class="logo" aria-hidden="true">
         <svg viewBox="0 0 24 24" width="18" height="18" focusable="false"><path d="M12 3l1.9 5.6L19.5 10l-5.6 1.9L12 17.5l-1.9-5.6L4.5 10l5.6-1.4z"/></svg>
       </span>
@@ -74,6 +117,11 @@
         </button>
       </div>
     </section>
+    <section id="missing" class="empty missing" aria-labelledby="missing-title" hidden>
+      <h2 id="missing-title">Conversation not found</h2>
+      <p>There is no such conversation: it was deleted, or it belongs to someone else.</p>
+      <button id="missing-new" type="button" class="btn">Start a new chat</button>
+    </section>
     <div id="messages" class="messages" role="log" aria-live="polite" aria-relevant="additions text" aria-label="Messages" hidden></div>
   </main>
 
@@ -95,6 +143,7 @@
     <p id="composer-hint" class="hint">Enter to send, Shift+Enter for a new line. Replies can be wrong: check what matters.</p>
     <div id="status" class="visually-hidden" role="status" aria-live="polite"></div>
   </footer>
+</div>
 </div>
 <noscript><p class="noscript">This chat needs JavaScript.</p></noscript>
 </body>

@@ -68,7 +68,8 @@ const MAX_ATTEMPTS = 8;
  * One reply of the chat API, followed to its terminal event across dropped connections.
  *
  * It starts with `POST {apiBase}` (the whole history, an `Idempotency-Key` so that a retried POST attaches to the
- * same generation instead of starting a second one), or, given a `streamId`, attaches with
+ * same generation instead of starting a second one), or with `POST start.url` and `start.body` (a message sent to
+ * a conversation kept on the server, or a regeneration: the server builds the history), or, given a `streamId`, attaches with
  * `GET {apiBase}/streams/{id}` and `Last-Event-ID: {id}:{lastSeq}`. It reads the event stream with a streaming
  * reader; when the connection drops (a read error, or the body ending before a terminal event) it waits (the
  * server's `retry:` hint, then doubling, with jitter, at most {@link MAX_ATTEMPTS} times in a row without
@@ -89,10 +90,11 @@ const MAX_ATTEMPTS = 8;
 export class ReplyStream {
   constructor({
     apiBase, messages, idempotencyKey, streamId = null, lastSeq = 0, handlers = {}, retryMillis = null, fetchImpl,
-    model = null,
+    model = null, start = null,
   }) {
     this.apiBase = apiBase;
     this.messages = messages;
+    this.start = start;       // {url, body}: a reply started elsewhere than POST {apiBase} (a conversation's message)
     this.model = model;       // sent as `model` when set; null leaves the choice to the server
     this.idempotencyKey = idempotencyKey;
     this.streamId = streamId;
@@ -237,6 +239,9 @@ export class ReplyStream {
     headers['Content-Type'] = 'application/json';
     if (this.idempotencyKey) {
       headers['Idempotency-Key'] = this.idempotencyKey;
+    }
+    if (this.start) {
+      return this.fetch(this.start.url, { ...init, method: 'POST', body: JSON.stringify(this.start.body) });
     }
     return this.fetch(this.apiBase, {
       ...init,

@@ -37,6 +37,9 @@ export const ICONS = {
   retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
   tool: 'M14.7 6.3a4 4 0 0 0-5.4 5.4L4 17v3h3l5.3-5.3a4 4 0 0 0 5.4-5.4l-2.6 2.6-2.4-.6-.6-2.4z',
   spark: 'M12 3l1.9 5.6L19.5 10l-5.6 1.9L12 17.5l-1.9-5.6L4.5 10l5.6-1.4z',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
+  prev: 'M15 6l-6 6 6 6',
+  next: 'M9 6l6 6-6 6',
 };
 
 /** A wait in words: `12 s` (up to 99), `4 min 5 s`, `5 h 3 min`. */
@@ -52,13 +55,123 @@ export function duration(seconds) {
   return `${Math.floor(seconds / 3600)} h${m ? ` ${m} min` : ''}`;
 }
 
+/**
+ * `< 2 / 3 >`: the versions of a message (its siblings: edits of a user message, regenerations of a reply), with
+ * buttons to the previous and the next. Hidden while there is only one.
+ */
+function branchNav() {
+  const nav = h('div', 'branch');
+  nav.hidden = true;
+  nav.setAttribute('role', 'group');
+  nav.setAttribute('aria-label', 'Versions');
+  const prev = h('button', 'icon-btn branch-prev');
+  prev.type = 'button';
+  prev.dataset.action = 'branch-prev';
+  prev.setAttribute('aria-label', 'Previous version');
+  prev.title = 'Previous version';
+  prev.append(icon(ICONS.prev, 14));
+  const next = h('button', 'icon-btn branch-next');
+  next.type = 'button';
+  next.dataset.action = 'branch-next';
+  next.setAttribute('aria-label', 'Next version');
+  next.title = 'Next version';
+  next.append(icon(ICONS.next, 14));
+  nav.append(prev, h('span', 'branch-pos'), next);
+  return nav;
+}
+
+function showBranch(nav, index, count) {
+  nav.hidden = !(count > 1);
+  if (count > 1) {
+    nav.querySelector('.branch-pos').textContent = `${index} / ${count}`;
+    nav.querySelector('.branch-prev').disabled = index <= 1;
+    nav.querySelector('.branch-next').disabled = index >= count;
+  }
+}
+
+function actionButton(action, label, iconPath, text) {
+  const button = h('button', 'icon-btn');
+  button.type = 'button';
+  button.dataset.action = action;
+  button.setAttribute('aria-label', label);
+  button.title = label;
+  button.append(icon(iconPath), h('span', 'btn-label', text));
+  return button;
+}
+
+/** When a message was written, in the reader's own words for dates: shown on hover (the title attribute). */
+function timeTitle(iso) {
+  const date = iso ? new Date(iso) : null;
+  return date && !Number.isNaN(date.getTime())
+    ? date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '';
+}
+
 export class UserView {
   constructor(message) {
     this.root = h('article', 'msg msg-user');
     this.root.dataset.id = message.id;
     this.root.setAttribute('aria-label', 'You');
-    const bubble = h('div', 'bubble', message.content);
-    this.root.append(bubble);
+    this.bubble = h('div', 'bubble', message.content);
+    this.actions = h('div', 'msg-actions');
+    this.edit = actionButton('edit', 'Edit message', ICONS.edit, 'Edit');
+    this.edit.hidden = true;
+    this.branch = branchNav();
+    this.actions.append(this.branch, actionButton('copy-message', 'Copy message', ICONS.copy, 'Copy'), this.edit);
+    this.editor = null;
+    this.root.append(this.bubble, this.actions);
+    this.setTime(message.createdAt);
+  }
+
+  setTime(iso) {
+    const text = timeTitle(iso);
+    if (text) {
+      this.root.title = text;
+    }
+  }
+
+  /** The message's place among its versions, and whether it can be edited (a conversation kept on the server). */
+  setMeta({ index = 1, count = 1, editable = false }) {
+    showBranch(this.branch, index, count);
+    this.edit.hidden = !editable;
+  }
+
+  /** Puts an editor with the message's text in place of the bubble; returns its text box. */
+  startEdit(text) {
+    if (!this.editor) {
+      this.editor = h('form', 'edit');
+      this.editor.noValidate = true;
+      const label = h('label', 'visually-hidden', 'Edit your message');
+      const area = h('textarea', 'edit-text');
+      area.id = `edit-${this.root.dataset.id}`;
+      label.htmlFor = area.id;
+      area.rows = 3;
+      const buttons = h('div', 'edit-buttons');
+      const cancel = h('button', 'btn btn-small', 'Cancel');
+      cancel.type = 'button';
+      cancel.dataset.action = 'edit-cancel';
+      const send = h('button', 'btn btn-small btn-primary', 'Send');
+      send.type = 'submit';
+      buttons.append(cancel, send);
+      this.editor.append(label, area, buttons);
+    }
+    const area = this.editor.querySelector('textarea');
+    area.value = text;
+    this.bubble.hidden = true;
+    this.actions.hidden = true;
+    this.root.classList.add('editing');
+    this.root.insertBefore(this.editor, this.actions);
+    area.focus();
+    area.setSelectionRange(text.length, text.length);
+    return area;
+  }
+
+  endEdit() {
+    if (this.editor) {
+      this.editor.remove();
+    }
+    this.bubble.hidden = false;
+    this.actions.hidden = false;
+    this.root.classList.remove('editing');
   }
 }
 
@@ -107,7 +220,14 @@ export class AssistantView {
     copy.setAttribute('aria-label', 'Copy reply');
     copy.title = 'Copy reply';
     copy.append(icon(ICONS.copy), h('span', 'btn-label', 'Copy'));
-    this.actions.append(copy);
+    this.copy = copy;
+    this.branch = branchNav();
+    this.regenerate = actionButton('regenerate', 'Regenerate reply', ICONS.retry, 'Regenerate');
+    this.regenerate.hidden = true;
+    this.actions.append(this.branch, copy, this.regenerate);
+    this.canRegenerate = false;
+    this.streaming = false;
+    this.setTime(message.createdAt);
     this.body.append(this.tools, this.answer, this.waiting, this.notice, this.actions);
     this.toolsKey = '';
     this.connection = null;
@@ -131,7 +251,32 @@ export class AssistantView {
     const started = Boolean(message.content || message.reasoning || (message.tools && message.tools.length));
     this.waiting.hidden = !(streaming && !started);
     this.showNotice(message);
-    this.actions.hidden = streaming || !message.content;
+    this.streaming = streaming;
+    this.copy.hidden = !message.content;
+    this.showActions();
+  }
+
+  setTime(iso) {
+    const text = timeTitle(iso);
+    if (text) {
+      this.root.title = text;
+    }
+  }
+
+  /**
+   * The reply's place among its versions (regenerations), and whether it offers Regenerate (the last reply of a
+   * conversation kept on the server).
+   */
+  setMeta({ index = 1, count = 1, regenerate = false }) {
+    showBranch(this.branch, index, count);
+    this.canRegenerate = regenerate;
+    this.showActions();
+  }
+
+  showActions() {
+    this.regenerate.hidden = !this.canRegenerate;
+    const any = !this.copy.hidden || !this.branch.hidden || this.canRegenerate;
+    this.actions.hidden = this.streaming || !any;
   }
 
   showThinking(message, streaming) {

@@ -262,7 +262,8 @@ class ChatPageTest {
         assertEquals(4, page.articles().size());
         assertEquals(2, browser.driver.findElements(By.cssSelector("#messages .answer h2")).size());
         assertEquals(answer("second question"), page.storedLastReply());
-        assertEquals("second question", page.articles().get(2).getDomProperty("textContent"));
+        assertEquals("second question", page.articles().get(2).findElement(By.cssSelector(".bubble"))
+                .getDomProperty("textContent"));
 
         browser.driver.findElement(By.id("new-chat")).click();
         assertTrue(page.articles().isEmpty());
