@@ -105,6 +105,11 @@ public final class ServerToolRounds {
         return Json.parse(server.fake().takeRequest().body());
     }
 
+    /** The names of the tools a request offers, in any dialect's shape ({@code name} wherever it stands). */
+    public static List<String> toolNames(JsonNode request) {
+        return request.get("tools").findValuesAsText("name");
+    }
+
     private static String text(List<Event> events, String type) {
         StringBuilder b = new StringBuilder();
         events.stream().filter(e -> e.type().equals(type)).forEach(e -> b.append(e.content()));
