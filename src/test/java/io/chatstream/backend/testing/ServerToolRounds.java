@@ -3,6 +3,7 @@ package io.chatstream.backend.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.event.ToolCall;
+import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.SseRecorder.Event;
 
 import java.util.ArrayList;
@@ -39,9 +40,10 @@ public final class ServerToolRounds {
     /**
      * Posts {@link #QUESTION}; the upstream answers with {@code calls}, then with {@code answer}. Asserts the one
      * stream: {@code start}; the first round's reasoning and text; its {@code tool_call}s exactly as the transcript
-     * has them (a call whose id is "" there has none on the wire, and any id the server makes up will do); one {@code tool_result} per call holding the tool's real output ({@code results}, in call order);
-     * the second round's reasoning and text; and one {@code end} with {@code stop} and the two rounds' usage summed,
-     * the body ending there.
+     * has them (a call whose id is "" there has none on the wire, and any id the server makes up will do); one
+     * {@code tool_result} per call holding the tool's real output ({@code results}, in call order); the second
+     * round's reasoning and text; and one {@code end} with {@code stop} and the two rounds' usage summed, the body
+     * ending there.
      *
      * @return the JSON body of the second request the upstream received
      */
@@ -55,6 +57,8 @@ public final class ServerToolRounds {
         int lastResult = types.lastIndexOf("tool_result");
         int n = calls.toolCalls().size();
         assertEquals("start", types.get(0), () -> "events: " + types);
+        assertTrue(firstCall > 0 && lastResult > firstCall, () -> "calls and results: " + types);
+        SseRecorder.assertSequential(events, 1);
         assertEquals(List.of("tool_call", "tool_result"), collapse(types.subList(firstCall, lastResult + 1)),
                 () -> "the calls, then their results, nothing between: " + types);
         assertEquals(firstCall + 2 * n - 1, lastResult, () -> "one call and one result per call: " + types);
