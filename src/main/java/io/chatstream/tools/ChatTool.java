@@ -25,7 +25,13 @@ public interface ChatTool {
     /** What the tool does and when to use it, for the model. */
     String description();
 
-    /** The JSON Schema of the arguments: the text of one JSON object, e.g. {@code {"type":"object",...}}. */
+    /**
+     * The JSON Schema of the arguments: the text of one JSON object, e.g. {@code {"type":"object",...}}. It goes to
+     * every provider as it is, so keep to the keywords all of them take (Gemini's OpenAPI subset: {@code type},
+     * {@code properties}, {@code required}, {@code description}, {@code enum}, {@code items}, {@code pattern}...;
+     * not {@code additionalProperties}, {@code $ref} or {@code oneOf}, which make Gemini answer 400). Refuse
+     * unexpected fields in {@link #call} instead ({@link ToolArguments} does).
+     */
     String parametersSchema();
 
     /**

@@ -15,6 +15,7 @@ import io.chatstream.event.Usage;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       calls and sends back every call with its result, the server ones taken from the stream.</li>
  *   <li>{@code chat.tools.max-rounds} rounds at most: when the last allowed round asks for server tools only, the
  *       calls are not run and the reply ends with {@code length}.</li>
+ *   <li>Each call id names one call of the reply: a call whose id an earlier round's call had gets
+ *       {@code _<round>} appended, in the stream and in the history.</li>
  *   <li>After the first round a {@code tool_choice} of {@code required} or one named function is dropped (the
  *       provider's default), so that a forced call does not repeat until the rounds run out.</li>
  *   <li>{@link #cancel()} (DELETE, the detach grace, the maximum duration) cancels the running round's upstream
@@ -71,6 +74,8 @@ final class ToolLoop implements Generation {
     private final String principal;
     /** The server tools this reply offers: those no client tool of the request shadows. */
     private final Set<String> serverNames = new HashSet<>();
+    /** The ids of the calls streamed so far in this reply; guarded by the lock. */
+    private final Set<String> callIds = new HashSet<>();
     private final ReentrantLock lock = new ReentrantLock();
 
     private ChatRequest request;
@@ -185,6 +190,8 @@ final class ToolLoop implements Generation {
         final List<ToolCall> calls = new ArrayList<>();
         /** Results by call id, in call order once complete; guarded by the loop's lock. */
         final Map<String, String> results = new LinkedHashMap<>();
+        /** The backend's id of a call to the id it was streamed with, where {@link #distinct} changed it. */
+        final Map<String, String> renamed = new HashMap<>();
         final List<Call> running = new ArrayList<>();
         int waiting;
 
@@ -227,8 +234,9 @@ final class ToolLoop implements Generation {
             lock.lock();
             try {
                 if (live()) {
-                    calls.add(call);
-                    out.toolCall(call);
+                    ToolCall c = distinct(call);
+                    calls.add(c);
+                    out.toolCall(c);
                 }
             } finally {
                 lock.unlock();
@@ -240,12 +248,30 @@ final class ToolLoop implements Generation {
             lock.lock();
             try {
                 if (live()) {
-                    results.put(toolCallId, result); // the backend ran this one itself
-                    out.toolResult(toolCallId, result);
+                    String id = renamed.getOrDefault(toolCallId, toolCallId);
+                    results.put(id, result); // the backend ran this one itself
+                    out.toolResult(id, result);
                 }
             } finally {
                 lock.unlock();
             }
+        }
+
+        /**
+         * Under the lock: {@code call}, or a copy whose id has {@code _<round>} appended when the reply already
+         * streamed a call with that id. Backends that get no ids from their upstream number each round's calls
+         * from {@code call_0} (Ollama), and an id must name one call in the stream and in the history.
+         */
+        private ToolCall distinct(ToolCall call) {
+            if (callIds.add(call.id())) {
+                return call;
+            }
+            String id = call.id() + "_" + number;
+            for (int n = 2; !callIds.add(id); n++) {
+                id = call.id() + "_" + number + "_" + n;
+            }
+            renamed.put(call.id(), id);
+            return new ToolCall(id, call.name(), call.arguments());
         }
 
         @Override

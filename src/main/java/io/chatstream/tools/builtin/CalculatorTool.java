@@ -30,8 +30,7 @@ public final class CalculatorTool implements ChatTool {
     @Override
     public String parametersSchema() {
         return "{\"type\":\"object\",\"properties\":{\"expression\":{\"type\":\"string\",\"description\":"
-                + "\"For example (2 + 3) * 4.5 or 2^10 / 8\"}},\"required\":[\"expression\"],"
-                + "\"additionalProperties\":false}";
+                + "\"For example (2 + 3) * 4.5 or 2^10 / 8\"}},\"required\":[\"expression\"]}";
     }
 
     @Override

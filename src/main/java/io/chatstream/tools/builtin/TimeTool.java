@@ -44,8 +44,7 @@ public final class TimeTool implements ChatTool {
     @Override
     public String parametersSchema() {
         return "{\"type\":\"object\",\"properties\":{\"zone\":{\"type\":\"string\",\"description\":"
-                + "\"An IANA time zone such as Europe/Paris or America/New_York; UTC when omitted\"}},"
-                + "\"additionalProperties\":false}";
+                + "\"An IANA time zone such as Europe/Paris or America/New_York; UTC when omitted\"}}}";
     }
 
     @Override

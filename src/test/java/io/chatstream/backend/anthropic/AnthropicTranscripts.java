@@ -150,6 +150,49 @@ final class AnthropicTranscripts {
                     new ToolCall("toolu_02Xk", "get_time", "{\"tz\":\"Asia/Shanghai\"}")),
             FinishReason.TOOL_CALLS, new Usage(472, 89));
 
+    /** With thinking on: a thinking block, then a call of the server tool {@code calculator}, its input in pieces. */
+    static final Transcript CALCULATOR = new Transcript("anthropic calculator tool use", """
+            event: message_start
+            data: {"type":"message_start","message":{"id":"msg_01Calc","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":512,"output_tokens":3}}}
+
+            event: content_block_start
+            data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"用计算器算 2^10+1。"}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIMcalc..."}}
+
+            event: content_block_stop
+            data: {"type":"content_block_stop","index":0}
+
+            event: content_block_start
+            data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_01Calc7x","name":"calculator","input":{}}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":""}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"expression\\": \\"2^"}}
+
+            event: content_block_delta
+            data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"10+1\\"}"}}
+
+            event: content_block_stop
+            data: {"type":"content_block_stop","index":1}
+
+            event: message_delta
+            data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":64}}
+
+            event: message_stop
+            data: {"type":"message_stop"}
+
+            """,
+            "用计算器算 2^10+1。", "",
+            List.of(new ToolCall("toolu_01Calc7x", "calculator", "{\"expression\": \"2^10+1\"}")),
+            FinishReason.TOOL_CALLS, new Usage(512, 64));
+
     /** The reply cut by {@code max_tokens}, with a tool use that takes no input. */
     static final Transcript MAX_TOKENS = new Transcript("anthropic max_tokens", """
             event: message_start

@@ -54,6 +54,17 @@ final class GeminiTranscripts {
                     new ToolCall("fc_2", "get_time", "{\"tz\":\"Asia/Shanghai\"}")),
             FinishReason.TOOL_CALLS, new Usage(60, 30));
 
+    /**
+     * A thinking model calling the server tool {@code calculator}: a signed {@code functionCall} part without an id
+     * (the server makes one up), in the event that carries the finishReason.
+     */
+    static final Transcript CALCULATOR = new Transcript("gemini calculator call", """
+            data: {"candidates": [{"content": {"parts": [{"functionCall": {"name": "calculator","args": {"expression": "2^10+1"}},"thoughtSignature": "CiQB0e2Kb4cAlCsIgnAtUrE+BQoUmS4Ke6dL"}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 90,"candidatesTokenCount": 20,"totalTokenCount": 140,"thoughtsTokenCount": 30},"modelVersion": "gemini-2.5-flash","responseId": "cAlcaM_sIZmB1PIP4-LN4As"}
+
+            """,
+            "", "", List.of(new ToolCall("", "calculator", "{\"expression\":\"2^10+1\"}")),
+            FinishReason.TOOL_CALLS, new Usage(90, 50));
+
     /** Cut by {@code maxOutputTokens}; a code-execution part without text on the way is skipped. */
     static final Transcript MAX_TOKENS = new Transcript("gemini max tokens", """
             data: {"candidates":[{"content":{"parts":[{"text":"从前有座山，"},{"executableCode":{"language":"PYTHON","code":"print(1)"}}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":5,"candidatesTokenCount":6,"totalTokenCount":11},"modelVersion":"gemini-2.0-flash"}

@@ -3,6 +3,7 @@ package io.chatstream.backend.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.upstream.Json;
 import io.chatstream.testing.SseParser;
+import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.TestServer;
 
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
@@ -62,8 +64,18 @@ public final class EndToEnd implements AutoCloseable {
 
     /** From now on the fake upstream answers with {@code transcript}'s body, one byte per write. */
     public void serve(Transcripts.Transcript transcript) {
+        serveInTurn(transcript);
+    }
+
+    /**
+     * From now on the fake upstream answers its first request with {@code answers[0]}'s body, the next with
+     * {@code answers[1]} and so on, the last one again once they run out; one byte per write.
+     */
+    public void serveInTurn(Transcripts.Transcript... answers) {
+        AtomicInteger next = new AtomicInteger();
         upstream(ex -> {
-            ex.respond(200, "text/event-stream").write(transcript.bytes(), FakeUpstream.Splits.oneByte());
+            Transcripts.Transcript t = answers[Math.min(next.getAndIncrement(), answers.length - 1)];
+            ex.respond(200, "text/event-stream").write(t.bytes(), FakeUpstream.Splits.oneByte());
             ex.end();
         });
     }
@@ -78,6 +90,20 @@ public final class EndToEnd implements AutoCloseable {
         assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         String id = response.headers().firstValue("X-Stream-Id").orElseThrow();
         return new EventStream(id, response.body(), new SseParser(), new ArrayList<>());
+    }
+
+    /**
+     * Posts a chat request and reads its event stream up to its terminal event, asserting that the body ends right
+     * after it (one terminal event, nothing later).
+     */
+    public List<SseRecorder.Event> postToEnd(String json) throws Exception {
+        try (SseRecorder r = SseRecorder.open(client, HttpRequest.newBuilder(server.uri("/api/chat"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build())) {
+            assertEquals(200, r.status());
+            return r.readToEnd(Duration.ofSeconds(20));
+        }
     }
 
     /**

@@ -134,6 +134,50 @@ public final class Transcripts {
                     new ToolCall("call_Xk2", "get_time", "{\"tz\":\"Asia/Shanghai\"}")),
             FinishReason.TOOL_CALLS, new Usage(80, 35));
 
+    /** OpenAI calling the server tool {@code calculator}: its arguments in two pieces. */
+    public static final Transcript OPENAI_CALCULATOR = new Transcript("openai calculator call", """
+            data: {"id":"chatcmpl-C1","object":"chat.completion.chunk","created":1764790000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_Qm3kGJcYwz1A","type":"function","function":{"name":"calculator","arguments":""}}],"refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C1","object":"chat.completion.chunk","created":1764790000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"expression\\""}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C1","object":"chat.completion.chunk","created":1764790000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":": \\"2^10+1\\"}"}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C1","object":"chat.completion.chunk","created":1764790000,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}
+
+            data: {"id":"chatcmpl-C1","object":"chat.completion.chunk","created":1764790000,"model":"gpt-4o-2024-08-06","choices":[],"usage":{"prompt_tokens":95,"completion_tokens":18,"total_tokens":113}}
+
+            data: [DONE]
+
+            """,
+            "", "", List.of(new ToolCall("call_Qm3kGJcYwz1A", "calculator", "{\"expression\": \"2^10+1\"}")),
+            FinishReason.TOOL_CALLS, new Usage(95, 18));
+
+    /** OpenAI calling two server tools at once, {@code calculator} and {@code echo}, after a line of text. */
+    public static final Transcript OPENAI_CALCULATOR_AND_ECHO = new Transcript("openai two server calls", """
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"role":"assistant","content":"我来算一下。","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_Ab1","type":"function","function":{"name":"calculator","arguments":""}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"expression\\":\\"2^10+1\\"}"}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_Cd2","type":"function","function":{"name":"echo","arguments":""}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{\\"text\\": \\"上"}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"海 🌧\\"}"}}]},"logprobs":null,"finish_reason":null}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"tool_calls"}],"usage":null}
+
+            data: {"id":"chatcmpl-C2","object":"chat.completion.chunk","created":1764790100,"model":"gpt-4o-2024-08-06","choices":[],"usage":{"prompt_tokens":120,"completion_tokens":40,"total_tokens":160}}
+
+            data: [DONE]
+
+            """,
+            "", "我来算一下。",
+            List.of(new ToolCall("call_Ab1", "calculator", "{\"expression\":\"2^10+1\"}"),
+                    new ToolCall("call_Cd2", "echo", "{\"text\": \"上海 🌧\"}")),
+            FinishReason.TOOL_CALLS, new Usage(120, 40));
+
     /** vLLM serving QwQ without a reasoning parser: a {@code <think>} block in the content, tags cut apart. */
     public static final Transcript VLLM_THINK_TAGS = new Transcript("vllm think tags", """
             data: {"id":"chatcmpl-9f","object":"chat.completion.chunk","created":1741571000,"model":"Qwen/QwQ-32B","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}
@@ -174,6 +218,14 @@ public final class Transcripts {
             """,
             "", "", List.of(new ToolCall("call_0", "get_weather", "{\"city\":\"东京\"}")),
             FinishReason.TOOL_CALLS, new Usage(100, 20));
+
+    /** Ollama {@code llama3.1} calling the server tool {@code calculator}: no call id, arguments as an object. */
+    public static final Transcript OLLAMA_CALCULATOR = new Transcript("ollama calculator call", """
+            {"model":"llama3.1","created_at":"2026-12-03T19:00:00.000000Z","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"calculator","arguments":{"expression":"2^10+1"}}}]},"done":false}
+            {"model":"llama3.1","created_at":"2026-12-03T19:00:00.400000Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":512000000,"prompt_eval_count":160,"eval_count":22}
+            """,
+            "", "", List.of(new ToolCall("call_0", "calculator", "{\"expression\":\"2^10+1\"}")),
+            FinishReason.TOOL_CALLS, new Usage(160, 22));
 
     /** An older Ollama serving {@code deepseek-r1}: the thinking as a {@code <think>} block in the content. */
     public static final Transcript OLLAMA_THINK_TAGS = new Transcript("ollama think tags", """
@@ -338,6 +390,33 @@ public final class Transcripts {
             List.of(new ToolCall("call_DdmO9pD3xa9XTPNJ32zg2hcA", "get_weather", "{\"city\": \"上海 🌧\"}"),
                     new ToolCall("call_Xk2", "get_time", "{\"tz\":\"Asia/Shanghai\"}")),
             FinishReason.TOOL_CALLS, new Usage(80, 35));
+
+    /** OpenAI Responses API calling the server tool {@code calculator}: one function call item. */
+    public static final Transcript RESPONSES_CALCULATOR = new Transcript("responses calculator call", """
+            event: response.created
+            data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_c1","object":"response","status":"in_progress","model":"gpt-4.1-2025-04-14","output":[],"parallel_tool_calls":true,"usage":null}}
+
+            event: response.output_item.added
+            data: {"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"fc_c1","type":"function_call","status":"in_progress","arguments":"","call_id":"call_Qm3kGJcYwz1A","name":"calculator"}}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":2,"item_id":"fc_c1","output_index":0,"delta":"{\\"expression\\":","obfuscation":"k"}
+
+            event: response.function_call_arguments.delta
+            data: {"type":"response.function_call_arguments.delta","sequence_number":3,"item_id":"fc_c1","output_index":0,"delta":"\\"2^10+1\\"}","obfuscation":"k"}
+
+            event: response.function_call_arguments.done
+            data: {"type":"response.function_call_arguments.done","sequence_number":4,"item_id":"fc_c1","output_index":0,"arguments":"{\\"expression\\":\\"2^10+1\\"}"}
+
+            event: response.output_item.done
+            data: {"type":"response.output_item.done","sequence_number":5,"output_index":0,"item":{"id":"fc_c1","type":"function_call","status":"completed","arguments":"{\\"expression\\":\\"2^10+1\\"}","call_id":"call_Qm3kGJcYwz1A","name":"calculator"}}
+
+            event: response.completed
+            data: {"type":"response.completed","sequence_number":6,"response":{"id":"resp_c1","object":"response","status":"completed","model":"gpt-4.1-2025-04-14","output":[{"id":"fc_c1","type":"function_call","status":"completed","arguments":"{\\"expression\\":\\"2^10+1\\"}","call_id":"call_Qm3kGJcYwz1A","name":"calculator"}],"usage":{"input_tokens":95,"input_tokens_details":{"cached_tokens":0},"output_tokens":18,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":113}}}
+
+            """,
+            "", "", List.of(new ToolCall("call_Qm3kGJcYwz1A", "calculator", "{\"expression\":\"2^10+1\"}")),
+            FinishReason.TOOL_CALLS, new Usage(95, 18));
 
     /** OpenAI Responses API cut by {@code max_output_tokens}: {@code response.incomplete}, finish {@code length}. */
     public static final Transcript RESPONSES_INCOMPLETE = new Transcript("responses max_output_tokens", """

@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The server tool example of {@code docs/tools-server.md} ({@code src/test/examples/stock-tool}) built the way a user
+ * The server tool example of {@code docs/tools.md} ({@code src/test/examples/stock-tool}) built the way a user
  * builds it, into a jar of its own, then found by name: by a class loader that has only that jar on top of the
  * product, and by a real webapp that has it in {@code WEB-INF/lib}, where the model's call of it runs in the loop.
  */
@@ -65,7 +65,7 @@ class CustomToolJarTest {
     static Path jar;
     static Path stockFile;
 
-    /** {@code javac} then {@code jar}, as {@code docs/tools-server.md} shows. */
+    /** {@code javac} then {@code jar}, as {@code docs/tools.md} shows. */
     @BeforeAll
     static void buildTheExampleJar() throws Exception {
         Path classes = Files.createDirectories(work.resolve("classes"));

@@ -47,7 +47,7 @@ public final class StockTool implements ChatTool {
     @Override
     public String parametersSchema() {
         return "{\"type\":\"object\",\"properties\":{\"sku\":{\"type\":\"string\",\"pattern\":"
-                + "\"^[A-Z0-9][A-Z0-9-]{0,19}$\"}},\"required\":[\"sku\"],\"additionalProperties\":false}";
+                + "\"^[A-Z0-9][A-Z0-9-]{0,19}$\"}},\"required\":[\"sku\"]}";
     }
 
     @Override
