@@ -27,10 +27,9 @@ public interface ChatTool {
 
     /**
      * The JSON Schema of the arguments: the text of one JSON object, e.g. {@code {"type":"object",...}}. It goes to
-     * every provider as it is, so keep to the keywords all of them take (Gemini's OpenAPI subset: {@code type},
-     * {@code properties}, {@code required}, {@code description}, {@code enum}, {@code items}, {@code pattern}...;
-     * not {@code additionalProperties}, {@code $ref} or {@code oneOf}, which make Gemini answer 400). Refuse
-     * unexpected fields in {@link #call} instead ({@link ToolArguments} does).
+     * every provider as it is; plain JSON Schema ({@code type}, {@code properties}, {@code required},
+     * {@code description}, {@code enum}, {@code items}) is understood by all of them. Check the arguments in
+     * {@link #call} whatever the schema says ({@link ToolArguments} does): a model may send what it forbids.
      */
     String parametersSchema();
 

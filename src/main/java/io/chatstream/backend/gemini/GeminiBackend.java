@@ -189,7 +189,7 @@ public final class GeminiBackend implements ChatBackend {
                 d.put("description", t.description());
             }
             if (!ToolJson.takesNoArguments(t)) {
-                d.set("parameters", ToolJson.schema(t));
+                d.set("parametersJsonSchema", ToolJson.schema(t)); // full JSON Schema; "parameters" takes only an OpenAPI subset
             }
         }
         ToolChoice choice = request.toolChoice();

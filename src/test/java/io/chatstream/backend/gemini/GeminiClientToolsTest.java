@@ -3,6 +3,7 @@ package io.chatstream.backend.gemini;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatstream.backend.testing.ClientTools;
 import io.chatstream.backend.testing.EndToEnd;
+import io.chatstream.backend.upstream.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,11 +43,27 @@ class GeminiClientToolsTest {
         assertJson("""
                 [{"functionDeclarations":[
                   {"name":"get_weather","description":"Current weather of a city",
-                   "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}},
+                   "parametersJsonSchema":{"type":"object","properties":{"city":{"type":"string"}},
+                     "required":["city"]}},
                   {"name":"get_time"}]}]
                 """, sent.get("tools"));
         assertJson("{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"get_weather\"]}}",
                 sent.get("toolConfig"));
+    }
+
+    @Test
+    void aStrictJsonSchemaGoesAsItIsNotCutToGeminisOpenApiSubset() throws Exception {
+        // what OpenAI's strict mode asks clients to write: "parameters" (an OpenAPI subset) would refuse it
+        String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":[\"string\",\"null\"]}},"
+                + "\"required\":[\"city\"],\"additionalProperties\":false}";
+        server.serve(GeminiTranscripts.FUNCTION_CALLS);
+        EndToEnd.EventStream s = server.post("{\"message\":\"hi\",\"tools\":[{\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"parameters\":" + schema + "}}]}");
+        s.until("end");
+        s.body().close();
+        JsonNode sent = Json.parse(server.fake().takeRequest().body());
+        assertJson("[{\"functionDeclarations\":[{\"name\":\"get_weather\",\"parametersJsonSchema\":" + schema
+                + "}]}]", sent.get("tools"));
     }
 
     @Test

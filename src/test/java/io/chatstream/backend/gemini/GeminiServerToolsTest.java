@@ -51,14 +51,14 @@ class GeminiServerToolsTest {
     }
 
     @Test
-    void theServerToolsAreDeclaredWithinGeminisSchemaSubset() throws Exception {
+    void theServerToolsAreDeclaredWithTheirJsonSchema() throws Exception {
         JsonNode sent = ServerToolRounds.reply(server, GeminiTranscripts.CALCULATOR, GeminiTranscripts.CHINESE,
                 List.of("1025"));
         assertJson("""
                 [{"functionDeclarations":[
                   {"name":"calculator","description":"Evaluates an arithmetic expression exactly: decimals, + - * / ^ \
                 and parentheses. Use it for any arithmetic instead of computing in your head.",
-                   "parameters":{"type":"object","properties":{"expression":{"type":"string",
+                   "parametersJsonSchema":{"type":"object","properties":{"expression":{"type":"string",
                      "description":"For example (2 + 3) * 4.5 or 2^10 / 8"}},"required":["expression"]}},
                   {"name":"echo","description":"a test tool"}]}]
                 """, sent.get("tools"));
