@@ -10,7 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.StringWriter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -50,7 +53,18 @@ public final class StreamJson implements AutoCloseable {
     private static final int MAX_NUMBER_LENGTH = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
     private static final int MAX_NAME_LENGTH = StreamReadConstraints.DEFAULT_MAX_NAME_LEN;
 
-    private static final int NAME_SLOTS = 64;
+    private static final int NAME_SLOT_BITS = 6;
+    private static final int EXACT_KEY = 16;
+    private static final int NAME_SLOTS = 1 << NAME_SLOT_BITS;
+    private static final int NAME_PROBES = 4;
+    private static final int KEEP_CHARS = 16 * 1024;
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long QUOTES = '"' * ONES;
+    private static final long BACKSLASHES = '\\' * ONES;
+    private static final long SPACES = ' ' * ONES;
     private static final int MAX_CACHED_NAME = 48;
 
     private byte[] doc;
@@ -77,7 +91,12 @@ public final class StreamJson implements AutoCloseable {
     private boolean nameEscaped;
     private boolean nameAscii;
 
+    /** Decoded text of strings with escapes; a string never has more chars than bytes. */
+    private char[] chars = new char[64];
     private final String[] names = new String[NAME_SLOTS];
+    private final int[] nameLengths = new int[NAME_SLOTS];
+    private final long[] nameFirsts = new long[NAME_SLOTS];
+    private final long[] nameLasts = new long[NAME_SLOTS];
     private final byte[][] nameBytes = new byte[NAME_SLOTS][];
 
     /**
@@ -562,47 +581,64 @@ public final class StreamJson implements AutoCloseable {
         int p = pos + 1;
         boolean escaped = false;
         int seen = 0;
+        long high = 0;
         while (true) {
-            if (p >= limit) {
-                throw notJson();
+            if (p + 8 <= limit) { // eight bytes at a time, to the first quote, backslash or control character
+                long word = (long) LONGS.get(doc, p);
+                long quote = word ^ QUOTES;
+                long backslash = word ^ BACKSLASHES;
+                long stops = (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | ((word - SPACES) & ~word))
+                        & HIGHS;
+                if (stops == 0) {
+                    high |= word;
+                    p += 8;
+                    continue;
+                }
+                int k = Long.numberOfTrailingZeros(stops) >>> 3; // the lowest flag is exact: borrows only go up
+                high |= word & ((1L << (k << 3)) - 1);
+                p += k;
+            } else {
+                byte c;
+                while (p < limit && (c = doc[p]) != '"' && c != '\\' && (c < 0 || c >= 0x20)) {
+                    seen |= c;
+                    p++;
+                }
+                if (p >= limit) {
+                    throw notJson();
+                }
             }
             byte c = doc[p];
             if (c == '"') {
                 break;
             }
-            if (c == '\\') {
-                escaped = true;
-                p++;
-                if (p >= limit) {
-                    throw notJson();
-                }
-                switch (doc[p]) {
-                    case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p++;
-                    case 'u' -> {
-                        if (limit - p < 5) {
-                            throw notJson();
-                        }
-                        for (int i = 1; i <= 4; i++) {
-                            if (Character.digit(doc[p + i], 16) < 0) {
-                                throw notJson();
-                            }
-                        }
-                        p += 5;
-                    }
-                    default -> throw notJson();
-                }
-                continue;
-            }
-            if (c >= 0 && c < 0x20) {
+            if (c != '\\') {
                 throw notJson(); // a control character must be escaped
             }
-            seen |= c;
+            escaped = true;
             p++;
+            if (p >= limit) {
+                throw notJson();
+            }
+            switch (doc[p]) {
+                case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p++;
+                case 'u' -> {
+                    if (limit - p < 5) {
+                        throw notJson();
+                    }
+                    for (int i = 1; i <= 4; i++) {
+                        if (Character.digit(doc[p + i], 16) < 0) {
+                            throw notJson();
+                        }
+                    }
+                    p += 5;
+                }
+                default -> throw notJson();
+            }
         }
         stringStart = pos + 1;
         stringEnd = p;
         stringEscaped = escaped;
-        stringAscii = seen >= 0;
+        stringAscii = seen >= 0 && (high & HIGHS) == 0;
         if (!stringAscii && !ByteLineSplitter.isUtf8(doc, stringStart, p - stringStart)) {
             throw notJson();
         }
@@ -615,60 +651,113 @@ public final class StreamJson implements AutoCloseable {
         if (!escaped) {
             return new String(doc, from, to - from, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
         }
-        StringBuilder out = new StringBuilder(to - from);
-        int run = from;
-        int p = from;
-        while (p < to) {
-            if (doc[p] != '\\') {
-                p++;
-                continue;
+        if (chars.length < to - from) {
+            char[] bigger = new char[Math.max(to - from, 2 * chars.length)];
+            if (bigger.length <= KEEP_CHARS) {
+                chars = bigger; // kept for the strings to come; a longer one's is not pinned for the whole body
             }
-            if (p > run) {
-                out.append(new String(doc, run, p - run, StandardCharsets.UTF_8));
-            }
-            byte e = doc[p + 1];
-            switch (e) {
-                case 'b' -> out.append('\b');
-                case 'f' -> out.append('\f');
-                case 'n' -> out.append('\n');
-                case 'r' -> out.append('\r');
-                case 't' -> out.append('\t');
-                case 'u' -> {
-                    int code = 0;
-                    for (int i = 2; i <= 5; i++) {
-                        code = code << 4 | Character.digit(doc[p + i], 16);
-                    }
-                    out.append((char) code);
-                    p += 4;
-                }
-                default -> out.append((char) e); // " \ /
-            }
-            p += 2;
-            run = p;
+            return decodeEscaped(from, to, bigger);
         }
-        if (to > run) {
-            out.append(new String(doc, run, to - run, StandardCharsets.UTF_8));
-        }
-        return out.toString();
+        return decodeEscaped(from, to, chars);
     }
 
+    private String decodeEscaped(int from, int to, char[] out) {
+        int n = 0;
+        int p = from;
+        while (p < to) {
+            int b = doc[p];
+            if (b == '\\') {
+                byte e = doc[p + 1];
+                p += 2;
+                switch (e) {
+                    case 'b' -> out[n++] = '\b';
+                    case 'f' -> out[n++] = '\f';
+                    case 'n' -> out[n++] = '\n';
+                    case 'r' -> out[n++] = '\r';
+                    case 't' -> out[n++] = '\t';
+                    case 'u' -> {
+                        int code = 0;
+                        for (int i = 0; i < 4; i++) {
+                            code = code << 4 | Character.digit(doc[p + i], 16);
+                        }
+                        out[n++] = (char) code;
+                        p += 4;
+                    }
+                    default -> out[n++] = (char) e; // " \ /
+                }
+            } else if (b >= 0) {
+                out[n++] = (char) b;
+                p++;
+            } else {
+                // well-formed UTF-8, checked by string(): two, three or four bytes
+                int code;
+                if ((b & 0xE0) == 0xC0) {
+                    code = (b & 0x1F) << 6 | doc[p + 1] & 0x3F;
+                    p += 2;
+                } else if ((b & 0xF0) == 0xE0) {
+                    code = (b & 0x0F) << 12 | (doc[p + 1] & 0x3F) << 6 | doc[p + 2] & 0x3F;
+                    p += 3;
+                } else {
+                    code = (b & 0x07) << 18 | (doc[p + 1] & 0x3F) << 12 | (doc[p + 2] & 0x3F) << 6 | doc[p + 3] & 0x3F;
+                    p += 4;
+                }
+                if (code >= Character.MIN_SUPPLEMENTARY_CODE_POINT) {
+                    out[n++] = Character.highSurrogate(code);
+                    out[n++] = Character.lowSurrogate(code);
+                } else {
+                    out[n++] = (char) code;
+                }
+            }
+        }
+        return new String(out, 0, n);
+    }
+
+    /**
+     * The current field's name, from the table of names seen when it is there. A name is known by its length and
+     * its first and last eight bytes, exactly so up to {@value #EXACT_KEY} bytes, compared whole beyond; open
+     * addressing, a few probes. Names are interned, as Jackson has them, so that a decoder's {@code switch} on a
+     * name finds its constant at once.
+     */
     private String cachedName() {
         int n = nameEnd - nameStart;
         if (n > MAX_CACHED_NAME) {
             return decode(nameStart, nameEnd, nameEscaped, nameAscii);
         }
-        int hash = 0;
-        for (int i = nameStart; i < nameEnd; i++) {
-            hash = 31 * hash + doc[i];
+        long first;
+        long last;
+        if (n >= 8) {
+            first = (long) LONGS.get(doc, nameStart);
+            last = (long) LONGS.get(doc, nameEnd - 8);
+        } else {
+            first = 0;
+            for (int i = nameEnd - 1; i >= nameStart; i--) {
+                first = first << 8 | (doc[i] & 0xFF);
+            }
+            last = 0;
         }
-        int slot = (hash ^ hash >>> 16) & (NAME_SLOTS - 1);
-        byte[] known = nameBytes[slot];
-        if (known != null && Arrays.equals(known, 0, known.length, doc, nameStart, nameEnd)) {
-            return names[slot];
+        long hash = (first * 0x9E3779B97F4A7C15L) ^ (last * 0xC2B2AE3D27D4EB4FL) ^ n;
+        int home = (int) (hash >>> (64 - NAME_SLOT_BITS));
+        for (int probe = 0; probe < NAME_PROBES; probe++) {
+            int slot = (home + probe) & (NAME_SLOTS - 1);
+            String known = names[slot];
+            if (known == null) {
+                return remember(slot, n, first, last);
+            }
+            if (nameLengths[slot] == n && nameFirsts[slot] == first && nameLasts[slot] == last
+                    && (n <= EXACT_KEY || Arrays.equals(nameBytes[slot], 0, n, doc, nameStart, nameEnd))) {
+                return known;
+            }
         }
-        String decoded = decode(nameStart, nameEnd, nameEscaped, nameAscii);
-        nameBytes[slot] = Arrays.copyOfRange(doc, nameStart, nameEnd);
+        return remember(home, n, first, last); // the table is crowded here: the newest name takes the first slot
+    }
+
+    private String remember(int slot, int n, long first, long last) {
+        String decoded = decode(nameStart, nameEnd, nameEscaped, nameAscii).intern();
         names[slot] = decoded;
+        nameLengths[slot] = n;
+        nameFirsts[slot] = first;
+        nameLasts[slot] = last;
+        nameBytes[slot] = n <= EXACT_KEY ? null : Arrays.copyOfRange(doc, nameStart, nameEnd);
         return decoded;
     }
 
