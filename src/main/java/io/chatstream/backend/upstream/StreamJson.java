@@ -728,6 +728,9 @@ public final class StreamJson implements AutoCloseable {
         if (n >= 8) {
             first = (long) LONGS.get(doc, nameStart);
             last = (long) LONGS.get(doc, nameEnd - 8);
+        } else if (nameStart + 8 <= limit) {
+            first = (long) LONGS.get(doc, nameStart) & ((1L << (n << 3)) - 1); // the name's bytes, zero above
+            last = 0;
         } else {
             first = 0;
             for (int i = nameEnd - 1; i >= nameStart; i--) {
