@@ -580,7 +580,6 @@ public final class StreamJson implements AutoCloseable {
     private void string() {
         int p = pos + 1;
         boolean escaped = false;
-        int seen = 0;
         long high = 0;
         while (true) {
             if (p + 8 <= limit) { // eight bytes at a time, to the first quote, backslash or control character
@@ -600,49 +599,55 @@ public final class StreamJson implements AutoCloseable {
             } else {
                 byte c;
                 while (p < limit && (c = doc[p]) != '"' && c != '\\' && (c < 0 || c >= 0x20)) {
-                    seen |= c;
+                    high |= c & 0x80;
                     p++;
                 }
                 if (p >= limit) {
                     throw notJson();
                 }
             }
-            byte c = doc[p];
-            if (c == '"') {
+            if (doc[p] == '"') {
                 break;
             }
-            if (c != '\\') {
-                throw notJson(); // a control character must be escaped
-            }
             escaped = true;
-            p++;
-            if (p >= limit) {
-                throw notJson();
-            }
-            switch (doc[p]) {
-                case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p++;
-                case 'u' -> {
-                    if (limit - p < 5) {
-                        throw notJson();
-                    }
-                    for (int i = 1; i <= 4; i++) {
-                        if (Character.digit(doc[p + i], 16) < 0) {
-                            throw notJson();
-                        }
-                    }
-                    p += 5;
-                }
-                default -> throw notJson();
-            }
+            p = escape(p);
         }
         stringStart = pos + 1;
         stringEnd = p;
         stringEscaped = escaped;
-        stringAscii = seen >= 0 && (high & HIGHS) == 0;
+        stringAscii = (high & HIGHS) == 0;
         if (!stringAscii && !ByteLineSplitter.isUtf8(doc, stringStart, p - stringStart)) {
             throw notJson();
         }
         pos = p + 1;
+    }
+
+    /** Checks the escape or control character at {@code p} in a string; the index after it. */
+    private int escape(int p) {
+        if (doc[p] != '\\') {
+            throw notJson(); // a control character must be escaped
+        }
+        p++;
+        if (p >= limit) {
+            throw notJson();
+        }
+        switch (doc[p]) {
+            case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
+                return p + 1;
+            }
+            case 'u' -> {
+                if (limit - p < 5) {
+                    throw notJson();
+                }
+                for (int i = 1; i <= 4; i++) {
+                    if (Character.digit(doc[p + i], 16) < 0) {
+                        throw notJson();
+                    }
+                }
+                return p + 5;
+            }
+            default -> throw notJson();
+        }
     }
 
     // ---- decoding
