@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # JMH micro-benchmarks of src/bench/java: src/bench/jmh.sh [JMH options], e.g.
 #   src/bench/jmh.sh FrameEncoder -prof gc       the frame encoder (EventJson, SseFrames, NdjsonFrames)
-#   src/bench/jmh.sh DecoderBenchmark -prof gc   the OpenAI, Responses and Ollama stream decoders, per token
-# (on a busy machine, io.chatstream.bench.CpuTimePerToken times the same bodies in thread CPU time)
+#   src/bench/jmh.sh DecoderBenchmark -prof gc   the five dialects' stream decoders, per token
+# (on a busy machine, io.chatstream.bench.CpuTimePerToken times the same bodies in thread CPU time; see docs/performance.md)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${BENCH_OUT:-target/bench}

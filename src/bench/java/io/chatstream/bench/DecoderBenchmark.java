@@ -22,12 +22,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * A dialect's stream decoder on a realistic body of {@value #TOKENS} tokens, fed in network-sized reads of
  * {@code readBytes}; scores are per token. A subclass, in the package of its decoder (which is not public), writes
- * the body and makes the decoder; each run checks that the body decoded to one end.
+ * the body and makes the decoder; each run checks that the body decoded to one end. Iterations of 5 s: shorter ones
+ * scattered too much on a shared machine. {@link CpuTimePerToken} runs the same bodies in thread CPU time.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 2, time = 5)
+@Measurement(iterations = 5, time = 5)
 @Fork(1)
 @State(Scope.Thread)
 public abstract class DecoderBenchmark {

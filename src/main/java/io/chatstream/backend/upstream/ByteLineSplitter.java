@@ -1,6 +1,9 @@
 package io.chatstream.backend.upstream;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -26,6 +29,11 @@ public final class ByteLineSplitter {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
     private static final int SHRINK_ABOVE = 64 * 1024;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long LFS = LF * ONES;
+    private static final long CRS = CR * ONES;
 
     private final int maxLineBytes;
     private final Handler handler;
@@ -36,6 +44,8 @@ public final class ByteLineSplitter {
     private boolean firstLine = true;
     /** Some byte of the held part of the line is not ASCII: only then is the line checked as UTF-8. */
     private boolean heldNonAscii;
+    /** Set by {@link #lineEnd}. */
+    private boolean scannedNonAscii;
 
     public ByteLineSplitter(int maxLineBytes, Handler handler) {
         if (maxLineBytes < 1) {
@@ -75,14 +85,8 @@ public final class ByteLineSplitter {
                     continue;
                 }
             }
-            int j = i;
-            int seen = 0;
-            byte b;
-            while (j < to && (b = bytes[j]) != LF && b != CR) {
-                seen |= b;
-                j++;
-            }
-            boolean nonAscii = seen < 0;
+            int j = lineEnd(bytes, i, to);
+            boolean nonAscii = scannedNonAscii;
             if (j == to) {
                 append(bytes, i, j - i);
                 heldNonAscii |= nonAscii;
@@ -101,6 +105,34 @@ public final class ByteLineSplitter {
             }
             i = j + 1;
         }
+    }
+
+    /**
+     * The index of the first LF or CR in {@code bytes[from..to)}, or {@code to}; whether a byte before it is not
+     * ASCII goes to {@link #scannedNonAscii}. Eight bytes at a time while none of them ends the line: this runs over
+     * every byte of every body.
+     */
+    private int lineEnd(byte[] bytes, int from, int to) {
+        long high = 0;
+        int j = from;
+        while (j + 8 <= to) {
+            long word = (long) LONGS.get(bytes, j);
+            long lf = word ^ LFS;
+            long cr = word ^ CRS;
+            if (((((lf - ONES) & ~lf) | ((cr - ONES) & ~cr)) & HIGHS) != 0) {
+                break; // a line end in these eight bytes: the loop below finds it
+            }
+            high |= word;
+            j += 8;
+        }
+        int seen = 0;
+        byte b;
+        while (j < to && (b = bytes[j]) != LF && b != CR) {
+            seen |= b;
+            j++;
+        }
+        scannedNonAscii = (high & HIGHS) != 0 || seen < 0;
+        return j;
     }
 
     /** The input ended: a last line without terminator is passed on. */

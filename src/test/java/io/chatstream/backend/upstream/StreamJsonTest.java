@@ -1,12 +1,18 @@
 package io.chatstream.backend.upstream;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -170,7 +176,7 @@ class StreamJsonTest {
     }
 
     @Test
-    void documentsKeepParsingAcrossTheParsersRenewal() {
+    void documentsKeepParsingPastManyDistinctNames() {
         String padding = "x".repeat(1000);
         for (int i = 0; i < 3000; i++) {
             beginObject("{\"name" + i + "\":\"" + padding + "\",\"i\":" + i + "}");
@@ -213,5 +219,121 @@ class StreamJsonTest {
             json.next();
             json.text();
         });
+    }
+
+    private static final String[] NAMES = {"type", "candidatesTokenCount", "a\\u0062", "\u00fc", "", "x y",
+            "a\\\"b", "\u6771\u4eac", "promptTokensDetails_and_then_some_more"};
+    private static final String[] SCALARS = {"\"\"", "\"text\"", "\"a\\nb\\t\\\"q\\\"\"",
+            "\"\\u00e9\\ud83d\\ude00\"", "\"\u6771\u4eac \ud83d\udc4b\"", "\"0123456789abcdefghij\"", "0", "-0",
+            "12", "-7", "1.5", "-2e10", "1E+2", "3.0e-2", "2147483648", "9223372036854775807", "99999999999999999999",
+            "true", "false", "null"};
+    private static final String MUTATIONS = "{}[]:,\"\\ 0a-.e+\tux/";
+
+    /**
+     * Random documents, whole and mangled, read by this reader and by Jackson's own parser: the same documents are
+     * refused, and an accepted one yields the same tokens, names, text and numbers.
+     */
+    @Test
+    void readsWhatJacksonReadsAndRefusesWhatItRefuses() throws IOException {
+        JsonFactory jackson = new JsonFactory();
+        Random r = new Random(20261203);
+        int accepted = 0;
+        for (int run = 0; run < 20_000; run++) {
+            StringBuilder doc = new StringBuilder();
+            randomValue(r, doc, 4);
+            if (r.nextBoolean()) {
+                for (int edits = 1 + r.nextInt(2); edits > 0 && doc.length() > 0; edits--) {
+                    int at = r.nextInt(doc.length());
+                    switch (r.nextInt(3)) {
+                        case 0 -> doc.deleteCharAt(at);
+                        case 1 -> doc.insert(at, MUTATIONS.charAt(r.nextInt(MUTATIONS.length())));
+                        default -> doc.setLength(at);
+                    }
+                }
+            }
+            byte[] bytes = doc.toString().getBytes(StandardCharsets.UTF_8);
+            List<String> expected = new ArrayList<>();
+            try (JsonParser p = jackson.createParser(bytes)) {
+                JsonToken t = p.nextToken();
+                int depth = 0;
+                while (t != null) {
+                    expected.add(describe(t, p.currentName(), t == JsonToken.VALUE_STRING ? p.getText() : null,
+                            t.isNumeric() ? (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType()
+                                    == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue().longValue()
+                                    : t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : (long) p.getDoubleValue())
+                                    : 0));
+                    depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
+                    if (depth == 0) {
+                        break;
+                    }
+                    t = p.nextToken();
+                }
+                if (t != null && p.nextToken() != null) {
+                    expected = null; // more than one value
+                }
+            } catch (IOException e) {
+                expected = null;
+            }
+            List<String> actual = new ArrayList<>();
+            try {
+                JsonToken t = json.begin(bytes, 0, bytes.length);
+                int depth = 0;
+                while (t != null) {
+                    actual.add(describe(t, t == JsonToken.FIELD_NAME ? json.name() : null,
+                            t == JsonToken.VALUE_STRING ? json.text() : null, t.isNumeric() ? json.asLong() : 0));
+                    depth += t.isStructStart() ? 1 : t.isStructEnd() ? -1 : 0;
+                    if (depth == 0) {
+                        break;
+                    }
+                    t = json.next();
+                }
+                json.end();
+            } catch (UpstreamException e) {
+                actual = null;
+            }
+            assertEquals(expected, actual, doc.toString());
+            accepted += expected == null ? 0 : 1;
+        }
+        assertTrue(accepted > 5_000 && accepted < 19_000, "both kinds were tried: " + accepted);
+    }
+
+    private static String describe(JsonToken t, String name, String text, long number) {
+        return t + (t == JsonToken.FIELD_NAME ? " " + name : "") + (text != null ? " " + text : "")
+                + (t.isNumeric() ? " " + number : "");
+    }
+
+    private static void randomValue(Random r, StringBuilder out, int depth) {
+        space(r, out);
+        int kind = depth == 0 ? 2 : r.nextInt(3);
+        if (kind == 0) {
+            out.append('{');
+            for (int i = r.nextInt(4); i > 0; i--) {
+                space(r, out);
+                out.append('"').append(NAMES[r.nextInt(NAMES.length)]).append('"');
+                space(r, out);
+                out.append(':');
+                randomValue(r, out, depth - 1);
+                out.append(i > 1 ? "," : "");
+            }
+            space(r, out);
+            out.append('}');
+        } else if (kind == 1) {
+            out.append('[');
+            for (int i = r.nextInt(4); i > 0; i--) {
+                randomValue(r, out, depth - 1);
+                out.append(i > 1 ? "," : "");
+            }
+            space(r, out);
+            out.append(']');
+        } else {
+            out.append(SCALARS[r.nextInt(SCALARS.length)]);
+        }
+        space(r, out);
+    }
+
+    private static void space(Random r, StringBuilder out) {
+        if (r.nextInt(4) == 0) {
+            out.append(" \t\r\n".charAt(r.nextInt(4)));
+        }
     }
 }
