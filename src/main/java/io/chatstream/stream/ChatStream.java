@@ -79,11 +79,6 @@ public final class ChatStream {
         return id;
     }
 
-    /** The id as ASCII bytes, for frames. */
-    public byte[] idBytes() {
-        return idBytes;
-    }
-
     /** The client the stream counts against: its principal, else its address. */
     public String clientKey() {
         return clientKey;
