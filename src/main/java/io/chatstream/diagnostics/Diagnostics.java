@@ -1,7 +1,9 @@
 package io.chatstream.diagnostics;
 
 import io.chatstream.stream.Transport;
+import io.chatstream.stream.WritePump;
 import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.JsonObject;
 import io.chatstream.wire.SseFrames;
 
 import java.io.IOException;
@@ -170,21 +172,30 @@ public final class Diagnostics implements AutoCloseable {
 
     /**
      * One test connection. It ends once: after its {@code idle_end} is written, when the webapp stops, or on
-     * {@link #cancel()}; then its response is completed and its timer cancelled.
+     * {@link #cancel()}; then its response is completed and its timers cancelled.
+     *
+     * <p>Its timers frame events into {@code pending} under the run's lock; a {@link WritePump}, the one the chat
+     * streams are written by, takes them from there whenever the socket takes bytes.
      */
     public final class Run {
         private final String client;
         private final int ticks;
         private final int idleSeconds;
         private final ReentrantLock lock = new ReentrantLock();
+        /** Frames not yet handed to the pump. Lock held. */
         private final ByteSink pending = new ByteSink(256);
+        /** Where an event's JSON is built before it is framed. Lock held. */
+        private final ByteSink json = new ByteSink(128);
         private Transport transport;
+        private volatile WritePump pump;
         private long startNanos;
         private int seq;
         private int ticksSent;
-        private boolean needFlush;
+        /** No more events: the run ends once {@code pending} is written. */
         private boolean finished;
-        private boolean done;
+        /** The webapp is stopping: what is pending is written if the socket takes it, then the run ends. */
+        private boolean shuttingDown;
+        private volatile boolean done;
         private ScheduledFuture<?> timer;
         private ScheduledFuture<?> probeTimer;
 
@@ -204,24 +215,20 @@ public final class Diagnostics implements AutoCloseable {
                 }
                 transport = t;
                 startNanos = System.nanoTime();
-                event("{\"type\":\"hello\",\"server_time_ms\":" + System.currentTimeMillis() + ",\"ticks\":" + ticks
-                        + ",\"tick_millis\":1000,\"idle_seconds\":" + idleSeconds + ",\"keepalive_seconds\":"
-                        + keepAliveSeconds + "}");
+                send(event("hello").number("server_time_ms", System.currentTimeMillis()).number("ticks", ticks)
+                        .number("tick_millis", 1000).number("idle_seconds", idleSeconds)
+                        .number("keepalive_seconds", keepAliveSeconds));
                 scheduleAt(TICK_NANOS, this::tick);
-                pump();
+                pump = new WritePump(t, new Output());
             } finally {
                 lock.unlock();
             }
+            signal();
         }
 
         /** The transport can take bytes again. */
         public void onWritable() {
-            lock.lock();
-            try {
-                pump();
-            } finally {
-                lock.unlock();
-            }
+            signal();
         }
 
         /** The client left or the connection failed: stop, without writing. Idempotent. */
@@ -243,8 +250,7 @@ public final class Diagnostics implements AutoCloseable {
                     return;
                 }
                 ticksSent++;
-                event("{\"type\":\"tick\",\"n\":" + ticksSent + ",\"server_time_ms\":" + System.currentTimeMillis()
-                        + "}");
+                send(event("tick").number("n", ticksSent).number("server_time_ms", System.currentTimeMillis()));
                 if (ticksSent < ticks) {
                     // each tick is timed from the start, not from the last one: a late tick does not shift the rest
                     scheduleAt((ticksSent + 1) * TICK_NANOS, this::tick);
@@ -252,10 +258,10 @@ public final class Diagnostics implements AutoCloseable {
                     scheduleAt(ticksSent * TICK_NANOS + TimeUnit.SECONDS.toNanos(idleSeconds), this::idleEnd);
                     scheduleProbe();
                 }
-                pump();
             } finally {
                 lock.unlock();
             }
+            signal();
         }
 
         /** In the silence: a comment when places are short (see the class comment), then the next check. */
@@ -267,14 +273,12 @@ public final class Diagnostics implements AutoCloseable {
                 }
                 if (shortOfPlaces()) {
                     pending.write(PROBE, 0, PROBE.length);
-                    pump();
                 }
-                if (!finished) {
-                    scheduleProbe();
-                }
+                scheduleProbe();
             } finally {
                 lock.unlock();
             }
+            signal();
         }
 
         private void scheduleProbe() {
@@ -291,13 +295,13 @@ public final class Diagnostics implements AutoCloseable {
                 if (finished) {
                     return;
                 }
-                event("{\"type\":\"idle_end\",\"server_time_ms\":" + System.currentTimeMillis() + ",\"idle_seconds\":"
-                        + idleSeconds + "}");
+                send(event("idle_end").number("server_time_ms", System.currentTimeMillis())
+                        .number("idle_seconds", idleSeconds));
                 finished = true;
-                pump();
             } finally {
                 lock.unlock();
             }
+            signal();
         }
 
         /**
@@ -315,47 +319,40 @@ public final class Diagnostics implements AutoCloseable {
                     return;
                 }
                 if (!finished) {
-                    event("{\"type\":\"shutdown\",\"server_time_ms\":" + System.currentTimeMillis() + "}");
+                    send(event("shutdown").number("server_time_ms", System.currentTimeMillis()));
                     finished = true;
                 }
+                shuttingDown = true;
                 cancelTimer();
-                pump();
-                if (!done) {
-                    end(); // the socket is not taking bytes, and the container will not call back for long
-                }
             } finally {
                 lock.unlock();
             }
+            signal();
+            // the socket is not taking bytes (or another thread is writing), and the container will not call back
+            // for long
+            cancel();
         }
 
-        private void event(String json) {
-            SseFrames.event(pending, ID, ++seq, json.getBytes(StandardCharsets.US_ASCII));
+        /** An event's JSON, begun with its type; {@link #send} ends and frames it. Lock held. */
+        private JsonObject event(String type) {
+            json.reset();
+            return JsonObject.in(json).string("type", type);
         }
 
-        /** Writes what is pending while the transport takes it; completes once everything is out. Lock held. */
-        private void pump() {
-            try {
-                while (!done && transport != null && transport.isReady()) {
-                    if (needFlush) {
-                        needFlush = false;
-                        transport.flush();
-                    } else if (pending.size() > 0) {
-                        transport.write(pending.array(), 0, pending.size());
-                        pending.reset();
-                        needFlush = true;
-                    } else {
-                        if (finished) {
-                            end();
-                        }
-                        return;
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.DEBUG, () -> "A diagnostics run ended: " + e);
-                end();
+        /** Ends {@code event} and frames it as the next event of this run. Lock held. */
+        private void send(JsonObject event) {
+            event.end();
+            SseFrames.event(pending, ID, ++seq, json.array(), 0, json.size());
+        }
+
+        private void signal() {
+            WritePump p = pump;
+            if (p != null) {
+                p.signal();
             }
         }
 
+        /** Lock held. */
         private void end() {
             done = true;
             finished = true;
@@ -387,6 +384,49 @@ public final class Diagnostics implements AutoCloseable {
             if (probeTimer != null) {
                 probeTimer.cancel(false);
                 probeTimer = null;
+            }
+        }
+
+        /** What the pump writes: the pending frames; then, once the run is finished, the end of the response. */
+        private final class Output implements WritePump.Source {
+
+            @Override
+            public void fill(ByteSink out) throws IOException {
+                lock.lock();
+                try {
+                    if (done) {
+                        return;
+                    }
+                    if (pending.size() > 0) {
+                        out.write(pending.array(), 0, pending.size());
+                        pending.reset();
+                        if (!shuttingDown) {
+                            return;
+                        }
+                        pump.writeLast(out);
+                    }
+                    if (finished) {
+                        end();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+
+            @Override
+            public void stalled() {
+                // the container calls onWritable once the socket takes bytes again
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                LOG.log(Level.DEBUG, () -> "A diagnostics run ended: " + cause);
+                cancel();
+            }
+
+            @Override
+            public boolean isClosed() {
+                return done;
             }
         }
     }

@@ -12,14 +12,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Delivers one stream to one connection: frames the events after the reader's cursor and writes them whenever the
  * transport is ready, so a slow socket never makes the server buffer: the only backlog is the stream's own log.
  *
- * <p>All writing happens in {@link #drain()}, entered through a work-in-progress counter so exactly one thread at a
- * time writes while every signal (a new event, the socket becoming writable, a keep-alive due) is honoured. Timers
+ * <p>All writing goes through a {@link WritePump}: exactly one thread at a time writes while every signal (a new
+ * event, the socket becoming writable, a keep-alive due) is honoured; this class says what is due. Timers
  * come from the shared scheduler: one keep-alive check per {@code chat.sse.keepalive-seconds} of idleness; no thread
  * ever waits.
  *
@@ -78,14 +77,12 @@ public final class Delivery implements StreamReader {
     private final long stallTimeoutNanos;
     private final long minWriteIntervalNanos;
 
-    private final AtomicInteger wip = new AtomicInteger();
+    private final WritePump pump;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ByteSink buffer = new ByteSink(256);
 
-    /** The seq of the last event written; touched only inside drain. */
+    /** The seq of the last event written; touched only by the pump's writing thread. */
     private int cursor;
     private boolean retrySent;
-    private boolean needFlush;
     /** False until the first write: that one never waits. */
     private boolean wroteOnce;
     /** A timer is set to write what waits for the end of the minimum write interval. */
@@ -116,6 +113,7 @@ public final class Delivery implements StreamReader {
         this.stallTimeoutNanos = pacing.stallTimeoutNanos();
         this.minWriteIntervalNanos = pacing.minWriteIntervalNanos();
         this.retrySent = format != Format.SSE;
+        this.pump = new WritePump(transport, new Frames());
     }
 
     /** Attaches to the stream and writes what is there (at least the first frame). */
@@ -178,75 +176,72 @@ public final class Delivery implements StreamReader {
         return closed.get();
     }
 
-    /** The cursor as last published by drain, for the backlog check from other threads. */
+    /** The cursor as last published by the pump's writing thread, for the backlog check from other threads. */
     private volatile int cursorSnapshot;
 
     private void signal() {
-        if (wip.getAndIncrement() != 0) {
-            return;
-        }
-        int missed = 1;
-        do {
-            try {
-                drain();
-            } catch (IOException e) {
-                onTransportError(e);
-            } catch (RuntimeException e) {
-                // containers throw IllegalStateException from a response that was already closed under us
-                LOG.log(Level.DEBUG, () -> "Reader of " + stream + " failed: " + e);
-                close(DetachReason.DISCONNECTED);
-            } catch (Error e) {
-                // out of memory, say, half way through a write: the reader's state is unknown, and left as it is it
-                // would never write again (wip stays up). It ends; its client resumes from the last event it got.
-                close(DetachReason.DISCONNECTED);
-                try {
-                    LOG.log(Level.WARNING, () -> "Reader of " + stream + " failed: " + e);
-                } catch (Throwable ignored) {
-                    // logging can fail too when memory has run out
-                }
-            }
-            missed = wip.addAndGet(-missed);
-        } while (missed != 0);
+        pump.signal();
     }
 
-    private void drain() throws IOException {
-        while (!closed.get()) {
-            if (!transport.isReady()) {
-                if (stalledSince == 0) {
-                    stalledSince = System.nanoTime();
-                }
-                return;
-            }
-            if (needFlush) {
-                needFlush = false;
-                transport.flush();
-                continue;
-            }
+    /** What the pump writes: this reader's frames, its keep-alives, its shutdown. */
+    private final class Frames implements WritePump.Source {
+
+        @Override
+        public void fill(ByteSink out) throws IOException {
             long retry = shutdownRetry;
             if (retry >= 0) {
-                finishShutdown(retry);
+                finishShutdown(out, retry);
                 return;
             }
             if (mustWait()) {
                 return;
             }
-            if (fillBuffer()) {
-                transport.write(buffer.array(), 0, buffer.size());
-                needFlush = true;
+            if (fillBuffer(out)) {
                 lastWriteNanos = System.nanoTime();
                 wroteOnce = true;
-                continue;
+                return;
             }
             if (stream.isTerminated() && cursor >= stream.lastSeq()) {
                 close(DetachReason.COMPLETED);
             }
-            return;
+        }
+
+        @Override
+        public void stalled() {
+            if (stalledSince == 0) {
+                stalledSince = System.nanoTime();
+            }
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            if (cause instanceof IOException) {
+                onTransportError(cause);
+            } else if (cause instanceof Error) {
+                // out of memory, say, half way through a write: the reader's state is unknown. It ends; its client
+                // resumes from the last event it got.
+                close(DetachReason.DISCONNECTED);
+                try {
+                    LOG.log(Level.WARNING, () -> "Reader of " + stream + " failed: " + cause);
+                } catch (Throwable ignored) {
+                    // logging can fail too when memory has run out
+                }
+            } else {
+                // containers throw IllegalStateException from a response that was already closed under us
+                LOG.log(Level.DEBUG, () -> "Reader of " + stream + " failed: " + cause);
+                close(DetachReason.DISCONNECTED);
+            }
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed.get();
         }
     }
 
     /**
      * True when events wait but the last write was less than the minimum interval ago: a timer then writes them at
-     * the interval's end (one timer at a time). Only inside drain.
+     * the interval's end (one timer at a time). Only on the pump's writing thread.
      */
     private boolean mustWait() {
         if (minWriteIntervalNanos == 0 || !wroteOnce || cursor >= stream.lastSeq()) {
@@ -264,13 +259,12 @@ public final class Delivery implements StreamReader {
     }
 
     private void intervalOver() {
-        writeTimerSet = false; // before signal: a drain running now runs once more and sees it clear
+        writeTimerSet = false; // before signal: a pump writing now goes round once more and sees it clear
         signal();
     }
 
-    /** Frames what is due into the buffer; false when nothing is. */
-    private boolean fillBuffer() {
-        buffer.reset();
+    /** Frames what is due into {@code buffer} (empty); false when nothing is. */
+    private boolean fillBuffer(ByteSink buffer) {
         if (!retrySent) {
             SseFrames.retry(buffer, retryMillis);
             retrySent = true;
@@ -299,14 +293,10 @@ public final class Delivery implements StreamReader {
         return buffer.size() > 0;
     }
 
-    private void finishShutdown(long retry) throws IOException {
+    private void finishShutdown(ByteSink buffer, long retry) throws IOException {
         if (format == Format.SSE) {
-            buffer.reset();
             SseFrames.retry(buffer, retry);
-            transport.write(buffer.array(), 0, buffer.size());
-            if (transport.isReady()) {
-                transport.flush();
-            }
+            pump.writeLast(buffer);
         }
         close(DetachReason.SHUTDOWN);
     }

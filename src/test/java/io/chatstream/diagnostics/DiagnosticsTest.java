@@ -136,6 +136,18 @@ class DiagnosticsTest {
     }
 
     @Test
+    void aRunWhoseSocketTakesNothingEndsAtOnceWhenTheWebappCloses() throws Exception {
+        Diagnostics d = new Diagnostics(scheduler, 15, 4, 4);
+        Recorder t = new Recorder();
+        t.ready = false;
+        d.open("client", 60, 600).start(t);
+        d.close();
+        assertEquals(0, t.completed.getCount(), "completed on the closing thread, without waiting for the socket");
+        assertEquals(0, t.bytes.size());
+        assertEquals(0, d.running());
+    }
+
+    @Test
     void aRunEndedByTheContainerGetsTheShutdownEventAndOthersGoOn() throws Exception {
         Diagnostics d = new Diagnostics(scheduler, 15, 4, 4);
         Recorder ended = new Recorder();

@@ -59,6 +59,11 @@ import(moduleUrl).then(({ SseParser }) => {
   check('no data, no event', 'id: s:1\n\n', []);
   check('an event not ended by a blank line is not dispatched', 'data: a\n\ndata: b\n', [['event', '', 'a']]);
   check('a blank line alone', '\n\n\r\n', []);
+  // the connection test's wire: a comment line (its probe) right before the fields of the next event, and a line
+  // cut at the end of what arrived so far
+  check('a comment line before an event\'s fields, a cut line at the end',
+      'id: d:1\r\ndata: {"type":"hello"}\r\n\r\n: probe\nid: d:2\ndata: {"type":"tick"}\n\nid: d',
+      [['event', 'd:1', '{"type":"hello"}'], ['comment', 'probe'], ['event', 'd:2', '{"type":"tick"}']]);
   check('text with separators inside JSON strings stays whole',
       'data: {"content":"line\\nnext\\r\\n: not a comment"}\n\n',
       [['event', '', '{"content":"line\\nnext\\r\\n: not a comment"}']]);
