@@ -12,6 +12,7 @@ import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.EventJson;
+import io.chatstream.wire.Framing;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -142,9 +143,9 @@ public final class ChatStream {
         return log.json(seq);
     }
 
-    /** Appends event {@code seq} to {@code out}, framed in {@code format}, without copying it first. */
-    public void frame(int seq, Delivery.Format format, ByteSink out) {
-        log.frame(seq, format, idBytes, out);
+    /** Appends event {@code seq} to {@code out}, framed by {@code framing}, without copying it first. */
+    public void frame(int seq, Framing framing, ByteSink out) {
+        log.frame(seq, framing, idBytes, out);
     }
 
     /** JSON bytes of the events after {@code seq}: how far a reader at {@code seq} is behind. */

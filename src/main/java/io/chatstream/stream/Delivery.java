@@ -3,8 +3,7 @@ package io.chatstream.stream;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.stream.StreamObserver.DetachReason;
 import io.chatstream.wire.ByteSink;
-import io.chatstream.wire.NdjsonFrames;
-import io.chatstream.wire.SseFrames;
+import io.chatstream.wire.Framing;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -14,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Delivers one stream to one connection: frames the events after the reader's cursor and writes them whenever the
- * transport is ready, so a slow socket never makes the server buffer: the only backlog is the stream's own log.
+ * Delivers one stream to one connection: frames the events after the reader's cursor (in the {@link Framing} the
+ * response was given) and writes them whenever the transport is ready, so a slow socket never makes the server
+ * buffer: the only backlog is the stream's own log.
  *
  * <p>All writing goes through a {@link WritePump}: exactly one thread at a time writes while every signal (a new
  * event, the socket becoming writable, a keep-alive due) is honoured; this class says what is due. Timers
@@ -39,14 +39,6 @@ public final class Delivery implements StreamReader {
     /** Frames are gathered up to about this many bytes per write. */
     private static final int BATCH_BYTES = 16 * 1024;
 
-    /** The wire format. */
-    public enum Format {
-        /** {@code text/event-stream} */
-        SSE,
-        /** {@code application/x-ndjson} */
-        NDJSON
-    }
-
     /**
      * How a reader is paced and bounded.
      *
@@ -67,7 +59,7 @@ public final class Delivery implements StreamReader {
     }
 
     private final ChatStream stream;
-    private final Format format;
+    private final Framing framing;
     private final Transport transport;
     private final ScheduledExecutorService scheduler;
     private final StreamObserver observer;
@@ -82,7 +74,7 @@ public final class Delivery implements StreamReader {
 
     /** The seq of the last event written; touched only by the pump's writing thread. */
     private int cursor;
-    private boolean retrySent;
+    private boolean preambleSent;
     /** False until the first write: that one never waits. */
     private boolean wroteOnce;
     /** A timer is set to write what waits for the end of the minimum write interval. */
@@ -98,12 +90,13 @@ public final class Delivery implements StreamReader {
 
     /**
      * @param afterSeq the last event the client has (0: from the first)
+     * @param framing  how this response puts events on the wire, as the client asked
      */
-    public Delivery(ChatStream stream, int afterSeq, Format format, Transport transport,
+    public Delivery(ChatStream stream, int afterSeq, Framing framing, Transport transport,
                     ScheduledExecutorService scheduler, StreamObserver observer, Pacing pacing) {
         this.stream = stream;
         this.cursor = afterSeq;
-        this.format = format;
+        this.framing = framing;
         this.transport = transport;
         this.scheduler = scheduler;
         this.observer = observer;
@@ -112,7 +105,6 @@ public final class Delivery implements StreamReader {
         this.maxBacklogBytes = pacing.maxBacklogBytes();
         this.stallTimeoutNanos = pacing.stallTimeoutNanos();
         this.minWriteIntervalNanos = pacing.minWriteIntervalNanos();
-        this.retrySent = format != Format.SSE;
         this.pump = new WritePump(transport, new Frames());
     }
 
@@ -265,15 +257,15 @@ public final class Delivery implements StreamReader {
 
     /** Frames what is due into {@code buffer} (empty); false when nothing is. */
     private boolean fillBuffer(ByteSink buffer) {
-        if (!retrySent) {
-            SseFrames.retry(buffer, retryMillis);
-            retrySent = true;
+        if (!preambleSent) {
+            framing.preamble(buffer, retryMillis);
+            preambleSent = true;
         }
         int last = stream.lastSeq();
         int written = 0;
         while (cursor < last && buffer.size() < BATCH_BYTES) {
             int seq = cursor + 1;
-            stream.frame(seq, format, buffer);
+            stream.frame(seq, framing, buffer);
             cursor = seq;
             written++;
         }
@@ -283,19 +275,15 @@ public final class Delivery implements StreamReader {
             observer.eventsWritten(written);
         } else if (keepAliveDue && buffer.size() == 0) {
             keepAliveDue = false;
-            if (format == Format.SSE) {
-                SseFrames.keepAlive(buffer);
-            } else {
-                NdjsonFrames.ping(buffer);
-            }
+            framing.keepAlive(buffer);
             observer.keepAliveSent();
         }
         return buffer.size() > 0;
     }
 
     private void finishShutdown(ByteSink buffer, long retry) throws IOException {
-        if (format == Format.SSE) {
-            SseFrames.retry(buffer, retry);
+        framing.shutdown(buffer, retry);
+        if (buffer.size() > 0) {
             pump.writeLast(buffer);
         }
         close(DetachReason.SHUTDOWN);

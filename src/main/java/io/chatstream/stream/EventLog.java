@@ -1,8 +1,7 @@
 package io.chatstream.stream;
 
 import io.chatstream.wire.ByteSink;
-import io.chatstream.wire.NdjsonFrames;
-import io.chatstream.wire.SseFrames;
+import io.chatstream.wire.Framing;
 
 import java.util.Arrays;
 
@@ -79,17 +78,15 @@ final class EventLog {
         return Arrays.copyOfRange(seg, (int) at, (int) at + length(seq));
     }
 
-    /** Appends event {@code seq} framed as SSE (with id {@code streamId:seq}) or NDJSON, straight from the log. */
-    void frame(int seq, Delivery.Format format, byte[] streamId, ByteSink out) {
+    /**
+     * Appends event {@code seq} to {@code out} as {@code framing} frames it (with stream id {@code streamId}), straight
+     * from the segment it lives in: no copy of the event on the way.
+     */
+    void frame(int seq, Framing framing, byte[] streamId, ByteSink out) {
         checked(seq);
         long at = where[seq - 1];
         byte[] seg = segments[(int) (at >>> 32)];
-        int length = length(seq);
-        if (format == Delivery.Format.SSE) {
-            SseFrames.event(out, streamId, seq, seg, (int) at, length);
-        } else {
-            NdjsonFrames.event(out, seg, (int) at, length);
-        }
+        framing.event(out, streamId, seq, seg, (int) at, length(seq));
     }
 
     /** Reads the volatile size first, so the arrays read after it hold every slot it covers. */

@@ -15,6 +15,7 @@ import io.chatstream.stream.Delivery;
 import io.chatstream.stream.LastEventId;
 import io.chatstream.stream.StreamIds;
 import io.chatstream.stream.StreamRegistry;
+import io.chatstream.wire.Framing;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -419,9 +420,8 @@ final class ChatServlet extends HttpServlet {
             async.complete();
             return;
         }
-        Delivery.Format format = format(req);
-        EventStreamResponse.headers(resp, format == Delivery.Format.SSE ? "text/event-stream;charset=UTF-8"
-                : "application/x-ndjson");
+        Framing framing = EventStreamResponse.framing(req.getHeader("Accept"));
+        EventStreamResponse.headers(resp, framing.contentType());
         resp.setHeader("X-Stream-Id", stream.id());
         ChatConfig c = app.config();
         EventStreamResponse.bind(async, resp, new EventStreamResponse.Writer() {
@@ -429,7 +429,7 @@ final class ChatServlet extends HttpServlet {
 
             @Override
             public void start(ServletTransport transport) {
-                delivery = new Delivery(stream, (int) afterSeq, format, transport, app.scheduler(), app.observer(),
+                delivery = new Delivery(stream, (int) afterSeq, framing, transport, app.scheduler(), app.observer(),
                         Delivery.Pacing.of(c));
                 delivery.start(resumed);
             }
@@ -460,17 +460,6 @@ final class ChatServlet extends HttpServlet {
                 }
             }
         });
-    }
-
-    private static Delivery.Format format(HttpServletRequest req) {
-        String accept = req.getHeader("Accept");
-        if (accept != null) {
-            String a = accept.toLowerCase(Locale.ROOT);
-            if (a.contains("application/x-ndjson") && !a.contains("text/event-stream")) {
-                return Delivery.Format.NDJSON;
-            }
-        }
-        return Delivery.Format.SSE;
     }
 
     /** The {@code Last-Event-ID} header, else the {@code lastEventId} query parameter; null when neither. */

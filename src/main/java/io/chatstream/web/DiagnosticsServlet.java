@@ -2,6 +2,7 @@ package io.chatstream.web;
 
 import io.chatstream.diagnostics.Diagnostics;
 import io.chatstream.protocol.ApiError;
+import io.chatstream.wire.Framing;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -56,7 +57,7 @@ final class DiagnosticsServlet extends HttpServlet {
         }
         try {
             AsyncContext async = requests.start(req);
-            EventStreamResponse.headers(resp, "text/event-stream;charset=UTF-8");
+            EventStreamResponse.headers(resp, Framing.SSE.contentType());
             EventStreamResponse.bind(async, resp, new EventStreamResponse.Writer() {
                 @Override
                 public void start(ServletTransport transport) {

@@ -1,5 +1,6 @@
 package io.chatstream.web;
 
+import io.chatstream.wire.Framing;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -8,6 +9,7 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -39,6 +41,20 @@ final class EventStreamResponse {
     }
 
     private EventStreamResponse() {
+    }
+
+    /**
+     * The framing a client's {@code Accept} header asks for ({@code SPEC.md} section 3): NDJSON when it names
+     * {@code application/x-ndjson} and not {@code text/event-stream}; SSE otherwise, with no header too.
+     */
+    static Framing framing(String accept) {
+        if (accept != null) {
+            String a = accept.toLowerCase(Locale.ROOT);
+            if (a.contains("application/x-ndjson") && !a.contains("text/event-stream")) {
+                return Framing.NDJSON;
+            }
+        }
+        return Framing.SSE;
     }
 
     /**

@@ -8,12 +8,14 @@ import io.chatstream.config.ChatConfig;
 import io.chatstream.config.Settings;
 import io.chatstream.event.FinishReason;
 import io.chatstream.testing.SseParser;
+import io.chatstream.wire.Framing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -99,7 +101,7 @@ class DeliveryTest {
     }
 
     private Delivery paced(FakeTransport t, int after, long maxBacklog, long minWriteIntervalMillis) {
-        return new Delivery(stream, after, Delivery.Format.SSE, t, scheduler, StreamObserver.NONE,
+        return new Delivery(stream, after, Framing.SSE, t, scheduler, StreamObserver.NONE,
                 new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, maxBacklog, TimeUnit.SECONDS.toNanos(30),
                         TimeUnit.MILLISECONDS.toNanos(minWriteIntervalMillis)));
     }
@@ -154,6 +156,20 @@ class DeliveryTest {
         assertEquals(List.of(stream.id() + ":3", stream.id() + ":4"),
                 resumed.frames().stream().filter(SseParser.Frame::isEvent).map(SseParser.Frame::id).toList(),
                 "the resume gets what came after");
+    }
+
+    @Test
+    void anNdjsonReaderGetsOneLinePerEventNoRetryAndNothingOnShutdown() {
+        FakeTransport t = new FakeTransport();
+        Delivery d = new Delivery(stream, 0, Framing.NDJSON, t, scheduler, StreamObserver.NONE,
+                new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, 1 << 20, TimeUnit.SECONDS.toNanos(30), 0));
+        d.start(false);
+        sink.chunk("a");
+        d.shutdown(4321);
+        assertEquals(new String(stream.json(1), StandardCharsets.UTF_8) + "\n{\"type\":\"chunk\",\"content\":\"a\"}\n",
+                t.written.toString(StandardCharsets.UTF_8));
+        assertTrue(t.completed);
+        assertTrue(d.isClosed());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.chatstream.stream;
 
 import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.Framing;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -52,11 +53,11 @@ class EventLogTest {
         byte[] second = json(2, 300);
         log.append(second, 0, second.length);
         ByteSink out = new ByteSink(64);
-        log.frame(2, Delivery.Format.SSE, "abc".getBytes(StandardCharsets.US_ASCII), out);
+        log.frame(2, Framing.SSE, "abc".getBytes(StandardCharsets.US_ASCII), out);
         assertEquals("id: abc:2\ndata: " + new String(second, StandardCharsets.UTF_8) + "\n\n",
                 new String(out.toByteArray(), StandardCharsets.UTF_8));
         out.reset();
-        log.frame(1, Delivery.Format.NDJSON, null, out);
+        log.frame(1, Framing.NDJSON, null, out);
         assertEquals(new String(json(1, 0), StandardCharsets.UTF_8) + "\n",
                 new String(out.toByteArray(), StandardCharsets.UTF_8));
     }

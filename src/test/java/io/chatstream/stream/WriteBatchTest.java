@@ -5,6 +5,7 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.Settings;
+import io.chatstream.wire.Framing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -85,7 +86,7 @@ class WriteBatchTest {
     private Recording attach(StreamObserver observer) throws Exception {
         ChatStream stream = registry.open(ChatRequest.of("hi"), "client", null, null);
         Recording transport = new Recording();
-        new Delivery(stream, 0, Delivery.Format.SSE, transport, scheduler, observer,
+        new Delivery(stream, 0, Framing.SSE, transport, scheduler, observer,
                 new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, 1 << 20, TimeUnit.SECONDS.toNanos(30), 0))
                 .start(false);
         assertEquals(1, transport.writes.size(), "retry and start are written at once");
