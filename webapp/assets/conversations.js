@@ -79,6 +79,8 @@ export function pageMessage(m) {
     id: c && c.id,
     name: String((c && c.function && c.function.name) ?? 'tool'),
     arguments: String((c && c.function && c.function.arguments) ?? ''),
+    // a server tool's result, kept with its call; a client tool's call has none
+    ...(c && typeof c.result === 'string' ? { result: c.result } : {}),
   })) : [];
   return {
     id: String(m.id),

@@ -22,7 +22,8 @@ import java.util.Set;
  * <p>A stored reply that called tools goes back with its {@code tool_calls}, each one that a {@code tool} message
  * later on the path answers: every dialect refuses a call left without its result, and a conversation's messages
  * API adds user messages only, so a client tool's call that nobody answered is left out (its text stays). A tool
- * message whose call is not kept goes as user text.
+ * message whose call is not kept goes as user text. The calls a server tool ran carry their {@code result} in the
+ * store: they go back answered, as the model made them, before the reply's text.
  */
 public final class History {
 
@@ -74,9 +75,19 @@ public final class History {
                     out.add(new ChatMessage(ChatMessage.Role.USER, m.content()));
                 }
             } else if (role == ChatMessage.Role.ASSISTANT) {
-                List<ToolCall> calls = calls(m.toolCalls()).stream().filter(c -> answered.contains(c.id())).toList();
+                List<StoredCall> stored = storedCalls(m.toolCalls());
+                List<StoredCall> ran = stored.stream().filter(c -> c.result() != null).toList();
+                if (!ran.isEmpty()) {
+                    // server tools the reply ran: their calls, answered, before the reply's text
+                    out.add(ChatMessage.assistantCalls("", ran.stream().map(StoredCall::call).toList()));
+                    ran.forEach(c -> out.add(ChatMessage.toolResult(c.call().id(), c.result())));
+                }
+                List<ToolCall> calls = stored.stream().filter(c -> c.result() == null)
+                        .map(StoredCall::call).filter(c -> answered.contains(c.id())).toList();
                 calls.forEach(c -> called.add(c.id()));
-                out.add(ChatMessage.assistantCalls(m.content(), calls));
+                if (ran.isEmpty() || !calls.isEmpty() || !m.content().isEmpty()) {
+                    out.add(ChatMessage.assistantCalls(m.content(), calls));
+                }
             } else {
                 out.add(new ChatMessage(role == null ? ChatMessage.Role.USER : role, m.content()));
             }
@@ -84,8 +95,15 @@ public final class History {
         return out;
     }
 
-    /** The calls of a stored {@code tool_calls} array ({@code [{"id","type","function":{"name","arguments"}}]}). */
-    static List<ToolCall> calls(String stored) {
+    /** A stored call, with the result a server tool gave it (null for a client tool's call). */
+    record StoredCall(ToolCall call, String result) {
+    }
+
+    /**
+     * The calls of a stored {@code tool_calls} array ({@code [{"id","type","function":{"name","arguments"},
+     * "result"?}]}).
+     */
+    static List<StoredCall> storedCalls(String stored) {
         if (stored == null) {
             return List.of();
         }
@@ -95,10 +113,12 @@ public final class History {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored tool calls are not JSON", e);
         }
-        List<ToolCall> out = new ArrayList<>();
+        List<StoredCall> out = new ArrayList<>();
         for (JsonNode c : array) {
             JsonNode f = c.path("function");
-            out.add(new ToolCall(c.path("id").asText(), f.path("name").asText(), f.path("arguments").asText("{}")));
+            JsonNode result = c.get("result");
+            out.add(new StoredCall(new ToolCall(c.path("id").asText(), f.path("name").asText(),
+                    f.path("arguments").asText("{}")), result == null || !result.isTextual() ? null : result.asText()));
         }
         return out;
     }

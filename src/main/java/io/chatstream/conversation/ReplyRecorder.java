@@ -265,6 +265,16 @@ public final class ReplyRecorder implements StreamObserver, AutoCloseable {
                     call.putObject("function").put("name", c.path("name").asText())
                             .put("arguments", c.path("arguments").asText());
                 }
+                case "tool_result" -> {
+                    // a server tool's result, kept on its call: the page shows it after a reload, and the next
+                    // turn gives the model the call answered (History)
+                    String id = e.path("tool_call_id").asText();
+                    for (JsonNode call : toolCalls) {
+                        if (call.path("id").asText().equals(id)) {
+                            ((ObjectNode) call).put("result", e.path("result").asText());
+                        }
+                    }
+                }
                 case "end" -> {
                     JsonNode u = e.path("usage");
                     if (u.isObject()) {
@@ -273,7 +283,7 @@ public final class ReplyRecorder implements StreamObserver, AutoCloseable {
                     }
                 }
                 default -> {
-                    // start, tool results and errors add nothing to the message's text
+                    // start and errors add nothing to the message
                 }
             }
         }

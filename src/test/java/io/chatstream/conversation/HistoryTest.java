@@ -98,4 +98,19 @@ class HistoryTest {
         assertEquals(ChatMessage.assistantCalls("", List.of()),
                 History.forModel(null, unanswered, 100, 1_000_000).get(1));
     }
+
+    @Test
+    void theCallsAServerToolRanGoBackAnsweredBeforeTheRepliesText() {
+        String ran = "[{\"id\":\"call_demo_1\",\"type\":\"function\",\"function\":{\"name\":\"calculator\","
+                + "\"arguments\":\"{\\\"expression\\\":\\\"2^10+1\\\"}\"},\"result\":\"1025\"}]";
+        List<Message> path = List.of(Message.user("u", "c", null, "2^10+1?", 0),
+                reply("a", "u", "It is 1025.", ran), Message.user("n", "c", "a", "And doubled?", 2));
+        List<ChatMessage> history = History.forModel(null, path, 100, 1_000_000);
+        assertEquals(List.of(ChatMessage.user("2^10+1?"),
+                ChatMessage.assistantCalls("", List.of(new ToolCall("call_demo_1", "calculator",
+                        "{\"expression\":\"2^10+1\"}"))),
+                ChatMessage.toolResult("call_demo_1", "1025"),
+                ChatMessage.assistantCalls("It is 1025.", List.of()),
+                ChatMessage.user("And doubled?")), history);
+    }
 }
