@@ -68,7 +68,8 @@ abstract class Container implements AutoCloseable {
         this.name = name;
         Path work = Path.of(System.getProperty("it.work", "target/it"));
         Files.createDirectories(work);
-        // keep only the latest run of each container (its logs are worth a look after a failure)
+        // keep only the latest run of each container (its logs are worth a look after a failure); the ITs run in
+        // parallel, so no container's name may start with another's followed by "-" (that one's base would go)
         try (Stream<Path> old = Files.list(work)) {
             for (Path p : old.filter(p -> p.getFileName().toString().startsWith(name + "-")).toList()) {
                 deleteTree(p);

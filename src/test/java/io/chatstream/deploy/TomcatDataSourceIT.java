@@ -47,7 +47,7 @@ class TomcatDataSourceIT {
             String cookie;
             String id;
             JsonNode before;
-            try (TomcatContainer tomcat = TomcatContainer.startWithDataSource("tomcat11-datasource", home, driver,
+            try (TomcatContainer tomcat = TomcatContainer.startWithDataSource("datasource-tomcat11", home, driver,
                     "org.h2.Driver", url, fast)) {
                 HttpResponse<String> created = http.send(HttpRequest.newBuilder(tomcat.uri("/chat/api/conversations"))
                         .header("Content-Type", "application/json").timeout(T)
@@ -72,7 +72,7 @@ class TomcatDataSourceIT {
             }
             assertTrue(Files.isRegularFile(db.resolve("chat.mv.db")), "the data source's database file is there");
 
-            try (TomcatContainer tomcat = TomcatContainer.startWithDataSource("tomcat11-datasource", home, driver,
+            try (TomcatContainer tomcat = TomcatContainer.startWithDataSource("datasource-tomcat11", home, driver,
                     "org.h2.Driver", url, fast)) {
                 JsonNode after = conversation(tomcat, id, cookie);
                 assertEquals("Kept by Tomcat", after.get("title").asText());
