@@ -13,9 +13,11 @@ import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Opens the {@link ConversationStore} that {@link StoreConfig} names and brings its schema up to date with the
@@ -47,10 +49,14 @@ public final class ConversationStores {
             onClose = () -> { }; // the container's pool is the container's to close
             where = "data source " + config.datasource();
         } else {
-            HikariDataSource pool = pool(config, loader);
+            PoolThreadsSeen threads = new PoolThreadsSeen();
+            HikariDataSource pool = pool(config, loader, threads);
             dataSource = pool;
             onClose = () -> {
                 pool.close();
+                // the pool's own threads (connection closer, housekeeper) may still be finishing when close returns;
+                // a container that finds one alive after the webapp stopped logs a leak
+                threads.join(2_000);
                 deregisterDrivers(loader);
             };
             where = config.embedded() ? "embedded database in " + config.dir() : "database " + safeUrl(config.url());
@@ -93,8 +99,9 @@ public final class ConversationStores {
         return false;
     }
 
-    private static HikariDataSource pool(StoreConfig config, ClassLoader loader) {
+    private static HikariDataSource pool(StoreConfig config, ClassLoader loader, ThreadFactory threads) {
         HikariConfig h = new HikariConfig();
+        h.setThreadFactory(threads);
         String url = config.embedded()
                 // DB_CLOSE_ON_EXIT=FALSE: the webapp closes the database at its stop, not a JVM hook of H2's own.
                 // WRITE_DELAY=0: a commit is on disk when it returns; by default H2 writes up to 500 ms later, and a
@@ -172,5 +179,31 @@ public final class ConversationStores {
     /** The URL without {@code user:password@} or a {@code password=} parameter. */
     static String safeUrl(String url) {
         return url.replaceAll("(?i)(//)[^/@]*@", "$1***@").replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    /** Makes the pool's threads (daemons named {@code chat-store-pool-N}) and remembers them, to join them at close. */
+    private static final class PoolThreadsSeen implements ThreadFactory {
+        private final List<Thread> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread t = new Thread(task, "chat-store-pool-" + count.incrementAndGet());
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        }
+
+        /** Waits up to {@code millis} in all for every thread made to end. */
+        void join(long millis) throws InterruptedException {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+            for (Thread t : made) {
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return;
+                }
+                t.join(left);
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,6 +47,17 @@ class H2ConversationStoreTest extends ConversationStoreContract {
     @Override
     ConversationStore store() {
         return store;
+    }
+
+    @Test
+    void closingLeavesNoThreadOfThePoolAlive() throws Exception {
+        // a container that finds a webapp's thread alive after its stop logs a leak (Tomcat does, in WARNING)
+        await(store.create(conversation(id(), "t", 1)));
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().startsWith("chat-store-pool-")), "the pool names its threads");
+        store.close();
+        assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .map(Thread::getName).filter(n -> n.startsWith("chat-store-pool-")).toList());
     }
 
     @Test
