@@ -74,8 +74,7 @@ public final class ListingTestBackendProvider implements ChatBackendProvider {
         @Override
         public CompletableFuture<List<String>> listModels() {
             calls.incrementAndGet();
-            asked.complete(null);
-            return switch (mode) {
+            CompletableFuture<List<String>> answer = switch (mode) {
                 case "fail" -> CompletableFuture.failedFuture(new IOException("upstream answered 500"));
                 case "held" -> {
                     CompletableFuture<List<String>> f = new CompletableFuture<>();
@@ -84,6 +83,9 @@ public final class ListingTestBackendProvider implements ChatBackendProvider {
                 }
                 default -> CompletableFuture.completedFuture(models);
             };
+            // only now: a test that sees the list asked for and releases it at once must find it held
+            asked.complete(null);
+            return answer;
         }
 
         /** How many times the list was asked for. */
