@@ -9,6 +9,7 @@ import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.time.format.TextStyle;
 import java.util.Locale;
 import java.util.Set;
@@ -22,8 +23,6 @@ import java.util.concurrent.CompletionStage;
 public final class TimeTool implements ChatTool {
 
     public static final String NAME = "time";
-    private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX",
-            Locale.ROOT);
 
     private final Clock clock;
 
@@ -68,8 +67,9 @@ public final class TimeTool implements ChatTool {
     }
 
     private String now(ZoneId zone) {
-        ZonedDateTime t = ZonedDateTime.now(clock.withZone(zone));
-        return FORMAT.format(t) + " (" + zone.getId() + ", "
+        // ISO 8601 to the second, the offset as Z or +01:00
+        ZonedDateTime t = ZonedDateTime.now(clock.withZone(zone)).truncatedTo(ChronoUnit.SECONDS);
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t) + " (" + zone.getId() + ", "
                 + t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + ")";
     }
 }
