@@ -73,7 +73,7 @@ public final class FakeModelServer {
         return ((InetSocketAddress) server.getLocalAddress()).getPort();
     }
 
-    /** Replies served to their end so far. */
+    /** Replies ended so far (counted as their last bytes are handed to the socket). */
     public long replies() {
         return replies.get();
     }
@@ -309,6 +309,9 @@ public final class FakeModelServer {
                 b.append("0\r\n\r\n");
             }
             tokensSent.addAndGet(c.sent - before);
+            if (last) {
+                replies.incrementAndGet(); // before the last bytes go: a client that has read them finds it counted
+            }
             try {
                 send(c, b.toString().getBytes(StandardCharsets.US_ASCII), last);
             } catch (IOException e) {
@@ -316,7 +319,6 @@ public final class FakeModelServer {
                 return;
             }
             if (last) {
-                replies.incrementAndGet();
                 c.dialect = null;
             } else {
                 due.add(c);

@@ -50,7 +50,8 @@ final class ConversationsPage {
 
     WebElement entry(String title) {
         for (WebElement li : browser.driver.findElements(By.cssSelector("#sidebar li.conv"))) {
-            if (li.findElement(By.cssSelector(".conv-title")).getText().equals(title)) {
+            // textContent, not getText: a drawer still sliding in shows its entries' text as empty
+            if (title.equals(li.findElement(By.cssSelector(".conv-title")).getDomProperty("textContent"))) {
                 return li;
             }
         }

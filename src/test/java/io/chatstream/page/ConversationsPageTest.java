@@ -361,7 +361,9 @@ class ConversationsPageTest {
             assertEquals("menu", browser.js("return document.activeElement.id"), "Esc closes it, back to the menu");
             menu.click();
             browser.await(d -> sidebar.isDisplayed());
-            page.entry("on the phone").findElement(By.cssSelector("a")).click();
+            WebElement link = page.entry("on the phone").findElement(By.cssSelector("a"));
+            browser.await(d -> link.isDisplayed() && !link.getText().isEmpty()); // the drawer has slid in
+            link.click();
             browser.await(d -> !sidebar.isDisplayed() && page.urlId() != null);
         } finally {
             browser.driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
