@@ -25,7 +25,7 @@ import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.SecretMasker;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
-import io.chatstream.stream.WriteBatch;
+import io.chatstream.stream.BatchingExecutors;
 import io.chatstream.tools.ServerTools;
 
 import java.lang.System.Logger.Level;
@@ -39,10 +39,8 @@ import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -66,7 +64,7 @@ public final class ChatApplication implements AutoCloseable {
     private final Settings settings;
     private final ChatConfig config;
     private final ScheduledThreadPoolExecutor scheduler;
-    private final PoolThreads schedulerThreads = new PoolThreads(WriteBatch.threads("chat-scheduler"));
+    private final PoolThreads schedulerThreads = new PoolThreads(BatchingExecutors.threads("chat-scheduler"));
     private final Context context;
     private final String backendName;
     private final ChatBackend backend;
@@ -89,7 +87,7 @@ public final class ChatApplication implements AutoCloseable {
         ToolsConfig toolsConfig = ToolsConfig.load(settings);
         this.settings = settings;
         this.config = config;
-        this.scheduler = new BatchingScheduler(config.schedulerThreads(), schedulerThreads);
+        this.scheduler = BatchingExecutors.scheduler(config.schedulerThreads(), schedulerThreads);
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
@@ -128,7 +126,7 @@ public final class ChatApplication implements AutoCloseable {
             conversations = null;
         } else {
             int n = storeConfig.poolSize();
-            storeThreads = new PoolThreads(WriteBatch.threads("chat-store"));
+            storeThreads = new PoolThreads(BatchingExecutors.threads("chat-store"));
             // as many threads as connections; a queue that fills up is a 503, not a pile of waiting work
             storeExecutor = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
                     storeThreads);
@@ -385,45 +383,6 @@ public final class ChatApplication implements AutoCloseable {
         return provider;
     }
 
-    /**
-     * The shared scheduler: each task runs inside a {@link WriteBatch}, so the events one timer run produces (the
-     * demo backend serves every reply due in a millisecond in one run) reach each connection in one write.
-     */
-    private static final class BatchingScheduler extends ScheduledThreadPoolExecutor {
-
-        BatchingScheduler(int threads, ThreadFactory factory) {
-            super(threads, factory);
-        }
-
-        @Override
-        protected void beforeExecute(Thread t, Runnable r) {
-            WriteBatch.open();
-        }
-
-        @Override
-        protected void afterExecute(Runnable r, Throwable t) {
-            WriteBatch.closeCurrent();
-        }
-    }
-
-    /** A fixed pool whose tasks run inside a {@link WriteBatch}: one upstream read, one write per connection. */
-    private static final class BatchingExecutor extends ThreadPoolExecutor {
-
-        BatchingExecutor(int threads, ThreadFactory factory) {
-            super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
-        }
-
-        @Override
-        protected void beforeExecute(Thread t, Runnable r) {
-            WriteBatch.open();
-        }
-
-        @Override
-        protected void afterExecute(Runnable r, Throwable t) {
-            WriteBatch.closeCurrent();
-        }
-    }
-
     /** What backends get: settings, the scheduler, the lazily made HTTP client. */
     private final class Context implements BackendContext {
         private final Duration connectTimeout;
@@ -451,8 +410,8 @@ public final class ChatApplication implements AutoCloseable {
         public synchronized HttpClient httpClient() {
             if (httpClient == null) {
                 // a small fixed pool runs the client's callbacks: they parse and hand off, never wait
-                httpThreads = new PoolThreads(WriteBatch.threads("chat-http"));
-                httpExecutor = new BatchingExecutor(2, httpThreads);
+                httpThreads = new PoolThreads(BatchingExecutors.threads("chat-http"));
+                httpExecutor = BatchingExecutors.fixed(2, httpThreads);
                 // the client's selector thread inherits the class loader of the thread that builds it; on Java 17
                 // it outlives close() until the client is collected, so it must not hold the webapp's loader
                 Thread self = Thread.currentThread();

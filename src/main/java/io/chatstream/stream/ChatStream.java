@@ -369,10 +369,7 @@ public final class ChatStream {
      * past {@code chat.stream.max-bytes} ends the stream with {@code finish_reason: "length"} instead.
      */
     private boolean append(ChatEvent event) {
-        ByteSink json = WriteBatch.scratch(); // the app's threads reuse one; a request thread's events are few
-        if (json == null) {
-            json = new ByteSink(128);
-        }
+        ByteSink json = AppThread.eventBuffer(); // the app's threads reuse their own; a request thread's are few
         EventJson.encode(event, json);
         boolean outgrown = false;
         lock.lock();

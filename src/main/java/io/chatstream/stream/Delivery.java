@@ -85,8 +85,8 @@ public final class Delivery implements StreamReader {
     /** When the transport last said it was not ready; 0 while it takes bytes. */
     private volatile long stalledSince;
     private volatile ScheduledFuture<?> timer;
-    /** The write batch this reader waits in; a hint that saves adding it twice to one batch (see WriteBatch). */
-    WriteBatch deferredIn;
+    /** This reader's signal, held back to the end of a write batch open on the waking thread (see WriteBatch). */
+    private final WriteBatch.Deferred deferred = new WriteBatch.Deferred(this::signal);
 
     /**
      * @param afterSeq the last event the client has (0: from the first)
@@ -141,14 +141,7 @@ public final class Delivery implements StreamReader {
             close(DetachReason.TOO_SLOW);
             return;
         }
-        if (!WriteBatch.defer(this)) {
-            signal();
-        }
-    }
-
-    /** The end of a {@link WriteBatch} this reader was woken in: write what is new. */
-    void flushDeferred() {
-        signal();
+        deferred.signal();
     }
 
     @Override

@@ -1,10 +1,6 @@
 package io.chatstream.stream;
 
-import io.chatstream.wire.ByteSink;
-
 import java.util.Arrays;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Holds back the writes that new events cause on one thread until the end of a unit of work, then makes them: each
@@ -13,59 +9,54 @@ import java.util.concurrent.atomic.AtomicInteger;
  * write (one system call) per connection instead of one per event; under load, when work runs late, more events
  * share each write, and the server sheds system calls instead of falling behind.
  *
- * <p>The batch also lends its thread a buffer to encode events in. Only the application's own threads, made by
- * {@link #threads(String)}, carry a batch, in a field of the thread itself (a thread-local lookup on every event
- * cost more than the encoding): a container's threads never do, so nothing of the webapp stays behind on them after
- * undeploy.
- *
- * <p>The pools of those threads open a batch around each task: {@link #open()} before, {@link #close()} in a
- * {@code finally} after (the composition root does so for the shared scheduler and the HTTP client's executor).
- * Without an open batch, readers write at once. Batches do not nest: an {@code open()} inside one returns null and
- * the outer batch does the writes.
+ * <p>Who opens a batch is explicit: the executors of {@link BatchingExecutors} run each task inside one. Where a
+ * reader's wake finds the batch is not: by the thread it runs on (each {@link AppThread} carries one), since the
+ * wake happens deep inside a backend's callback that no batch can be handed to, and a {@code ThreadLocal} lookup on
+ * every event cost more than the encoding. On any other thread, and outside a task, readers write at once. Batches
+ * do not nest: an {@link #open()} inside one returns null and the outer batch does the writes.
  */
-public final class WriteBatch {
+final class WriteBatch {
 
     private static final System.Logger LOG = System.getLogger(WriteBatch.class.getName());
 
-    private Delivery[] woken = new Delivery[64];
+    private Deferred[] woken = new Deferred[64];
     private int size;
     private boolean open;
-    /** Where events appended on this thread are encoded before the log copies them: no garbage per event. */
-    private ByteSink scratch = new ByteSink(256);
 
-    private WriteBatch() {
-    }
-
-    /** A thread that carries its own write batch. */
-    private static final class BatchThread extends Thread {
-        final WriteBatch batch = new WriteBatch();
-
-        BatchThread(Runnable task, String name) {
-            super(task, name);
-        }
-    }
-
-    /** Makes daemon threads named {@code prefix-1, prefix-2...} that can open write batches. */
-    public static ThreadFactory threads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return task -> {
-            Thread t = new BatchThread(task, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static WriteBatch current() {
-        Thread t = Thread.currentThread();
-        return t instanceof BatchThread ? ((BatchThread) t).batch : null;
+    WriteBatch() {
     }
 
     /**
-     * Opens a batch on this thread; null when one is already open here (that one does the writes) or when this
-     * thread was not made by {@link #threads(String)}.
+     * A reader's signal to write, which a batch open on the waking thread holds back to its end. Each reader makes
+     * one and keeps it.
      */
-    public static WriteBatch open() {
-        WriteBatch b = current();
+    static final class Deferred {
+        private final Runnable signal;
+        /** The batch this signal waits in: a hint that saves adding it twice to one batch. */
+        private WriteBatch in;
+
+        Deferred(Runnable signal) {
+            this.signal = signal;
+        }
+
+        /** Signals now, or at the end of the batch open on this thread. */
+        void signal() {
+            WriteBatch b = AppThread.currentBatch();
+            if (b == null || !b.open) {
+                signal.run();
+            } else if (in != b) {
+                in = b;
+                b.add(this);
+            }
+        }
+    }
+
+    /**
+     * Opens the batch of this thread; null when one is already open here (that one does the writes) or when the
+     * application did not make this thread.
+     */
+    static WriteBatch open() {
+        WriteBatch b = AppThread.currentBatch();
         if (b == null || b.open) {
             return null;
         }
@@ -73,24 +64,31 @@ public final class WriteBatch {
         return b;
     }
 
-    /** Ends this thread's batch, if one is open: what a pool runs after each task. */
-    public static void closeCurrent() {
-        WriteBatch b = current();
+    /** Ends this thread's batch, if one is open: what a batching executor runs after each task. */
+    static void closeCurrent() {
+        WriteBatch b = AppThread.currentBatch();
         if (b != null && b.open) {
             b.close();
         }
     }
 
+    private void add(Deferred d) {
+        if (size == woken.length) {
+            woken = Arrays.copyOf(woken, size * 2);
+        }
+        woken[size++] = d;
+    }
+
     /** Ends the batch: every reader woken during it writes now. Runs on the thread that opened it. */
-    public void close() {
+    void close() {
         open = false;
-        // a reader's write may wake others (none today) or open nothing: index by index, so late additions count
+        // closed first: a reader woken by another's write (none is today) writes at once
         for (int i = 0; i < size; i++) {
-            Delivery d = woken[i];
+            Deferred d = woken[i];
             woken[i] = null;
-            d.deferredIn = null;
+            d.in = null;
             try {
-                d.flushDeferred();
+                d.signal.run();
             } catch (Throwable e) {
                 // one reader's failure must not keep the others of the batch (or of later batches) from writing
                 try {
@@ -102,39 +100,7 @@ public final class WriteBatch {
         }
         size = 0;
         if (woken.length > 1024) {
-            woken = new Delivery[64]; // a burst is over: do not keep its array
+            woken = new Deferred[64]; // a burst is over: do not keep its array
         }
-    }
-
-    /**
-     * A buffer to encode an event in, empty, owned by this thread's open batch; null on a thread without one (a
-     * container's request thread, which must not be left holding the webapp's objects).
-     */
-    static ByteSink scratch() {
-        WriteBatch b = current();
-        if (b == null || !b.open) {
-            return null;
-        }
-        if (b.scratch.array().length > 64 * 1024) {
-            b.scratch = new ByteSink(256); // an outsized event went through: do not keep its buffer
-        }
-        b.scratch.reset();
-        return b.scratch;
-    }
-
-    /** Defers a reader's write to the end of this thread's open batch; false when none is open. */
-    static boolean defer(Delivery d) {
-        WriteBatch b = current();
-        if (b == null || !b.open) {
-            return false;
-        }
-        if (d.deferredIn != b) {
-            d.deferredIn = b;
-            if (b.size == b.woken.length) {
-                b.woken = Arrays.copyOf(b.woken, b.size * 2);
-            }
-            b.woken[b.size++] = d;
-        }
-        return true;
     }
 }

@@ -5,6 +5,7 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.Settings;
+import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.Framing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -12,13 +13,21 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WriteBatchTest {
@@ -100,7 +109,7 @@ class WriteBatchTest {
     /** Runs a test body on one of the application's batch-carrying threads, rethrowing what it throws. */
     private static void onBatchThread(Body body) throws Exception {
         Throwable[] failure = new Throwable[1];
-        Thread t = WriteBatch.threads("test-batch").newThread(() -> {
+        Thread t = BatchingExecutors.threads("test-batch").newThread(() -> {
             try {
                 body.run();
             } catch (Throwable e) {
@@ -215,5 +224,165 @@ class WriteBatchTest {
         assertEquals(2, transport.writes.size());
         sink.chunk("b");
         assertEquals(3, transport.writes.size(), "a closed batch still held a write back");
+    }
+
+    // the executors that run each task inside a batch
+
+    /** Runs nothing on {@code pool} and waits for it: every task submitted before has ended, its batch closed too. */
+    private static void drain(ExecutorService pool) throws Exception {
+        pool.submit(() -> { }).get(30, TimeUnit.SECONDS);
+    }
+
+    private static void stop(ExecutorService pool) throws InterruptedException {
+        pool.shutdownNow();
+        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aTaskOfTheBatchingPoolWritesWhatItWokeOnceAtItsEnd() throws Exception {
+        ThreadPoolExecutor pool = BatchingExecutors.fixed(1, BatchingExecutors.threads("test-pool"));
+        try {
+            Recording transport = attach();
+            AtomicInteger writesDuringTask = new AtomicInteger(-1);
+            pool.execute(() -> {
+                sink.chunk("a");
+                sink.chunk("b");
+                sink.chunk("c");
+                writesDuringTask.set(transport.writes.size());
+            });
+            drain(pool);
+            assertEquals(1, writesDuringTask.get(), "written before the task ended");
+            assertEquals(2, transport.writes.size(), "one write for the task's three events");
+            String write = transport.writes.get(1);
+            assertTrue(write.contains("\"content\":\"a\"") && write.contains("\"content\":\"b\"")
+                    && write.endsWith(":4\ndata: {\"type\":\"chunk\",\"content\":\"c\"}\n\n"), write);
+
+            pool.execute(() -> sink.chunk("d"));
+            drain(pool);
+            assertEquals(3, transport.writes.size(), "the next task's event was not written at its end");
+        } finally {
+            stop(pool);
+        }
+    }
+
+    @Test
+    void aTimerOfTheBatchingSchedulerWritesWhatItWokeOnceAtItsEnd() throws Exception {
+        ScheduledThreadPoolExecutor timers = BatchingExecutors.scheduler(1, BatchingExecutors.threads("test-timer"));
+        try {
+            Recording first = attach();
+            ChatSink firstSink = sink;
+            Recording second = attach();
+            ChatSink secondSink = sink;
+            AtomicInteger writesDuringTask = new AtomicInteger(-1);
+            timers.schedule(() -> {
+                firstSink.chunk("a");
+                secondSink.chunk("a");
+                firstSink.chunk("b");
+                secondSink.chunk("b");
+                writesDuringTask.set(first.writes.size() + second.writes.size());
+            }, 1, TimeUnit.MILLISECONDS).get(30, TimeUnit.SECONDS);
+            drain(timers);
+            assertEquals(2, writesDuringTask.get(), "written before the timer's run ended");
+            assertEquals(2, first.writes.size(), "one write per connection for the run's events");
+            assertEquals(2, second.writes.size(), "one write per connection for the run's events");
+            assertTrue(first.writes.get(1).contains("\"a\"") && first.writes.get(1).contains("\"b\""));
+            assertTrue(second.writes.get(1).contains("\"a\"") && second.writes.get(1).contains("\"b\""));
+        } finally {
+            stop(timers);
+        }
+    }
+
+    @Test
+    void aBatchOpenedInsideATaskLeavesTheWritesToTheTasksOwn() throws Exception {
+        ThreadPoolExecutor pool = BatchingExecutors.fixed(1, BatchingExecutors.threads("test-pool"));
+        try {
+            Recording transport = attach();
+            Future<Integer> writesAfterInner = pool.submit(() -> {
+                assertNull(WriteBatch.open(), "a batch opened inside the task's own");
+                sink.chunk("a");
+                return transport.writes.size();
+            });
+            assertEquals(1, writesAfterInner.get(30, TimeUnit.SECONDS), "the inner batch wrote");
+            drain(pool);
+            assertEquals(2, transport.writes.size(), "the task's batch did not write at its end");
+        } finally {
+            stop(pool);
+        }
+    }
+
+    @Test
+    void aContainerThreadWritesAtOnceWhileATaskOfThePoolHoldsItsOwnBatchOpen() throws Exception {
+        ThreadPoolExecutor pool = BatchingExecutors.fixed(1, BatchingExecutors.threads("test-pool"));
+        try {
+            Recording held = attach();
+            ChatSink heldSink = sink;
+            Recording direct = attach();
+            ChatSink directSink = sink;
+            CountDownLatch appended = new CountDownLatch(1);
+            CountDownLatch proceed = new CountDownLatch(1);
+            pool.execute(() -> {
+                heldSink.chunk("a");
+                appended.countDown();
+                try {
+                    proceed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(appended.await(30, TimeUnit.SECONDS));
+            directSink.chunk("x"); // on the test's own thread, as a container's request thread would
+            assertEquals(2, direct.writes.size(), "a thread the application did not make held its write back");
+            assertEquals(1, held.writes.size(), "the task's event was written before its end");
+            proceed.countDown();
+            drain(pool);
+            assertEquals(2, held.writes.size());
+        } finally {
+            stop(pool);
+        }
+    }
+
+    @Test
+    void aBatchingExecutorRefusesThreadsThatCannotCarryABatch() throws Exception {
+        ThreadPoolExecutor pool = BatchingExecutors.fixed(1, Executors.defaultThreadFactory());
+        try {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.execute(() -> { }));
+            assertTrue(e.getMessage().contains("BatchingExecutors.threads()"), e.getMessage());
+        } finally {
+            stop(pool);
+        }
+    }
+
+    @Test
+    void theBufferAnEventIsEncodedInIsTheApplicationThreadsOwn() throws Exception {
+        long[] allocated = new long[2];
+        onBatchThread(() -> allocated[0] = bytesAllocatedGettingEventBuffers());
+        allocated[1] = bytesAllocatedGettingEventBuffers();
+        assertTrue(allocated[0] < 10_000, "the application's thread allocated " + allocated[0]
+                + " bytes for 10,000 events' buffers");
+        assertTrue(allocated[1] > 10_000 * 128, "a container's thread got a buffer that someone keeps: "
+                + allocated[1] + " bytes allocated for 10,000 events' buffers");
+    }
+
+    /** Bytes this thread allocated to get 10,000 event buffers, each written to, after as many to warm up. */
+    private static long bytesAllocatedGettingEventBuffers() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        long sum = fillEventBuffers(10_000);
+        long before = threads.getThreadAllocatedBytes(id);
+        sum += fillEventBuffers(10_000);
+        long after = threads.getThreadAllocatedBytes(id);
+        assertTrue(sum > 0);
+        return after - before;
+    }
+
+    private static long fillEventBuffers(int n) {
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            ByteSink b = AppThread.eventBuffer();
+            assertEquals(0, b.size(), "a buffer handed out with bytes in it");
+            b.ascii("{\"type\":\"chunk\"}");
+            sum += b.size();
+        }
+        return sum;
     }
 }
