@@ -59,13 +59,23 @@ public record ChatConfig(
         List<String> trustedProxies,
         AuthMode authMode,
         List<String> authTokens,
-        String metricsAccess,
+        MetricsAccess metricsAccess,
         int schedulerThreads,
         int serverPort) {
 
     /** {@code chat.auth.mode}. */
     public enum AuthMode {
         NONE, TOKEN, CONTAINER
+    }
+
+    /** {@code chat.metrics.access}: who may read {@code GET /api/metrics}. */
+    public enum MetricsAccess {
+        /** Whoever may use the API, as {@code chat.auth.mode} says. */
+        API,
+        /** Anyone (a scraper inside the network). */
+        OPEN,
+        /** No one: the path is a 404 like any unknown API path. */
+        OFF
     }
 
     private static final int DAY = 86_400;
@@ -90,8 +100,7 @@ public record ChatConfig(
                                 + " path), or *");
             }
         }
-        AuthMode authMode = AuthMode.valueOf(
-                s.choice("chat.auth.mode", "none", "none", "token", "container").toUpperCase(java.util.Locale.ROOT));
+        AuthMode authMode = s.option("chat.auth.mode", AuthMode.NONE);
         List<String> tokens = s.list("chat.auth.tokens");
         if (authMode == AuthMode.TOKEN && tokens.isEmpty()) {
             throw new ConfigException("Invalid settings: chat.auth.mode=token needs chat.auth.tokens, a comma list of"
@@ -127,7 +136,7 @@ public record ChatConfig(
                 trustedProxies,
                 authMode,
                 tokens,
-                s.choice("chat.metrics.access", "api", "api", "open", "off"),
+                s.option("chat.metrics.access", MetricsAccess.API),
                 s.integer("chat.scheduler.threads", Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
                         1, 256),
                 s.integer("chat.server.port", 8080, 0, 65535));

@@ -1,5 +1,6 @@
 package io.chatstream.config;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -131,6 +132,34 @@ public final class Settings {
             }
         }
         throw bad(name, source, "one of " + String.join(", ", allowed));
+    }
+
+    /**
+     * A setting whose values are the constants of an enum, each written as {@link #optionName(Enum)} names it
+     * ({@code CHAT_COMPLETIONS} is {@code chat-completions}) and compared without case: read once at start, it is
+     * then compared as a constant, never as a string.
+     */
+    public <E extends Enum<E>> E option(String name, E defaultValue) {
+        Source source = source(name);
+        if (source == null) {
+            return defaultValue;
+        }
+        String value = source.value.trim().toLowerCase(Locale.ROOT);
+        E[] constants = defaultValue.getDeclaringClass().getEnumConstants();
+        List<String> names = new ArrayList<>(constants.length);
+        for (E c : constants) {
+            String n = optionName(c);
+            if (n.equals(value)) {
+                return c;
+            }
+            names.add(n);
+        }
+        throw bad(name, source, "one of " + String.join(", ", names));
+    }
+
+    /** How a setting read by {@link #option} writes {@code value}: lower case, {@code -} for {@code _}. */
+    public static String optionName(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** A {@link ConfigException} for a value that breaks a rule other than its type. */

@@ -1,6 +1,7 @@
 package io.chatstream.web;
 
 import io.chatstream.app.ChatApplication;
+import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
 import jakarta.servlet.DispatcherType;
@@ -93,8 +94,8 @@ public final class ChatContextListener implements ServletContextListener {
         diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS,
                 MAX_DIAGNOSTICS_PER_CLIENT);
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
-        if (!app.config().metricsAccess().equals("off")) { // off: a 404 like any unknown API path
-            ApiGate metricsGate = app.config().metricsAccess().equals("open") ? null : gate;
+        if (app.config().metricsAccess() != ChatConfig.MetricsAccess.OFF) { // off: a 404 like any unknown API path
+            ApiGate metricsGate = app.config().metricsAccess() == ChatConfig.MetricsAccess.OPEN ? null : gate;
             add(ctx, "metrics", new MetricsServlet(metrics, app.registry(),
                     app.conversations() == null ? null : app.conversations().store(), metricsGate), "/api/metrics");
         }

@@ -103,6 +103,50 @@ class SettingsTest {
     }
 
     @Test
+    void enumSettingsTakeExactlyTheContractsValuesWithoutCaseAndNameThemWhenWrong() {
+        Map<String, Map<String, Object>> accepted = Map.of(
+                "chat.auth.mode", Map.of("none", ChatConfig.AuthMode.NONE, " Token ", ChatConfig.AuthMode.TOKEN,
+                        "CONTAINER", ChatConfig.AuthMode.CONTAINER),
+                "chat.metrics.access", Map.of("api", ChatConfig.MetricsAccess.API, "Open", ChatConfig.MetricsAccess.OPEN,
+                        "off ", ChatConfig.MetricsAccess.OFF));
+        for (Map.Entry<String, Map<String, Object>> setting : accepted.entrySet()) {
+            for (Map.Entry<String, Object> value : setting.getValue().entrySet()) {
+                ChatConfig c = ChatConfig.load(Settings.of(Map.of(setting.getKey(), value.getKey(),
+                        "chat.auth.tokens", "t1")));
+                Object read = setting.getKey().equals("chat.auth.mode") ? c.authMode() : c.metricsAccess();
+                assertEquals(value.getValue(), read, setting.getKey() + "=" + value.getKey());
+            }
+        }
+        assertEquals(ChatConfig.MetricsAccess.API, ChatConfig.load(Settings.of(Map.of())).metricsAccess());
+
+        ConfigException auth = assertThrows(ConfigException.class, () -> ChatConfig.load(Settings.of(Map.of(
+                "chat.auth.mode", "ldap"))));
+        assertEquals("Invalid setting chat.auth.mode = 'ldap' (from system property chat.auth.mode): expected one of"
+                + " none, token, container", auth.getMessage());
+        for (String bad : List.of("", "closed", "api,open", "o ff")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ChatConfig.load(Settings.of(Map.of(
+                    "chat.metrics.access", bad))), bad);
+            assertTrue(e.getMessage().startsWith("Invalid setting chat.metrics.access = '" + bad + "'")
+                    && e.getMessage().endsWith("expected one of api, open, off"), e.getMessage());
+        }
+    }
+
+    private enum Api {
+        CHAT_COMPLETIONS, RESPONSES
+    }
+
+    @Test
+    void anEnumConstantIsWrittenInLowerCaseWithHyphens() {
+        assertEquals("chat-completions", Settings.optionName(Api.CHAT_COMPLETIONS));
+        assertEquals(Api.CHAT_COMPLETIONS, Settings.of(Map.of("x.api", "Chat-Completions")).option("x.api",
+                Api.RESPONSES));
+        assertEquals(Api.RESPONSES, Settings.of(Map.of()).option("x.api", Api.RESPONSES));
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(Map.of("x.api",
+                "chat_completions")).option("x.api", Api.RESPONSES));
+        assertTrue(e.getMessage().endsWith("expected one of chat-completions, responses"), e.getMessage());
+    }
+
+    @Test
     void aBadSettingStopsTheWebappWithAMessageNamingIt() {
         Map<String, String> bad = new HashMap<>(Map.of("chat.stream.max-duration-seconds", "forever"));
         Exception e = assertThrows(Exception.class, () -> TestServer.start(bad).close());

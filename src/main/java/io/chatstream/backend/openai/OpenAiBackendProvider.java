@@ -33,10 +33,8 @@ public final class OpenAiBackendProvider implements ChatBackendProvider {
         Settings s = context.settings();
         BaseUrl base = BaseUrls.base(s, "chat.openai.base-url", DEFAULT_BASE_URL,
                 OpenAiBackend.Api.CHAT_COMPLETIONS.path(), OpenAiBackend.Api.RESPONSES.path());
-        OpenAiBackend.Api api = s.choice("chat.openai.api", "chat-completions", "chat-completions", "responses")
-                .equals("responses") ? OpenAiBackend.Api.RESPONSES : OpenAiBackend.Api.CHAT_COMPLETIONS;
-        OpenAiBackend.AuthHeader authHeader = s.choice("chat.openai.auth-header", "bearer", "bearer", "api-key")
-                .equals("api-key") ? OpenAiBackend.AuthHeader.API_KEY : OpenAiBackend.AuthHeader.BEARER;
+        OpenAiBackend.Api api = s.option("chat.openai.api", OpenAiBackend.Api.CHAT_COMPLETIONS);
+        OpenAiBackend.AuthHeader authHeader = s.option("chat.openai.auth-header", OpenAiBackend.AuthHeader.BEARER);
         String apiKey = s.string("chat.openai.api-key", null);
         String model = s.string("chat.openai.model", null);
         OpenAiBackend backend = new OpenAiBackend(context, base, apiKey, model, api, authHeader);
