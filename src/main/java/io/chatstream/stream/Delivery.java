@@ -90,7 +90,9 @@ public final class Delivery implements StreamReader {
     private volatile boolean keepAliveDue;
     private volatile long shutdownRetry = -1;
     private volatile long lastWriteNanos;
-    /** When the transport last said it was not ready; 0 while it takes bytes. */
+    /** The transport said it was not ready and has not said it is since; from when: {@link #stalledSince}. */
+    private volatile boolean stalled;
+    /** Written before {@link #stalled} is set, so a thread that sees {@code stalled} sees it too. */
     private volatile long stalledSince;
     private volatile ScheduledFuture<?> timer;
     /** The write batch this reader waits in; a hint that saves adding it twice to one batch (see WriteBatch). */
@@ -141,7 +143,7 @@ public final class Delivery implements StreamReader {
 
     /** The transport can take bytes again. */
     public void onWritable() {
-        stalledSince = 0;
+        stalled = false;
         signal();
     }
 
@@ -156,7 +158,7 @@ public final class Delivery implements StreamReader {
 
     @Override
     public void wake() {
-        if (stalledSince != 0 && stream.bytesAfter(cursorSnapshot) > maxBacklogBytes) {
+        if (stalled && stream.bytesAfter(cursorSnapshot) > maxBacklogBytes) {
             LOG.log(Level.DEBUG, () -> "Reader of " + stream + " is too far behind; dropped");
             close(DetachReason.TOO_SLOW);
             return;
@@ -225,9 +227,9 @@ public final class Delivery implements StreamReader {
 
         @Override
         public void stalled() {
-            if (stalledSince == 0) {
-                long now = ticker.nanoTime();
-                stalledSince = now != 0 ? now : 1; // 0 means "not stalled"
+            if (!stalled) {
+                stalledSince = ticker.nanoTime();
+                stalled = true;
             }
         }
 
@@ -321,8 +323,7 @@ public final class Delivery implements StreamReader {
             return;
         }
         long now = ticker.nanoTime();
-        long stalled = stalledSince;
-        if (stalled != 0 && now - stalled >= stallTimeoutNanos) {
+        if (stalled && now - stalledSince >= stallTimeoutNanos) {
             LOG.log(Level.DEBUG, () -> "Reader of " + stream + " took no bytes for too long; dropped");
             close(DetachReason.TOO_SLOW);
             return;
