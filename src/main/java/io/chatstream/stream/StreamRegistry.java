@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Every stream the webapp holds, running or retained, by id; the server-wide and per-client limits on running
  * generations; and the {@code Idempotency-Key}s of retained streams. The one place a new generation is admitted.
+ *
+ * <p>Each stream is given what it works with in one {@link StreamRuntime} and tells its end through a callback: a
+ * stream never calls into its registry.
  */
 public final class StreamRegistry {
 
@@ -232,8 +235,12 @@ public final class StreamRegistry {
         stopped = true;
         List<ChatStream> all = List.copyOf(streams.values());
         List<StreamReader> readers = new ArrayList<>();
+        List<ChatStream> forgotten = new ArrayList<>();
         for (ChatStream s : all) {
             readers.addAll(List.of(s.shutdown(this::shutdownRetryMillis)));
+            if (streams.remove(s.id(), s)) { // not when its retention ended meanwhile: it was released then
+                forgotten.add(s);
+            }
         }
         streams.clear();
         byIdempotencyKey.clear();
@@ -242,7 +249,7 @@ public final class StreamRegistry {
         awaitClosed(readers, wait);
         readers.removeIf(StreamReader::isClosed);
         readers.forEach(StreamReader::abort);
-        all.forEach(ChatStream::expired);
+        forgotten.forEach(ChatStream::expired);
     }
 
     /** Waits until every reader has closed, or {@code wait} is over. */

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-class EventLogTest {
+class MemoryEventLogTest {
 
     private static byte[] json(int i, int padding) {
         return ("{\"type\":\"chunk\",\"content\":\"" + i + "x".repeat(padding) + "\"}").getBytes(StandardCharsets.UTF_8);
