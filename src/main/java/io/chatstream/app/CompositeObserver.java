@@ -3,6 +3,7 @@ package io.chatstream.app;
 import io.chatstream.event.ChatEvent;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.StreamObserver;
+import io.chatstream.stream.StreamSource;
 
 import java.util.List;
 
@@ -41,14 +42,14 @@ final class CompositeObserver implements StreamObserver {
     }
 
     @Override
-    public void readerAttached(ChatStream stream, boolean resumed) {
+    public void readerAttached(StreamSource stream, boolean resumed) {
         for (StreamObserver o : observers) {
             o.readerAttached(stream, resumed);
         }
     }
 
     @Override
-    public void readerDetached(ChatStream stream, DetachReason reason) {
+    public void readerDetached(StreamSource stream, DetachReason reason) {
         for (StreamObserver o : observers) {
             o.readerDetached(stream, reason);
         }

@@ -8,6 +8,7 @@ import io.chatstream.store.ConversationStore;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
+import io.chatstream.stream.StreamSource;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
@@ -82,7 +83,7 @@ public final class ChatMetrics implements StreamObserver {
     }
 
     @Override
-    public void readerAttached(ChatStream stream, boolean resumedReader) {
+    public void readerAttached(StreamSource stream, boolean resumedReader) {
         attached.increment();
         readersOpen.increment();
         if (resumedReader) {
@@ -91,7 +92,7 @@ public final class ChatMetrics implements StreamObserver {
     }
 
     @Override
-    public void readerDetached(ChatStream stream, DetachReason reason) {
+    public void readerDetached(StreamSource stream, DetachReason reason) {
         detachedByReason[reason.ordinal()].increment();
         readersOpen.decrement();
     }

@@ -10,6 +10,7 @@ import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
+import io.chatstream.time.Ticker;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.EventJson;
 import io.chatstream.wire.Framing;
@@ -20,6 +21,7 @@ import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * One generation and its events: a {@code start}, content, then exactly one terminal event, kept (bounded by
@@ -28,8 +30,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * append their own terminal event and cancel the backend, and whatever the backend sends after a terminal event is
  * dropped. Readers come and go; when the last one leaves, the generation goes on for the detach grace period, then
  * is cancelled.
+ *
+ * <p>Its events go to an {@link EventLog} made for it by the registry's {@link EventLogs}; everything else it works
+ * with (clock, scheduler, observer, masker, tools, bounds) comes in one {@link StreamRuntime}.
  */
-public final class ChatStream {
+public final class ChatStream implements StreamSource {
 
     private static final System.Logger LOG = System.getLogger(ChatStream.class.getName());
     private static final StreamReader[] NO_READERS = new StreamReader[0];
@@ -43,9 +48,13 @@ public final class ChatStream {
     private final String idempotencyKey;
     private final String requestFingerprint;
     private final ConversationReply conversationReply;
-    private final StreamRegistry registry;
-    private final long startedNanos = System.nanoTime();
-    private final EventLog log = new EventLog();
+    private final StreamRuntime runtime;
+    private final Ticker ticker;
+    private final long maxBytes;
+    /** Told once, when the terminal event is in: the registry frees the admission and schedules the expiry. */
+    private final Consumer<ChatStream> onTerminated;
+    private final long startedNanos;
+    private final EventLog log;
     private final ReentrantLock lock = new ReentrantLock();
     private final Sink sink = new Sink();
 
@@ -63,7 +72,7 @@ public final class ChatStream {
 
     ChatStream(String id, String clientKey, String principal, String model, String backendName,
                String idempotencyKey, String requestFingerprint, ConversationReply conversationReply,
-               StreamRegistry registry) {
+               StreamRuntime runtime, Consumer<ChatStream> onTerminated) {
         this.id = id;
         this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
         this.clientKey = clientKey;
@@ -73,9 +82,15 @@ public final class ChatStream {
         this.idempotencyKey = idempotencyKey;
         this.requestFingerprint = requestFingerprint;
         this.conversationReply = conversationReply;
-        this.registry = registry;
+        this.runtime = runtime;
+        this.ticker = runtime.ticker();
+        this.maxBytes = runtime.limits().maxBytes();
+        this.onTerminated = onTerminated;
+        this.startedNanos = ticker.nanoTime();
+        this.log = runtime.logs().create(id);
     }
 
+    @Override
     public String id() {
         return id;
     }
@@ -114,6 +129,7 @@ public final class ChatStream {
     }
 
     /** True once the terminal event is in the log (or the webapp stopped): no event follows. */
+    @Override
     public boolean isTerminated() {
         return terminated;
     }
@@ -124,6 +140,7 @@ public final class ChatStream {
     }
 
     /** The seq of the last event appended so far. */
+    @Override
     public int lastSeq() {
         return log.size();
     }
@@ -144,11 +161,13 @@ public final class ChatStream {
     }
 
     /** Appends event {@code seq} to {@code out}, framed by {@code framing}, without copying it first. */
+    @Override
     public void frame(int seq, Framing framing, ByteSink out) {
         log.frame(seq, framing, idBytes, out);
     }
 
     /** JSON bytes of the events after {@code seq}: how far a reader at {@code seq} is behind. */
+    @Override
     public long bytesAfter(int seq) {
         return log.bytesAfter(seq);
     }
@@ -160,7 +179,7 @@ public final class ChatStream {
 
     /** Nanoseconds since the stream started. */
     public long ageNanos() {
-        return System.nanoTime() - startedNanos;
+        return ticker.nanoTime() - startedNanos;
     }
 
     /** The number of readers attached now. */
@@ -178,16 +197,16 @@ public final class ChatStream {
                 : new ChatEvent.Start(id, model, c.conversationId(), c.messageId(), c.userMessageId()));
         lock.lock();
         try {
-            maxDurationTimer = registry.scheduler().schedule(this::expire,
-                    registry.config().maxDuration().toNanos(), TimeUnit.NANOSECONDS);
+            maxDurationTimer = runtime.scheduler().schedule(this::expire, runtime.limits().maxDurationNanos(),
+                    TimeUnit.NANOSECONDS);
         } finally {
             lock.unlock();
         }
-        SecretMasker masker = registry.masker();
+        SecretMasker masker = runtime.masker();
         Generation g;
         try {
             // the tools' loop sits between the backend and the masking: a tool's result is masked like the model's
-            g = registry.tools().start(backend, request, masker.isEmpty() ? sink : new MaskingSink(sink, masker),
+            g = runtime.tools().start(backend, request, masker.isEmpty() ? sink : new MaskingSink(sink, masker),
                     principal);
         } catch (BackendUnavailableException e) {
             terminateSilently();
@@ -209,6 +228,7 @@ public final class ChatStream {
      * Attaches a reader; it then pulls from the log. Returns false when the webapp is stopping. Cancels a pending
      * detach grace timer.
      */
+    @Override
     public boolean attach(StreamReader reader) {
         lock.lock();
         try {
@@ -230,6 +250,7 @@ public final class ChatStream {
     }
 
     /** Detaches a reader; when none is left and the generation runs, starts the detach grace period. */
+    @Override
     public void detach(StreamReader reader) {
         boolean cancelNow;
         lock.lock();
@@ -274,11 +295,11 @@ public final class ChatStream {
         if (readers.length != 0 || terminated || closed || graceTimer != null) {
             return false;
         }
-        long grace = registry.config().detachGrace().toNanos();
+        long grace = runtime.limits().detachGraceNanos();
         if (grace == 0) {
             return true;
         }
-        graceTimer = registry.scheduler().schedule(this::graceOver, grace, TimeUnit.NANOSECONDS);
+        graceTimer = runtime.scheduler().schedule(this::graceOver, grace, TimeUnit.NANOSECONDS);
         return false;
     }
 
@@ -353,6 +374,14 @@ public final class ChatStream {
         }
     }
 
+    /**
+     * The registry forgets this stream (its retention is over, it never started, or the webapp stopped): its log may
+     * let go of the events.
+     */
+    void expired() {
+        log.release();
+    }
+
     private void cancelTimers() {
         if (graceTimer != null) {
             graceTimer.cancel(false);
@@ -377,7 +406,7 @@ public final class ChatStream {
             if (terminated) {
                 return false;
             }
-            if (!event.isTerminal() && log.bytes() + json.size() > registry.config().maxStreamBytes()) {
+            if (!event.isTerminal() && log.bytes() + json.size() > maxBytes) {
                 event = new ChatEvent.End(FinishReason.LENGTH, null);
                 json.reset();
                 EventJson.encode(event, json);
@@ -399,14 +428,15 @@ public final class ChatStream {
         }
         if (firstTokenNanos < 0 && isToken(event)) {
             firstTokenNanos = ageNanos();
-            registry.observer().firstToken(this, firstTokenNanos);
+            runtime.observer().firstToken(this, firstTokenNanos);
         }
         for (StreamReader reader : readers) {
             reader.wake();
         }
         if (event.isTerminal()) {
-            registry.terminated(this);
-            registry.observer().streamEnded(this, (ChatEvent.Terminal) event, ageNanos());
+            log.ended();
+            onTerminated.accept(this);
+            runtime.observer().streamEnded(this, (ChatEvent.Terminal) event, ageNanos());
             if (outgrown) {
                 cancelGeneration();
             }

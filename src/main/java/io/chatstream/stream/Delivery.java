@@ -2,11 +2,13 @@ package io.chatstream.stream;
 
 import io.chatstream.config.ChatConfig;
 import io.chatstream.stream.StreamObserver.DetachReason;
+import io.chatstream.time.Ticker;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.Framing;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * is more than {@code chat.sse.max-backlog-bytes} behind, or for {@code chat.sse.stall-timeout-seconds}. A failed
  * write means the client left: logged once at debug level, then the reader detaches and the stream's lifetime rules
  * take over.
+ *
+ * <p>It knows the stream only as a {@link StreamSource}: the events after its cursor and a wake-up when there are
+ * more. Time is the given {@link Ticker}'s, the scheduler's clock.
  */
 public final class Delivery implements StreamReader {
 
@@ -58,10 +63,11 @@ public final class Delivery implements StreamReader {
         }
     }
 
-    private final ChatStream stream;
+    private final StreamSource stream;
     private final Framing framing;
     private final Transport transport;
     private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
     private final StreamObserver observer;
     private final long keepAliveNanos;
     private final long retryMillis;
@@ -71,6 +77,8 @@ public final class Delivery implements StreamReader {
 
     private final WritePump pump;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Completed once closed: what the webapp's stop waits on. */
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     /** The seq of the last event written; touched only by the pump's writing thread. */
     private int cursor;
@@ -81,8 +89,10 @@ public final class Delivery implements StreamReader {
     private volatile boolean writeTimerSet;
     private volatile boolean keepAliveDue;
     private volatile long shutdownRetry = -1;
-    private volatile long lastWriteNanos = System.nanoTime();
-    /** When the transport last said it was not ready; 0 while it takes bytes. */
+    private volatile long lastWriteNanos;
+    /** The transport said it was not ready and has not said it is since; from when: {@link #stalledSince}. */
+    private volatile boolean stalled;
+    /** Written before {@link #stalled} is set, so a thread that sees {@code stalled} sees it too. */
     private volatile long stalledSince;
     private volatile ScheduledFuture<?> timer;
     /** This reader's signal, held back to the end of a write batch open on the waking thread (see WriteBatch). */
@@ -92,13 +102,25 @@ public final class Delivery implements StreamReader {
      * @param afterSeq the last event the client has (0: from the first)
      * @param framing  how this response puts events on the wire, as the client asked
      */
-    public Delivery(ChatStream stream, int afterSeq, Framing framing, Transport transport,
+    public Delivery(StreamSource stream, int afterSeq, Framing framing, Transport transport,
                     ScheduledExecutorService scheduler, StreamObserver observer, Pacing pacing) {
+        this(stream, afterSeq, framing, transport, scheduler, Ticker.SYSTEM, observer, pacing);
+    }
+
+    /**
+     * @param afterSeq the last event the client has (0: from the first)
+     * @param framing  how this response puts events on the wire, as the client asked
+     * @param ticker   the clock of {@code scheduler}: what the pacing, keep-alive and stall rules measure with
+     */
+    public Delivery(StreamSource stream, int afterSeq, Framing framing, Transport transport,
+                    ScheduledExecutorService scheduler, Ticker ticker, StreamObserver observer, Pacing pacing) {
         this.stream = stream;
         this.cursor = afterSeq;
         this.framing = framing;
         this.transport = transport;
         this.scheduler = scheduler;
+        this.ticker = ticker;
+        this.lastWriteNanos = ticker.nanoTime();
         this.observer = observer;
         this.keepAliveNanos = pacing.keepAliveNanos();
         this.retryMillis = pacing.retryMillis();
@@ -121,7 +143,7 @@ public final class Delivery implements StreamReader {
 
     /** The transport can take bytes again. */
     public void onWritable() {
-        stalledSince = 0;
+        stalled = false;
         signal();
     }
 
@@ -136,7 +158,7 @@ public final class Delivery implements StreamReader {
 
     @Override
     public void wake() {
-        if (stalledSince != 0 && stream.bytesAfter(cursorSnapshot) > maxBacklogBytes) {
+        if (stalled && stream.bytesAfter(cursorSnapshot) > maxBacklogBytes) {
             LOG.log(Level.DEBUG, () -> "Reader of " + stream + " is too far behind; dropped");
             close(DetachReason.TOO_SLOW);
             return;
@@ -161,6 +183,11 @@ public final class Delivery implements StreamReader {
         return closed.get();
     }
 
+    @Override
+    public CompletableFuture<Void> closed() {
+        return done;
+    }
+
     /** The cursor as last published by the pump's writing thread, for the backlog check from other threads. */
     private volatile int cursorSnapshot;
 
@@ -182,7 +209,7 @@ public final class Delivery implements StreamReader {
                 return;
             }
             if (fillBuffer(out)) {
-                lastWriteNanos = System.nanoTime();
+                lastWriteNanos = ticker.nanoTime();
                 wroteOnce = true;
                 return;
             }
@@ -193,8 +220,9 @@ public final class Delivery implements StreamReader {
 
         @Override
         public void stalled() {
-            if (stalledSince == 0) {
-                stalledSince = System.nanoTime();
+            if (!stalled) {
+                stalledSince = ticker.nanoTime();
+                stalled = true;
             }
         }
 
@@ -232,7 +260,7 @@ public final class Delivery implements StreamReader {
         if (minWriteIntervalNanos == 0 || !wroteOnce || cursor >= stream.lastSeq()) {
             return false;
         }
-        long wait = minWriteIntervalNanos - (System.nanoTime() - lastWriteNanos);
+        long wait = minWriteIntervalNanos - (ticker.nanoTime() - lastWriteNanos);
         if (wait <= 0) {
             return false;
         }
@@ -287,9 +315,8 @@ public final class Delivery implements StreamReader {
         if (closed.get()) {
             return;
         }
-        long now = System.nanoTime();
-        long stalled = stalledSince;
-        if (stalled != 0 && now - stalled >= stallTimeoutNanos) {
+        long now = ticker.nanoTime();
+        if (stalled && now - stalledSince >= stallTimeoutNanos) {
             LOG.log(Level.DEBUG, () -> "Reader of " + stream + " took no bytes for too long; dropped");
             close(DetachReason.TOO_SLOW);
             return;
@@ -324,6 +351,7 @@ public final class Delivery implements StreamReader {
         } catch (RuntimeException e) {
             LOG.log(Level.DEBUG, () -> "Completing the response of " + stream + " failed: " + e);
         }
+        done.complete(null);
         observer.readerDetached(stream, reason);
     }
 }

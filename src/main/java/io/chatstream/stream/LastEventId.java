@@ -7,15 +7,18 @@ package io.chatstream.stream;
  * it looks like, and never a malformed request. A value that is not {@code <id>:<seq>} at all is malformed (400).
  *
  * @param streamId the stream; any non-empty text, which may name no stream
- * @param seq      the last event received; 0 means none
+ * @param seq      the last event received; 0 means none. An {@code int}, as every seq: a stream's events are bounded
+ *                 by {@code chat.stream.max-bytes}
  */
-public record LastEventId(String streamId, long seq) {
+public record LastEventId(String streamId, int seq) {
 
-    /** Enough digits for any seq a stream can reach, few enough to fit a {@code long}. */
+    /** More digits than any seq a stream can reach, few enough to fit a {@code long}. */
     private static final int MAX_SEQ_DIGITS = 18;
 
     /**
-     * Parses {@code value}: everything before its last {@code :} is the id, the ASCII digits after it the seq.
+     * Parses {@code value}: everything before its last {@code :} is the id, the ASCII digits after it the seq. A seq
+     * past {@link Integer#MAX_VALUE} names an event no stream has sent, as {@link Integer#MAX_VALUE} does: it is read
+     * as that.
      *
      * @throws IllegalArgumentException with a message fit for a 400 answer when it is not of the form
      */
@@ -29,6 +32,7 @@ public record LastEventId(String streamId, long seq) {
                 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("Last-Event-ID must end with the event's sequence number");
         }
-        return new LastEventId(value.substring(0, colon), Long.parseLong(digits));
+        long seq = Long.parseLong(digits);
+        return new LastEventId(value.substring(0, colon), (int) Math.min(seq, Integer.MAX_VALUE));
     }
 }

@@ -21,11 +21,11 @@ public interface StreamObserver {
     }
 
     /** A reader attached; {@code resumed} when it asked for events after a {@code Last-Event-ID}. */
-    default void readerAttached(ChatStream stream, boolean resumed) {
+    default void readerAttached(StreamSource stream, boolean resumed) {
     }
 
     /** A reader went away. */
-    default void readerDetached(ChatStream stream, DetachReason reason) {
+    default void readerDetached(StreamSource stream, DetachReason reason) {
     }
 
     /** A keep-alive comment (or NDJSON ping) was written. */

@@ -1,5 +1,7 @@
 package io.chatstream.stream;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * A connection attached to a stream. The stream only signals; the reader pulls the events it has not yet sent from
  * the stream's log, at the pace its socket allows, so the stream never buffers per reader.
@@ -16,7 +18,12 @@ public interface StreamReader {
     void shutdown(long retryMillis);
 
     /** True once the reader is done with its connection (the response completed). */
-    boolean isClosed();
+    default boolean isClosed() {
+        return closed().isDone();
+    }
+
+    /** Completed once the reader is done with its connection: what the webapp's stop waits on. */
+    CompletableFuture<Void> closed();
 
     /** Completes the response now, whatever is still unwritten: when {@link #shutdown} could not finish in time. */
     void abort();

@@ -4,21 +4,28 @@ import io.chatstream.backend.BackendUnavailableException;
 import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.config.ChatConfig;
+import io.chatstream.time.Ticker;
 import io.chatstream.tools.ServerTools;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every stream the webapp holds, running or retained, by id; the server-wide and per-client limits on running
  * generations; and the {@code Idempotency-Key}s of retained streams. The one place a new generation is admitted.
+ *
+ * <p>Each stream is given what it works with in one {@link StreamRuntime} and tells its end through a callback: a
+ * stream never calls into its registry.
  */
 public final class StreamRegistry {
 
@@ -27,8 +34,8 @@ public final class StreamRegistry {
     private final String backendName;
     private final ScheduledExecutorService scheduler;
     private final StreamObserver observer;
-    private final SecretMasker masker;
-    private final ServerTools tools;
+    /** What each new stream is given. */
+    private final StreamRuntime runtime;
     private final Map<String, ChatStream> streams = new ConcurrentHashMap<>();
     private final Map<String, ChatStream> byIdempotencyKey = new ConcurrentHashMap<>();
     private final Map<String, Integer> runningPerClient = new ConcurrentHashMap<>();
@@ -56,13 +63,31 @@ public final class StreamRegistry {
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
                           ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
                           ServerTools tools) {
+        this(config, backend, backendName, scheduler, observer, masker, tools, EventLogs.IN_MEMORY);
+    }
+
+    /**
+     * @param logs where each stream keeps its events: {@link EventLogs#IN_MEMORY}, or a log other nodes read too
+     */
+    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
+                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
+                          ServerTools tools, EventLogs logs) {
+        this(config, backend, backendName, scheduler, observer, masker, tools, logs, Ticker.SYSTEM);
+    }
+
+    /**
+     * @param ticker the clock of the streams' lifetimes; {@code scheduler}'s own clock, so timers and ages agree
+     */
+    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
+                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
+                          ServerTools tools, EventLogs logs, Ticker ticker) {
         this.config = config;
         this.backend = backend;
         this.backendName = backendName;
         this.scheduler = scheduler;
         this.observer = observer;
-        this.masker = masker;
-        this.tools = tools;
+        this.runtime = new StreamRuntime(ticker, scheduler, observer, masker, tools, logs,
+                StreamRuntime.Limits.of(config));
     }
 
     /** Why a generation was not admitted. */
@@ -130,11 +155,12 @@ public final class StreamRegistry {
         admit(clientKey);
         String model = request.model() != null ? request.model() : backend.defaultModel();
         ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey,
-                fingerprint, conversationReply, this);
+                fingerprint, conversationReply, runtime, this::terminated);
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.putIfAbsent(idemKey, stream);
             if (existing != null) {
                 release(clientKey);
+                stream.expired();
                 return repeated(existing, fingerprint);
             }
         }
@@ -209,25 +235,34 @@ public final class StreamRegistry {
         stopped = true;
         List<ChatStream> all = List.copyOf(streams.values());
         List<StreamReader> readers = new ArrayList<>();
+        List<ChatStream> forgotten = new ArrayList<>();
         for (ChatStream s : all) {
             readers.addAll(List.of(s.shutdown(this::shutdownRetryMillis)));
+            if (streams.remove(s.id(), s)) { // not when its retention ended meanwhile: it was released then
+                forgotten.add(s);
+            }
         }
         streams.clear();
         byIdempotencyKey.clear();
         runningPerClient.clear();
         running.set(0);
-        long deadline = System.nanoTime() + wait.toNanos();
+        awaitClosed(readers, wait);
         readers.removeIf(StreamReader::isClosed);
-        while (!readers.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            readers.removeIf(StreamReader::isClosed);
-        }
         readers.forEach(StreamReader::abort);
+        forgotten.forEach(ChatStream::expired);
+    }
+
+    /** Waits until every reader has closed, or {@code wait} is over. */
+    private static void awaitClosed(List<StreamReader> readers, Duration wait) {
+        CompletableFuture<?> all = CompletableFuture.allOf(
+                readers.stream().map(StreamReader::closed).toArray(CompletableFuture[]::new));
+        try {
+            all.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // those still writing are completed as they are
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -239,28 +274,8 @@ public final class StreamRegistry {
         return base + ThreadLocalRandom.current().nextLong(2 * base + 1);
     }
 
-    ChatConfig config() {
-        return config;
-    }
-
-    ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
-
-    StreamObserver observer() {
-        return observer;
-    }
-
-    SecretMasker masker() {
-        return masker;
-    }
-
-    ServerTools tools() {
-        return tools;
-    }
-
     /** Called once by a stream when its terminal event is in: frees its admission, schedules its expiry. */
-    void terminated(ChatStream stream) {
+    private void terminated(ChatStream stream) {
         release(stream.clientKey());
         long retain = config.retain().toNanos();
         if (retain == 0) {
@@ -271,10 +286,13 @@ public final class StreamRegistry {
     }
 
     private void expire(ChatStream stream) {
-        streams.remove(stream.id(), stream);
+        if (!streams.remove(stream.id(), stream)) {
+            return; // forgotten already: by the webapp's stop
+        }
         if (stream.idempotencyKey() != null) {
             byIdempotencyKey.remove(stream.idempotencyKey(), stream);
         }
+        stream.expired();
     }
 
     private void admit(String clientKey) throws RefusedException {

@@ -32,7 +32,7 @@ public interface Framing {
      * Appends event {@code seq} of stream {@code streamId}, its JSON being {@code json[offset, offset+length)}: one
      * line, as {@link EventJson} writes it (a CR or LF in it is refused with {@link IllegalArgumentException}).
      */
-    void event(ByteSink out, byte[] streamId, long seq, byte[] json, int offset, int length);
+    void event(ByteSink out, byte[] streamId, int seq, byte[] json, int offset, int length);
 
     /** Appends the frame sent when nothing else was written for a while. */
     void keepAlive(ByteSink out);

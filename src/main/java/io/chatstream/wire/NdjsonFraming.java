@@ -17,7 +17,7 @@ final class NdjsonFraming implements Framing {
     }
 
     @Override
-    public void event(ByteSink out, byte[] streamId, long seq, byte[] json, int offset, int length) {
+    public void event(ByteSink out, byte[] streamId, int seq, byte[] json, int offset, int length) {
         NdjsonFrames.event(out, json, offset, length);
     }
 

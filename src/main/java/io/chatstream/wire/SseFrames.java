@@ -25,12 +25,12 @@ public final class SseFrames {
     }
 
     /** Appends {@code id: <streamId>:<seq>\ndata: <json>\n\n}. */
-    public static void event(ByteSink out, byte[] streamId, long seq, byte[] json) {
+    public static void event(ByteSink out, byte[] streamId, int seq, byte[] json) {
         event(out, streamId, seq, json, 0, json.length);
     }
 
     /** Appends {@code id: <streamId>:<seq>\ndata: <json>\n\n}, the JSON being {@code json[offset, offset+length)}. */
-    public static void event(ByteSink out, byte[] streamId, long seq, byte[] json, int offset, int length) {
+    public static void event(ByteSink out, byte[] streamId, int seq, byte[] json, int offset, int length) {
         checkOneLine(json, offset, length);
         out.write(ID).write(streamId).write(':').decimal(seq).write(DATA).write(json, offset, length)
                 .write('\n').write('\n');

@@ -14,7 +14,7 @@ final class SseFraming implements Framing {
     }
 
     @Override
-    public void event(ByteSink out, byte[] streamId, long seq, byte[] json, int offset, int length) {
+    public void event(ByteSink out, byte[] streamId, int seq, byte[] json, int offset, int length) {
         SseFrames.event(out, streamId, seq, json, offset, length);
     }
 

@@ -281,9 +281,11 @@ class ParserFuzzTest {
                 assertNotNull(e.getMessage());
             }
         });
-        for (long seq : new long[] {0, 1, 999_999_999_999_999_999L}) {
+        for (int seq : new int[] {0, 1, Integer.MAX_VALUE}) {
             assertEquals(new LastEventId(id, seq), LastEventId.parse(id + ":" + seq));
         }
+        assertEquals(new LastEventId(id, Integer.MAX_VALUE), LastEventId.parse(id + ":999999999999999999"),
+                "a seq past any a stream reaches is read as the largest");
     }
 
     // --- upstream: lines and event streams ---------------------------------------------------------------------

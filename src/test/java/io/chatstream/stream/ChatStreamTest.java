@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -180,6 +181,7 @@ class ChatStreamTest {
         StreamRegistry reg = registry(Map.of());
         ChatStream s = reg.open(ChatRequest.of("x"), "c", null, null);
         List<Long> retries = new ArrayList<>();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
         s.attach(new StreamReader() {
             @Override
             public void wake() {
@@ -188,11 +190,12 @@ class ChatStreamTest {
             @Override
             public void shutdown(long retryMillis) {
                 retries.add(retryMillis);
+                closed.complete(null);
             }
 
             @Override
-            public boolean isClosed() {
-                return !retries.isEmpty();
+            public CompletableFuture<Void> closed() {
+                return closed;
             }
 
             @Override

@@ -26,7 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The pump against a transport the test controls: readiness, failures, the backlog bound. */
+/**
+ * The pump against a transport the test controls: readiness, failures, the backlog bound. The rules in time are in
+ * {@link DeliveryPacingTest}.
+ */
 class DeliveryTest {
 
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -97,40 +100,8 @@ class DeliveryTest {
     }
 
     private Delivery delivery(FakeTransport t, int after, long maxBacklog) {
-        return paced(t, after, maxBacklog, 0);
-    }
-
-    private Delivery paced(FakeTransport t, int after, long maxBacklog, long minWriteIntervalMillis) {
         return new Delivery(stream, after, Framing.SSE, t, scheduler, StreamObserver.NONE,
-                new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, maxBacklog, TimeUnit.SECONDS.toNanos(30),
-                        TimeUnit.MILLISECONDS.toNanos(minWriteIntervalMillis)));
-    }
-
-    @Test
-    void eventsWithinTheMinimumWriteIntervalShareOneWriteAtItsEnd() throws Exception {
-        FakeTransport t = new FakeTransport();
-        Delivery d = paced(t, 0, 1 << 20, 300);
-        long started = System.nanoTime();
-        d.start(false);
-        assertEquals(1, t.writes, "the first frame goes out at once");
-        sink.chunk("a");
-        sink.chunk("b");
-        sink.chunk("c");
-        if (System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(250)) {
-            assertEquals(1, t.writes, "written within the interval");
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (t.writes < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(300), "written before the interval");
-        assertEquals(2, t.writes, "the three events in one write");
-        assertEquals(List.of(stream.id() + ":1", stream.id() + ":2", stream.id() + ":3", stream.id() + ":4"),
-                t.frames().stream().filter(SseParser.Frame::isEvent).map(SseParser.Frame::id).toList());
-        Thread.sleep(350); // a quiet spell longer than the interval
-        sink.end(FinishReason.STOP, null);
-        assertEquals(3, t.writes, "after a quiet spell the next event goes out at once");
-        assertTrue(d.isClosed(), "completed after the terminal event");
+                new Delivery.Pacing(TimeUnit.SECONDS.toNanos(15), 3000, maxBacklog, TimeUnit.SECONDS.toNanos(30), 0));
     }
 
     @Test

@@ -159,7 +159,7 @@ class WriteBatchTest {
         // the reader's own recovery fails too: its write throws, then so does what it reports on the way out
         onBatchThread(() -> oneOfThreeFails(new StreamObserver() {
             @Override
-            public void readerDetached(ChatStream stream, DetachReason reason) {
+            public void readerDetached(StreamSource stream, DetachReason reason) {
                 throw new IllegalStateException("an observer that fails (thrown by the test)");
             }
         }));

@@ -25,7 +25,7 @@ class SseFramesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] ID = "AAAAAAAAAAAAAAAAAAAAAA".getBytes(StandardCharsets.US_ASCII);
 
-    private static String frame(ChatEvent event, long seq) {
+    private static String frame(ChatEvent event, int seq) {
         ByteSink out = new ByteSink(16);
         SseFrames.event(out, ID, seq, EventJson.encode(event));
         return new String(out.toByteArray(), StandardCharsets.UTF_8);
@@ -96,7 +96,7 @@ class SseFramesTest {
                 new ChatEvent.Error(ErrorCode.INTERNAL, text), new ChatEvent.ToolResult(text, text));
         ByteSink out = new ByteSink(64);
         SseFrames.retry(out, 3000);
-        long seq = 0;
+        int seq = 0;
         for (ChatEvent e : sent) {
             SseFrames.event(out, ID, ++seq, EventJson.encode(e));
         }
