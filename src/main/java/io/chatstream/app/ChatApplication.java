@@ -2,7 +2,6 @@ package io.chatstream.app;
 
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
-import io.chatstream.backend.ChatBackendProvider;
 import io.chatstream.cluster.RedisConnection;
 import io.chatstream.cluster.RedisUrl;
 import io.chatstream.config.ChatConfig;
@@ -34,9 +33,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -60,8 +56,14 @@ import java.util.concurrent.TimeUnit;
 public final class ChatApplication implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ChatApplication.class.getName());
-    /** How long a stopping webapp gives busy connections to take their {@code retry:}. */
-    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
+    /** How long {@link #close()} gives busy connections to take their {@code retry:}. */
+    private static final Duration READERS_WAIT = Duration.ofSeconds(2);
+    /** The bound on the whole of {@link #close()}. */
+    private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
+    /** The most the queued conversation saves are given to run while the application closes. */
+    private static final Duration SAVES_WAIT = Duration.ofSeconds(5);
+    /** The most a pool of a start-up that failed half-way is given to end. */
+    private static final Duration POOL_WAIT = Duration.ofSeconds(5);
 
     private final Settings settings;
     private final ChatConfig config;
@@ -114,7 +116,7 @@ public final class ChatApplication implements AutoCloseable {
             throw e;
         }
         try {
-            this.backend = findProvider(config.backend(), backends).create(context);
+            this.backend = BackendProviders.find(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
             tools.close();
             closeRedis();
@@ -137,7 +139,7 @@ public final class ChatApplication implements AutoCloseable {
                 store = ConversationStores.open(storeConfig, storeExecutor, backends);
             } catch (RuntimeException e) {
                 close(storeExecutor, storeThreads);
-                closeBackend();
+                closeBackend(Deadline.in(POOL_WAIT));
                 tools.close();
                 closeRedis();
                 close(scheduler, schedulerThreads);
@@ -294,95 +296,90 @@ public final class ChatApplication implements AutoCloseable {
     }
 
     /**
-     * Stops: every open stream gets its jittered {@code retry:} and is completed; generations are cancelled; the
-     * backend, HTTP client and scheduler are shut down and their threads awaited, so a container sees nothing left
-     * behind.
+     * Stops, bounded by {@link #CLOSE_BOUND}: {@link #endStreams(Duration)} with {@link #READERS_WAIT}, then
+     * {@link #close(Deadline)}. The webapp's stop runs these steps itself, between its own (see the web layer's
+     * {@code StopSequence}); this is for whoever holds an application without a webapp (tests, tools).
      */
     @Override
     public void close() {
-        endStreams();
+        Deadline deadline = Deadline.in(CLOSE_BOUND);
+        endStreams(deadline.atMost(READERS_WAIT));
+        close(deadline);
+    }
+
+    /**
+     * Closes what the streams used, then the pools and stores, and joins their threads, each wait within
+     * {@code deadline}: the model listings, the reply saves (the queued ones run, up to 5 s), the backend and its
+     * HTTP client, the tools, the store, Redis, and the scheduler last (the steps before still cancel its timers).
+     * Any stream still open is ended first, without waiting for its readers (none, after {@link #endStreams}).
+     */
+    public void close(Deadline deadline) {
+        registry.shutdown(Duration.ZERO);
         models.close();
         if (conversations != null) {
             conversations.replies().close();
         }
-        closeBackend();
+        closeBackend(deadline);
         tools.close();
-        closeStore();
+        closeStore(deadline);
         closeRedis();
-        close(scheduler, schedulerThreads);
+        close(scheduler, schedulerThreads, deadline);
         LOG.log(Level.INFO, "Chat server stopped");
     }
 
-    private void closeBackend() {
+    private void closeBackend(Deadline deadline) {
         try {
             backend.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
         }
-        context.closeHttp();
+        context.closeHttp(deadline);
     }
 
     /** Lets the saves already queued run (up to 5 s), then closes the connections and joins the store's threads. */
-    private void closeStore() {
+    private void closeStore(Deadline deadline) {
         if (conversations == null) {
             return;
         }
         storeExecutor.shutdown();
+        Duration wait = deadline.atMost(SAVES_WAIT);
         try {
-            if (!storeExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.log(Level.WARNING, "Conversation saves still queued after 5 s are dropped; replies keep their"
-                        + " last checkpoint");
+            if (!storeExecutor.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.log(Level.WARNING, "Conversation saves still queued after " + wait.toMillis() + " ms are"
+                        + " dropped; replies keep their last checkpoint");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         conversations.store().close();
-        close(storeExecutor, storeThreads);
+        close(storeExecutor, storeThreads, deadline);
     }
 
     /**
-     * Every open stream gets its jittered {@code retry:} and is completed, and no new one starts; waits up to 2 s for
-     * busy connections to take it. The first step of {@link #close()}, which may come before it (the JVM is exiting).
+     * Every open stream gets its jittered {@code retry:} and is completed, no new one starts, and every generation
+     * is cancelled; waits up to {@code wait} for busy connections to take the {@code retry:}, then ends those still
+     * busy. The stop's first steps: the stream registry refuses, tells, waits and ends, in that order.
      */
-    public void endStreams() {
-        registry.shutdown(SHUTDOWN_WAIT);
+    public void endStreams(Duration wait) {
+        registry.shutdown(wait);
     }
 
-    /** Stops a pool and waits, up to 5 s, until its threads have ended. */
-    private static void close(ExecutorService executor, PoolThreads threads) {
+    /** Stops a pool and waits, until {@code deadline}, for it to end and for its threads to have ended. */
+    private static void close(ExecutorService executor, PoolThreads threads, Deadline deadline) {
         executor.shutdownNow();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS) || !threads.join(deadline)) {
-                LOG.log(Level.WARNING, "Some chat threads did not stop within 5 s");
+            if (!executor.awaitTermination(deadline.left().toNanos(), TimeUnit.NANOSECONDS)
+                    || !threads.join(deadline.nanoTime())) {
+                LOG.log(Level.WARNING, "Some chat threads had not stopped when the stop's time was up");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** The provider named {@code name}, found through {@link ServiceLoader}. */
-    static ChatBackendProvider findProvider(String name, ClassLoader classLoader) {
-        TreeMap<String, ChatBackendProvider> found = new TreeMap<>();
-        ServiceLoader<ChatBackendProvider> loader = ServiceLoader.load(ChatBackendProvider.class, classLoader);
-        var it = loader.iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                ChatBackendProvider p = it.next();
-                found.putIfAbsent(p.name(), p);
-            } catch (ServiceConfigurationError e) {
-                LOG.log(Level.WARNING, "A chat backend could not be loaded and is skipped: " + e.getMessage());
-            }
-        }
-        ChatBackendProvider provider = found.get(name);
-        if (provider == null) {
-            throw new ConfigException("Invalid setting chat.backend = '" + name + "': expected one of "
-                    + String.join(", ", found.keySet()) + " (the backends found on the classpath)");
-        }
-        return provider;
+    /** As {@link #close(ExecutorService, PoolThreads, Deadline)} within 5 s: a start-up that failed half-way. */
+    private static void close(ExecutorService executor, PoolThreads threads) {
+        close(executor, threads, Deadline.in(POOL_WAIT));
     }
 
     /**
@@ -481,7 +478,7 @@ public final class ChatApplication implements AutoCloseable {
             return idleTimeout;
         }
 
-        synchronized void closeHttp() {
+        synchronized void closeHttp(Deadline deadline) {
             if (httpClient == null) {
                 return;
             }
@@ -490,12 +487,12 @@ public final class ChatApplication implements AutoCloseable {
                 // client is unreferenced
                 HttpClient.class.getMethod("shutdownNow").invoke(httpClient);
                 HttpClient.class.getMethod("awaitTermination", Duration.class).invoke(httpClient,
-                        Duration.ofSeconds(5));
+                        deadline.atMost(POOL_WAIT));
             } catch (ReflectiveOperationException e) {
                 LOG.log(Level.DEBUG, "HttpClient.shutdownNow() is not available on this Java");
             }
             httpClient = null;
-            close(httpExecutor, httpThreads);
+            close(httpExecutor, httpThreads, deadline);
         }
     }
 }

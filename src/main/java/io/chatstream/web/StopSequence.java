@@ -1,0 +1,99 @@
+package io.chatstream.web;
+
+import io.chatstream.app.ChatApplication;
+import io.chatstream.app.Deadline;
+import io.chatstream.diagnostics.Diagnostics;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The webapp's stop, in the order it runs, bounded by {@link #BOUND} as a whole:
+ *
+ * <ol>
+ *   <li>refuse new work: request bodies still coming in are answered {@code 503} and no new one is read; no
+ *       connection test opens; the stream registry admits no generation;</li>
+ *   <li>tell readers to reconnect: every chat stream's reader gets its jittered {@code retry:}, every connection
+ *       test its {@code shutdown} event;</li>
+ *   <li>wait for them, up to {@link #READERS_WAIT}, while busy sockets take it;</li>
+ *   <li>end what remains: readers still busy are completed as they are, generations cancelled;</li>
+ *   <li>close pools and stores: model listings, reply saves (queued ones run), backend and HTTP client, tools,
+ *       conversation store, Redis, the scheduler;</li>
+ *   <li>join the application's threads;</li>
+ *   <li>wait for the container to finish, on its own threads, every request the steps above ended: a webapp
+ *       unloaded before that is unloaded under them.</li>
+ * </ol>
+ *
+ * <p>Each step waits on a latch, a future or a thread, never by polling, and at most what is left of the bound;
+ * one line is logged when the bound was not enough. Steps 1 to 4 also run from the JVM's exit hook (see
+ * {@link ChatContextListener}), whichever comes first; the other waits for them.
+ */
+final class StopSequence {
+
+    /** The bound on the whole stop: below the 30 s most init systems give a service before they kill it. */
+    static final Duration BOUND = Duration.ofSeconds(10);
+    /** How long busy connections get to take their {@code retry:}. */
+    static final Duration READERS_WAIT = Duration.ofSeconds(2);
+
+    private static final System.Logger LOG = System.getLogger(StopSequence.class.getName());
+
+    private final JsonBodies bodies;
+    private final Diagnostics diagnostics;
+    private final ChatApplication app;
+    private final AsyncRequests requests;
+    private final AtomicBoolean streamsEnding = new AtomicBoolean();
+    private final CompletableFuture<Void> streamsEnded = new CompletableFuture<>();
+
+    StopSequence(JsonBodies bodies, Diagnostics diagnostics, ChatApplication app, AsyncRequests requests) {
+        this.bodies = bodies;
+        this.diagnostics = diagnostics;
+        this.app = app;
+        this.requests = requests;
+    }
+
+    /** The whole stop, steps 1 to 7; returns within {@link #BOUND}, give or take a step that overran its share. */
+    void run() {
+        long start = System.nanoTime();
+        Deadline deadline = Deadline.in(BOUND);
+        endStreams(deadline);
+        app.close(deadline);
+        boolean finished = requests.awaitNone(deadline.left());
+        if (!finished || deadline.passed()) {
+            LOG.log(Level.WARNING, "The webapp's stop took " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                    + " ms, more than its bound of " + BOUND.toSeconds() + " s; " + requests.open()
+                    + " responses were still open, which the container ends");
+        }
+    }
+
+    /**
+     * Steps 1 to 4, once: the first caller runs them, a second one waits for the first, within {@code deadline}.
+     */
+    void endStreams(Deadline deadline) {
+        if (!streamsEnding.compareAndSet(false, true)) {
+            awaitStreamsEnded(deadline);
+            return;
+        }
+        try {
+            bodies.stop();
+            diagnostics.close();
+            app.endStreams(deadline.atMost(READERS_WAIT));
+        } finally {
+            streamsEnded.complete(null);
+        }
+    }
+
+    private void awaitStreamsEnded(Deadline deadline) {
+        try {
+            streamsEnded.get(deadline.left().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.DEBUG, () -> "The streams' end, begun by the JVM's exit, is not over: " + e);
+        }
+    }
+}
