@@ -111,7 +111,7 @@ public final class ChatContextListener implements ServletContextListener {
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
 
-        StopSequence s = new StopSequence(bodies, diagnostics, app, requests);
+        StopSequence s = new StopSequence(bodies, diagnostics, app, requests, StopSequence.BOUND);
         stop = s;
         exitHook = new Thread(() -> s.endStreams(Deadline.in(StopSequence.BOUND)), "chat-exit");
         exitHook.setContextClassLoader(null); // it runs while the container unloads the webapp

@@ -48,8 +48,9 @@ import java.util.regex.Pattern;
  * Conversations kept on the server ({@code SPEC.md} section 9): list, create, read, rename / pin / move the
  * current leaf, delete, and send a message or regenerate a reply, which answer with the reply's stream exactly as
  * {@code POST /api/chat} does (the same admission, limits, {@code Idempotency-Key}, headers and frames, through
- * {@link StreamOpener} and {@link StreamResponses}). No request thread waits on the database: each request goes async, the store works on its
- * own threads, and the answer is written on a container thread once the store's future completes.
+ * {@link StreamOpener} and {@link StreamResponses}). No request thread waits on the database: each request goes
+ * async, the store works on its own threads, and the answer is written on a container thread once the store's
+ * future completes.
  *
  * <p>Owner: the principal where auth is on; otherwise the random id of the {@code chat_owner} cookie, set by the
  * first conversation request. Another owner's conversation is a {@code 404}, like one that never existed.
@@ -343,7 +344,8 @@ final class ConversationsServlet extends HttpServlet {
     private void reply(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
                        String owner, Conversation conv, List<Message> path, Message user, ChatRequest options,
                        String title, String fingerprint) throws ApiError, IOException {
-        ChatRequest request = new ChatRequest(History.forModel(conv.system(), path, maxMessages, maxBodyBytes), options == null ? null : options.model(),
+        ChatRequest request = new ChatRequest(History.forModel(conv.system(), path, maxMessages, maxBodyBytes),
+                options == null ? null : options.model(),
                 options == null ? null : options.temperature(), options == null ? null : options.maxTokens(),
                 options == null ? List.of() : options.tools(), options == null ? null : options.toolChoice());
         Message answered = path.get(path.size() - 1);

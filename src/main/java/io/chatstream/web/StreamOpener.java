@@ -131,7 +131,7 @@ final class StreamOpener {
         then.opened(stream);
     }
 
-    /** {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers-12), where a limit is on. */
+    /** {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers-12), where one is on. */
     private void rateLimitFields(HttpServletResponse resp, String clientKey, Decision decision) {
         String policy = RateLimitFields.policy(limits.limits(), clientKey);
         String current = RateLimitFields.current(decision, clientKey);
