@@ -17,8 +17,6 @@ import io.chatstream.limits.RedisRateLimiter;
 import io.chatstream.limits.ReplyLimits;
 import io.chatstream.conversation.Conversations;
 import io.chatstream.conversation.ReplyRecorder;
-import io.chatstream.store.ConversationStore;
-import io.chatstream.store.ConversationStores;
 import io.chatstream.store.StoreConfig;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.SecretMasker;
@@ -33,7 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,8 +57,6 @@ public final class ChatApplication implements AutoCloseable {
     private static final Duration READERS_WAIT = Duration.ofSeconds(2);
     /** The bound on the whole of {@link #close()}. */
     private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
-    /** The most the queued conversation saves are given to run while the application closes. */
-    private static final Duration SAVES_WAIT = Duration.ofSeconds(5);
     /** The most a pool of a start-up that failed half-way is given to end. */
     private static final Duration POOL_WAIT = Duration.ofSeconds(5);
 
@@ -82,8 +77,7 @@ public final class ChatApplication implements AutoCloseable {
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
     private final Conversations conversations;
-    private final ExecutorService storeExecutor;
-    private final PoolThreads storeThreads;
+    private final StorePool store;
 
     private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
                             List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
@@ -125,29 +119,22 @@ public final class ChatApplication implements AutoCloseable {
         }
         // after the backend, whose settings are checked first: a start-up that fails there leaves no database
         if (storeConfig.off()) {
-            storeThreads = null;
-            storeExecutor = null;
+            store = null;
             conversations = null;
         } else {
-            int n = storeConfig.poolSize();
-            storeThreads = new PoolThreads(WriteBatch.threads("chat-store"));
-            // as many threads as connections; a queue that fills up is a 503, not a pile of waiting work
-            storeExecutor = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
-                    storeThreads);
-            ConversationStore store;
             try {
-                store = ConversationStores.open(storeConfig, storeExecutor, backends);
+                store = StorePool.open(storeConfig, backends);
             } catch (RuntimeException e) {
-                close(storeExecutor, storeThreads);
                 closeBackend(Deadline.in(POOL_WAIT));
                 tools.close();
                 closeRedis();
                 close(scheduler, schedulerThreads);
                 throw e;
             }
-            ReplyRecorder replies = new ReplyRecorder(store, scheduler, Clock.systemUTC(), storeConfig.checkpoint());
+            ReplyRecorder replies = new ReplyRecorder(store.store(), scheduler, Clock.systemUTC(),
+                    storeConfig.checkpoint());
             observers.add(replies);
-            conversations = new Conversations(store, replies, Clock.systemUTC());
+            conversations = new Conversations(store.store(), replies, Clock.systemUTC());
         }
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
@@ -321,9 +308,11 @@ public final class ChatApplication implements AutoCloseable {
         }
         closeBackend(deadline);
         tools.close();
-        closeStore(deadline);
+        if (store != null) {
+            store.close(deadline);
+        }
         closeRedis();
-        close(scheduler, schedulerThreads, deadline);
+        schedulerThreads.stop(scheduler, deadline);
         LOG.log(Level.INFO, "Chat server stopped");
     }
 
@@ -336,25 +325,6 @@ public final class ChatApplication implements AutoCloseable {
         context.closeHttp(deadline);
     }
 
-    /** Lets the saves already queued run (up to 5 s), then closes the connections and joins the store's threads. */
-    private void closeStore(Deadline deadline) {
-        if (conversations == null) {
-            return;
-        }
-        storeExecutor.shutdown();
-        Duration wait = deadline.atMost(SAVES_WAIT);
-        try {
-            if (!storeExecutor.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-                LOG.log(Level.WARNING, "Conversation saves still queued after " + wait.toMillis() + " ms are"
-                        + " dropped; replies keep their last checkpoint");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        conversations.store().close();
-        close(storeExecutor, storeThreads, deadline);
-    }
-
     /**
      * Every open stream gets its jittered {@code retry:} and is completed, no new one starts, and every generation
      * is cancelled; waits up to {@code wait} for busy connections to take the {@code retry:}, then ends those still
@@ -364,22 +334,9 @@ public final class ChatApplication implements AutoCloseable {
         registry.shutdown(wait);
     }
 
-    /** Stops a pool and waits, until {@code deadline}, for it to end and for its threads to have ended. */
-    private static void close(ExecutorService executor, PoolThreads threads, Deadline deadline) {
-        executor.shutdownNow();
-        try {
-            if (!executor.awaitTermination(deadline.left().toNanos(), TimeUnit.NANOSECONDS)
-                    || !threads.join(deadline.nanoTime())) {
-                LOG.log(Level.WARNING, "Some chat threads had not stopped when the stop's time was up");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** As {@link #close(ExecutorService, PoolThreads, Deadline)} within 5 s: a start-up that failed half-way. */
+    /** As {@link PoolThreads#stop} within 5 s: a start-up that failed half-way. */
     private static void close(ExecutorService executor, PoolThreads threads) {
-        close(executor, threads, Deadline.in(POOL_WAIT));
+        threads.stop(executor, Deadline.in(POOL_WAIT));
     }
 
     /**
@@ -492,7 +449,7 @@ public final class ChatApplication implements AutoCloseable {
                 LOG.log(Level.DEBUG, "HttpClient.shutdownNow() is not available on this Java");
             }
             httpClient = null;
-            close(httpExecutor, httpThreads, deadline);
+            httpThreads.stop(httpExecutor, deadline);
         }
     }
 }
