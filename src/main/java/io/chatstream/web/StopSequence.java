@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       unloaded before that is unloaded under them.</li>
  * </ol>
  *
- * <p>Each step waits on a latch, a future or a thread, never by polling, and at most what is left of the bound;
- * one line is logged when the bound was not enough. Steps 1 to 4 also run from the JVM's exit hook (see
+ * <p>Each step waits at most what is left of the bound, on a condition, a future or a thread's end (step 3 is the
+ * stream registry's own wait); one line is logged when the bound was not enough. Steps 1 to 4 also run from the JVM's exit hook (see
  * {@link ChatContextListener}), whichever comes first; the other waits for them.
  */
 final class StopSequence {
@@ -64,9 +64,9 @@ final class StopSequence {
     void run() {
         long start = System.nanoTime();
         Deadline deadline = Deadline.in(bound);
-        endStreams(deadline);
-        app.close(deadline);
-        boolean finished = requests.awaitNone(deadline.left());
+        endStreams(deadline); // 1 to 4
+        app.close(deadline); // 5 and 6
+        boolean finished = requests.awaitNone(deadline.left()); // 7
         if (!finished || deadline.passed()) {
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             LOG.log(Level.WARNING, "The webapp's stop reached its bound of " + bound.toMillis() + " ms (took "
@@ -83,9 +83,9 @@ final class StopSequence {
             return;
         }
         try {
-            bodies.stop();
-            diagnostics.close();
-            app.endStreams(deadline.atMost(READERS_WAIT));
+            bodies.stop(); // 1, and 4 for bodies still coming in
+            diagnostics.close(); // 1, 2 and 4 for connection tests
+            app.endStreams(deadline.atMost(READERS_WAIT)); // 1 to 4 for chat streams
         } finally {
             streamsEnded.complete(null);
         }
