@@ -8,10 +8,12 @@ import io.chatstream.protocol.ApiError;
 import io.chatstream.stream.StreamRegistry;
 
 /**
- * Every refusal of the web layer as the status, code, words and {@code Retry-After} its client reads
+ * The refusals of a request the API had let in, as the status, code, words and {@code Retry-After} its client reads
  * ({@code SPEC.md} section 5): the stream registry's, the limits on new replies, a backend that cannot be used, a
  * body that is too large or too slow, a connection test that has no place, and the webapp's stop. The deciding is
- * done elsewhere (the registry, the limits, the body's reader); here only its answer.
+ * done elsewhere (the registry, the limits, the body's reader); here only the answer. What keeps a request out
+ * before that has its answer where it is decided: the origin in {@link CorsFilter} ({@code 403}), the caller in
+ * {@link ApiGate} ({@code 401}), a bad request where it is parsed ({@code 400}, {@code 404}, {@code 405}).
  */
 final class Refusals {
 
