@@ -2,7 +2,6 @@ package io.chatstream.app;
 
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
-import io.chatstream.backend.ChatBackendProvider;
 import io.chatstream.cluster.RedisConnection;
 import io.chatstream.cluster.RedisUrl;
 import io.chatstream.config.ChatConfig;
@@ -18,8 +17,6 @@ import io.chatstream.limits.RedisRateLimiter;
 import io.chatstream.limits.ReplyLimits;
 import io.chatstream.conversation.Conversations;
 import io.chatstream.conversation.ReplyRecorder;
-import io.chatstream.store.ConversationStore;
-import io.chatstream.store.ConversationStores;
 import io.chatstream.store.StoreConfig;
 import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.stream.SecretMasker;
@@ -34,10 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
-import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -58,8 +51,12 @@ import java.util.concurrent.TimeUnit;
 public final class ChatApplication implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ChatApplication.class.getName());
-    /** How long a stopping webapp gives busy connections to take their {@code retry:}. */
-    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
+    /** How long {@link #close()} gives busy connections to take their {@code retry:}. */
+    private static final Duration READERS_WAIT = Duration.ofSeconds(2);
+    /** The bound on the whole of {@link #close()}. */
+    private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
+    /** The most a pool of a start-up that failed half-way is given to end. */
+    private static final Duration POOL_WAIT = Duration.ofSeconds(5);
 
     private final Settings settings;
     private final ChatConfig config;
@@ -78,8 +75,7 @@ public final class ChatApplication implements AutoCloseable {
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
     private final Conversations conversations;
-    private final ExecutorService storeExecutor;
-    private final PoolThreads storeThreads;
+    private final StorePool store;
 
     private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
                             List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
@@ -112,7 +108,7 @@ public final class ChatApplication implements AutoCloseable {
             throw e;
         }
         try {
-            this.backend = findProvider(config.backend(), backends).create(context);
+            this.backend = BackendProviders.find(config.backend(), backends).create(context);
         } catch (RuntimeException e) {
             tools.close();
             closeRedis();
@@ -121,29 +117,22 @@ public final class ChatApplication implements AutoCloseable {
         }
         // after the backend, whose settings are checked first: a start-up that fails there leaves no database
         if (storeConfig.off()) {
-            storeThreads = null;
-            storeExecutor = null;
+            store = null;
             conversations = null;
         } else {
-            int n = storeConfig.poolSize();
-            storeThreads = new PoolThreads(BatchingExecutors.threads("chat-store"));
-            // as many threads as connections; a queue that fills up is a 503, not a pile of waiting work
-            storeExecutor = new ThreadPoolExecutor(n, n, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(10_000),
-                    storeThreads);
-            ConversationStore store;
             try {
-                store = ConversationStores.open(storeConfig, storeExecutor, backends);
+                store = StorePool.open(storeConfig, backends);
             } catch (RuntimeException e) {
-                close(storeExecutor, storeThreads);
-                closeBackend();
+                closeBackend(Deadline.in(POOL_WAIT));
                 tools.close();
                 closeRedis();
                 close(scheduler, schedulerThreads);
                 throw e;
             }
-            ReplyRecorder replies = new ReplyRecorder(store, scheduler, Clock.systemUTC(), storeConfig.checkpoint());
+            ReplyRecorder replies = new ReplyRecorder(store.store(), scheduler, Clock.systemUTC(),
+                    storeConfig.checkpoint());
             observers.add(replies);
-            conversations = new Conversations(store, replies, Clock.systemUTC());
+            conversations = new Conversations(store.store(), replies, Clock.systemUTC());
         }
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
@@ -292,95 +281,60 @@ public final class ChatApplication implements AutoCloseable {
     }
 
     /**
-     * Stops: every open stream gets its jittered {@code retry:} and is completed; generations are cancelled; the
-     * backend, HTTP client and scheduler are shut down and their threads awaited, so a container sees nothing left
-     * behind.
+     * Stops, bounded by {@link #CLOSE_BOUND}: {@link #endStreams(Duration)} with {@link #READERS_WAIT}, then
+     * {@link #close(Deadline)}. The webapp's stop runs these steps itself, between its own (see the web layer's
+     * {@code StopSequence}); this is for whoever holds an application without a webapp (tests, tools).
      */
     @Override
     public void close() {
-        endStreams();
+        Deadline deadline = Deadline.in(CLOSE_BOUND);
+        endStreams(deadline.atMost(READERS_WAIT));
+        close(deadline);
+    }
+
+    /**
+     * Closes what the streams used, then the pools and stores, and joins their threads, each wait within
+     * {@code deadline}: the model listings, the reply saves (the queued ones run, up to 5 s), the backend and its
+     * HTTP client, the tools, the store, Redis, and the scheduler last (the steps before still cancel its timers).
+     * Any stream still open is ended first, without waiting for its readers (none, after {@link #endStreams}).
+     */
+    public void close(Deadline deadline) {
+        registry.shutdown(Duration.ZERO);
         models.close();
         if (conversations != null) {
             conversations.replies().close();
         }
-        closeBackend();
+        closeBackend(deadline);
         tools.close();
-        closeStore();
+        if (store != null) {
+            store.close(deadline);
+        }
         closeRedis();
-        close(scheduler, schedulerThreads);
+        schedulerThreads.stop(scheduler, deadline);
         LOG.log(Level.INFO, "Chat server stopped");
     }
 
-    private void closeBackend() {
+    private void closeBackend(Deadline deadline) {
         try {
             backend.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Backend " + backendName + " failed to close", e);
         }
-        context.closeHttp();
-    }
-
-    /** Lets the saves already queued run (up to 5 s), then closes the connections and joins the store's threads. */
-    private void closeStore() {
-        if (conversations == null) {
-            return;
-        }
-        storeExecutor.shutdown();
-        try {
-            if (!storeExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.log(Level.WARNING, "Conversation saves still queued after 5 s are dropped; replies keep their"
-                        + " last checkpoint");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        conversations.store().close();
-        close(storeExecutor, storeThreads);
+        context.closeHttp(deadline);
     }
 
     /**
-     * Every open stream gets its jittered {@code retry:} and is completed, and no new one starts; waits up to 2 s for
-     * busy connections to take it. The first step of {@link #close()}, which may come before it (the JVM is exiting).
+     * Every open stream gets its jittered {@code retry:} and is completed, no new one starts, and every generation
+     * is cancelled; waits up to {@code wait} for busy connections to take the {@code retry:}, then ends those still
+     * busy. The stop's first steps: the stream registry refuses, tells, waits and ends, in that order.
      */
-    public void endStreams() {
-        registry.shutdown(SHUTDOWN_WAIT);
+    public void endStreams(Duration wait) {
+        registry.shutdown(wait);
     }
 
-    /** Stops a pool and waits, up to 5 s, until its threads have ended. */
+    /** As {@link PoolThreads#stop} within 5 s: a start-up that failed half-way. */
     private static void close(ExecutorService executor, PoolThreads threads) {
-        executor.shutdownNow();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS) || !threads.join(deadline)) {
-                LOG.log(Level.WARNING, "Some chat threads did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The provider named {@code name}, found through {@link ServiceLoader}. */
-    static ChatBackendProvider findProvider(String name, ClassLoader classLoader) {
-        TreeMap<String, ChatBackendProvider> found = new TreeMap<>();
-        ServiceLoader<ChatBackendProvider> loader = ServiceLoader.load(ChatBackendProvider.class, classLoader);
-        var it = loader.iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                ChatBackendProvider p = it.next();
-                found.putIfAbsent(p.name(), p);
-            } catch (ServiceConfigurationError e) {
-                LOG.log(Level.WARNING, "A chat backend could not be loaded and is skipped: " + e.getMessage());
-            }
-        }
-        ChatBackendProvider provider = found.get(name);
-        if (provider == null) {
-            throw new ConfigException("Invalid setting chat.backend = '" + name + "': expected one of "
-                    + String.join(", ", found.keySet()) + " (the backends found on the classpath)");
-        }
-        return provider;
+        threads.stop(executor, Deadline.in(POOL_WAIT));
     }
 
     /** What backends get: settings, the scheduler, the lazily made HTTP client. */
@@ -440,7 +394,7 @@ public final class ChatApplication implements AutoCloseable {
             return idleTimeout;
         }
 
-        synchronized void closeHttp() {
+        synchronized void closeHttp(Deadline deadline) {
             if (httpClient == null) {
                 return;
             }
@@ -449,12 +403,12 @@ public final class ChatApplication implements AutoCloseable {
                 // client is unreferenced
                 HttpClient.class.getMethod("shutdownNow").invoke(httpClient);
                 HttpClient.class.getMethod("awaitTermination", Duration.class).invoke(httpClient,
-                        Duration.ofSeconds(5));
+                        deadline.atMost(POOL_WAIT));
             } catch (ReflectiveOperationException e) {
                 LOG.log(Level.DEBUG, "HttpClient.shutdownNow() is not available on this Java");
             }
             httpClient = null;
-            close(httpExecutor, httpThreads);
+            httpThreads.stop(httpExecutor, deadline);
         }
     }
 }

@@ -1,7 +1,9 @@
 package io.chatstream.app;
 
+import java.lang.System.Logger.Level;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -12,6 +14,8 @@ import java.util.concurrent.TimeUnit;
  * (Tomcat, when it unloads a webapp) still finds that one alive and reports it as a leak.
  */
 final class PoolThreads implements ThreadFactory {
+
+    private static final System.Logger LOG = System.getLogger(PoolThreads.class.getName());
 
     private final ThreadFactory factory;
     private final Queue<Thread> made = new ConcurrentLinkedQueue<>();
@@ -26,6 +30,21 @@ final class PoolThreads implements ThreadFactory {
         made.removeIf(old -> old.getState() == Thread.State.TERMINATED); // a pool replaces a thread that died
         made.add(t);
         return t;
+    }
+
+    /**
+     * Stops {@code pool}, whose threads were made here, and waits, until {@code deadline}, for it to end and for
+     * each of its threads to have ended; one line is logged when they had not.
+     */
+    void stop(ExecutorService pool, Deadline deadline) {
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(deadline.left().toNanos(), TimeUnit.NANOSECONDS) || !join(deadline.nanoTime())) {
+                LOG.log(Level.WARNING, "Some chat threads had not stopped when the stop's time was up");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until every thread made here has ended, or until {@code deadlineNanos}; true if they have. */

@@ -14,8 +14,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The one place a request to the API is let in: who the caller is ({@code chat.auth.mode}) and which client its
- * streams count against: the principal, else the client's address.
+ * Who the caller is: its principal ({@code chat.auth.mode}; {@code 401} when it does not show one) and the client
+ * its streams and limits count against: the principal, else the client's address. The second of three admissions:
+ * which origins may call is {@link CorsFilter}'s, decided before; whether a new generation may start is the stream
+ * registry's, decided after (with the limits on new replies asked first, by {@link StreamOpener}).
  *
  * <p>The client's address is the connection's remote address, unless that is one of
  * {@code chat.limits.trusted-proxies}: then {@code X-Forwarded-For} is read from the right (the hop the nearest

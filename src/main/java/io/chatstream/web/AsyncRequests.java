@@ -7,7 +7,8 @@ import jakarta.servlet.ServletRequestListener;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The webapp's async requests that the container has not yet finished, so that the webapp's stop can wait for them.
@@ -23,7 +24,11 @@ final class AsyncRequests implements ServletRequestListener {
 
     private static final String ATTRIBUTE = AsyncRequests.class.getName();
 
-    private final AtomicInteger open = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when the count falls to zero. */
+    private final Condition none = lock.newCondition();
+    /** Under the lock. */
+    private int open;
 
     /** {@code req.startAsync()} without a container timeout (streams end by themselves), counted until destroyed. */
     AsyncContext start(HttpServletRequest req) {
@@ -31,7 +36,12 @@ final class AsyncRequests implements ServletRequestListener {
         async.setTimeout(0);
         if (req.getAttribute(ATTRIBUTE) == null) {
             req.setAttribute(ATTRIBUTE, Boolean.TRUE);
-            open.incrementAndGet();
+            lock.lock();
+            try {
+                open++;
+            } finally {
+                lock.unlock();
+            }
         }
         return async;
     }
@@ -41,29 +51,54 @@ final class AsyncRequests implements ServletRequestListener {
         ServletRequest req = event.getServletRequest();
         if (req.getAttribute(ATTRIBUTE) != null) {
             req.removeAttribute(ATTRIBUTE);
-            open.decrementAndGet();
+            lock.lock();
+            try {
+                if (--open == 0) {
+                    none.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
     /** How many started async requests the container has not yet destroyed. */
     int open() {
-        return open.get();
+        lock.lock();
+        try {
+            return open;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a thread waits in {@link #awaitNone} now: the stop has come to its last step. */
+    boolean awaited() {
+        lock.lock();
+        try {
+            return lock.hasWaiters(none);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits up to {@code wait} until the container has destroyed every counted request; true if it has. */
     boolean awaitNone(Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (open.get() > 0) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
+        long nanos = wait.toNanos();
+        lock.lock();
+        try {
+            while (open > 0) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = none.awaitNanos(nanos);
             }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return open.get() == 0;
-            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return open == 0;
+        } finally {
+            lock.unlock();
         }
-        return true;
     }
 }

@@ -1,13 +1,17 @@
 package io.chatstream.web;
 
 import io.chatstream.app.ChatApplication;
+import io.chatstream.app.Deadline;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.FilterRegistration;
+import io.chatstream.conversation.Conversations;
 import io.chatstream.diagnostics.Diagnostics;
 import io.chatstream.metrics.ChatMetrics;
+import io.chatstream.stream.Delivery;
+import io.chatstream.stream.StreamRegistry;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
@@ -15,13 +19,14 @@ import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 
 /**
- * Starts and stops the webapp's {@link ChatApplication} with the servlet context, and registers the API's servlets
- * with it. Declared in {@code WEB-INF/web.xml}, so the WAR and the dev server start the same way.
+ * The webapp's composition root on the servlet side: starts the {@link ChatApplication} with the servlet context,
+ * builds the web layer on it (each servlet and filter gets its collaborators through its constructor) and, when
+ * the context stops, runs the {@link StopSequence}. Declared in {@code WEB-INF/web.xml}, so the WAR and the dev
+ * server start the same way.
  *
  * <p>A bad setting stops start-up: one log line names it, and the container marks the webapp failed.
  */
@@ -43,16 +48,8 @@ public final class ChatContextListener implements ServletContextListener {
     /** Connection tests at once of one client: a page runs one; a second tab, or a retry while one ends. */
     private static final int MAX_DIAGNOSTICS_PER_CLIENT = 2;
 
-    /** How long the webapp's stop waits for the container to finish the requests the stop ended. */
-    private static final Duration REQUESTS_WAIT = Duration.ofSeconds(5);
-
-    /** How long the webapp's stop waits for the end of streams that the JVM's exit began. */
-    private static final long EXIT_HOOK_WAIT_MILLIS = 5000;
-
-    private volatile ChatApplication app;
-    private volatile Diagnostics diagnostics;
-    private AsyncRequests requests;
-    private volatile ChatServlet chat;
+    /** The webapp's stop; null before the start and after the stop. */
+    private volatile StopSequence stop;
     /**
      * Ends the streams as soon as the JVM begins to exit. Containers stop their webapps from their own exit hooks,
      * and standalone Jetty stops its connectors, closing every connection, before it stops the webapps: the streams
@@ -60,10 +57,12 @@ public final class ChatContextListener implements ServletContextListener {
      */
     private Thread exitHook;
 
+    /** Builds the application, then the web layer on it: each servlet and filter gets what it uses. */
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext ctx = event.getServletContext();
         ChatMetrics metrics = new ChatMetrics();
+        ChatApplication app;
         try {
             Clock clock = ctx.getAttribute(CLOCK_ATTRIBUTE) instanceof Clock c ? c : Clock.systemUTC();
             app = ChatApplication.start(Settings.fromSystem(ctx::getInitParameter), List.of(metrics),
@@ -73,72 +72,62 @@ public final class ChatContextListener implements ServletContextListener {
             throw e;
         }
         ctx.setAttribute(APP_ATTRIBUTE, app);
-        ApiGate gate = new ApiGate(app.config());
-        requests = new AsyncRequests();
+        ChatConfig config = app.config();
+        StreamRegistry registry = app.registry();
+
+        AsyncRequests requests = new AsyncRequests();
         ctx.addListener(requests);
+        ApiGate gate = new ApiGate(config);
+        JsonBodies bodies = new JsonBodies(config.maxBodyBytes(), config.bodyTimeout(), app.scheduler(), requests);
+        StreamOpener opener = new StreamOpener(registry, app.replyLimits(), new Refusals(config.maxStreamsPerClient()));
+        StreamResponses responses = new StreamResponses(app.scheduler(), app.observer(), Delivery.Pacing.of(config),
+                registry::shutdownRetryMillis);
+        Diagnostics diagnostics = new Diagnostics(app.scheduler(), config.keepAlive().toSeconds(), MAX_DIAGNOSTICS,
+                MAX_DIAGNOSTICS_PER_CLIENT);
+
         FilterRegistration.Dynamic headers = ctx.addFilter("security-headers",
-                new SecurityHeadersFilter(app.config().corsAllowedOrigins()));
+                new SecurityHeadersFilter(config.corsAllowedOrigins()));
         headers.setAsyncSupported(true);
         headers.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR), false, "/*");
-        FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(app.config()));
+        FilterRegistration.Dynamic cors = ctx.addFilter("cors", new CorsFilter(config));
         cors.setAsyncSupported(true);
         cors.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*");
-        chat = new ChatServlet(app, gate, requests);
-        add(ctx, "chat", chat, "/api/chat", "/api/chat/*");
-        if (app.conversations() != null) { // off: every /api/conversations path is a 404 like any unknown one
-            add(ctx, "conversations", new ConversationsServlet(app, gate, requests, chat), "/api/conversations",
-                    "/api/conversations/*");
+
+        add(ctx, "chat", new ChatServlet(gate, requests, app.requestParser(), bodies, registry, opener, responses),
+                "/api/chat", "/api/chat/*");
+        Conversations conversations = app.conversations();
+        if (conversations != null) { // off: every /api/conversations path is a 404 like any unknown one
+            add(ctx, "conversations", new ConversationsServlet(conversations, app.requestParser(),
+                    config.maxMessages(), config.maxBodyBytes(), gate, requests, bodies, opener, responses),
+                    "/api/conversations", "/api/conversations/*");
         }
         add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
         add(ctx, "models", new ModelsServlet(app.models(), gate, requests), "/api/models");
-        diagnostics = new Diagnostics(app.scheduler(), app.config().keepAlive().toSeconds(), MAX_DIAGNOSTICS,
-                MAX_DIAGNOSTICS_PER_CLIENT);
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
-        if (app.config().metricsAccess() != ChatConfig.MetricsAccess.OFF) { // off: a 404 like any unknown API path
-            ApiGate metricsGate = app.config().metricsAccess() == ChatConfig.MetricsAccess.OPEN ? null : gate;
-            add(ctx, "metrics", new MetricsServlet(metrics, app.registry(),
-                    app.conversations() == null ? null : app.conversations().store(), metricsGate), "/api/metrics");
+        if (config.metricsAccess() != ChatConfig.MetricsAccess.OFF) { // off: a 404 like any unknown API path
+            ApiGate metricsGate = config.metricsAccess() == ChatConfig.MetricsAccess.OPEN ? null : gate;
+            add(ctx, "metrics", new MetricsServlet(metrics, registry,
+                    conversations == null ? null : conversations.store(), metricsGate), "/api/metrics");
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
-        exitHook = new Thread(this::endStreams, "chat-exit");
+
+        StopSequence s = new StopSequence(bodies, diagnostics, app, requests, StopSequence.BOUND);
+        stop = s;
+        exitHook = new Thread(() -> s.endStreams(Deadline.in(StopSequence.BOUND)), "chat-exit");
         exitHook.setContextClassLoader(null); // it runs while the container unloads the webapp
         Runtime.getRuntime().addShutdownHook(exitHook);
     }
 
-    /** What the webapp's stop begins with: answer pending bodies, end diagnostics runs and streams. */
-    private void endStreams() {
-        ChatServlet c = chat;
-        if (c != null) {
-            c.stop();
-        }
-        Diagnostics d = diagnostics;
-        if (d != null) {
-            d.close();
-        }
-        ChatApplication a = app;
-        if (a != null) {
-            a.endStreams();
-        }
-    }
-
+    /** Runs the {@link StopSequence}: it returns once the container has finished every request it ended. */
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(APP_ATTRIBUTE);
         removeExitHook();
-        endStreams();
-        chat = null;
-        diagnostics = null;
-        if (app != null) {
-            app.close();
-            app = null;
+        StopSequence s = stop;
+        stop = null;
+        if (s != null) {
+            s.run();
         }
-        // the requests answered and streams ended above are finished by the container on its own threads, in this
-        // webapp's context
-        if (requests != null && !requests.awaitNone(REQUESTS_WAIT)) {
-            LOG.log(Level.WARNING, requests.open() + " responses were still open when the webapp stopped; the"
-                    + " container ends them");
-        }
-        requests = null;
     }
 
     /** The hook the JVM runs when it begins to exit (null once the webapp stopped). */
@@ -146,7 +135,10 @@ public final class ChatContextListener implements ServletContextListener {
         return exitHook;
     }
 
-    /** Unregisters the exit hook; when the JVM is exiting already, waits for the hook to have ended the streams. */
+    /**
+     * Unregisters the exit hook. When the JVM is exiting already the hook has begun to end the streams, or will:
+     * the stop's own first steps wait for it.
+     */
     private void removeExitHook() {
         Thread hook = exitHook;
         exitHook = null;
@@ -156,11 +148,7 @@ public final class ChatContextListener implements ServletContextListener {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException exiting) {
-            try {
-                hook.join(EXIT_HOOK_WAIT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            LOG.log(Level.DEBUG, "The JVM is exiting: its hook ends the streams");
         }
     }
 

@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.chatstream.app.ChatApplication;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.conversation.Conversations;
 import io.chatstream.conversation.History;
 import io.chatstream.protocol.ApiError;
+import io.chatstream.protocol.ChatRequestParser;
 import io.chatstream.protocol.ParsedRequest;
 import io.chatstream.store.Conversation;
 import io.chatstream.store.ConversationPatch;
@@ -48,8 +48,9 @@ import java.util.regex.Pattern;
  * Conversations kept on the server ({@code SPEC.md} section 9): list, create, read, rename / pin / move the
  * current leaf, delete, and send a message or regenerate a reply, which answer with the reply's stream exactly as
  * {@code POST /api/chat} does (the same admission, limits, {@code Idempotency-Key}, headers and frames, through
- * {@link ChatServlet}). No request thread waits on the database: each request goes async, the store works on its
- * own threads, and the answer is written on a container thread once the store's future completes.
+ * {@link StreamOpener} and {@link StreamResponses}). No request thread waits on the database: each request goes
+ * async, the store works on its own threads, and the answer is written on a container thread once the store's
+ * future completes.
  *
  * <p>Owner: the principal where auth is on; otherwise the random id of the {@code chat_owner} cookie, set by the
  * first conversation request. Another owner's conversation is a {@code 404}, like one that never existed.
@@ -72,18 +73,32 @@ final class ConversationsServlet extends HttpServlet {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final transient ChatApplication app;
     private final transient Conversations conversations;
+    private final transient ChatRequestParser parser;
+    private final transient int maxMessages;
+    private final transient long maxBodyBytes;
     private final transient ApiGate gate;
     private final transient AsyncRequests requests;
-    private final transient ChatServlet chat;
+    private final transient JsonBodies bodies;
+    private final transient StreamOpener opener;
+    private final transient StreamResponses responses;
 
-    ConversationsServlet(ChatApplication app, ApiGate gate, AsyncRequests requests, ChatServlet chat) {
-        this.app = app;
-        this.conversations = app.conversations();
+    /**
+     * @param maxMessages  {@code chat.limits.max-messages}: the most of a conversation's history sent to the model
+     * @param maxBodyBytes {@code chat.limits.max-body-bytes}: the most of that history's size, as for a chat body
+     */
+    ConversationsServlet(Conversations conversations, ChatRequestParser parser, int maxMessages, long maxBodyBytes,
+                         ApiGate gate, AsyncRequests requests, JsonBodies bodies, StreamOpener opener,
+                         StreamResponses responses) {
+        this.conversations = conversations;
+        this.parser = parser;
+        this.maxMessages = maxMessages;
+        this.maxBodyBytes = maxBodyBytes;
         this.gate = gate;
         this.requests = requests;
-        this.chat = chat;
+        this.bodies = bodies;
+        this.opener = opener;
+        this.responses = responses;
     }
 
     @Override
@@ -94,7 +109,7 @@ final class ConversationsServlet extends HttpServlet {
             refuse(req, resp, e);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "Request " + req.getMethod() + " " + req.getRequestURI() + " failed", e);
-            refuse(req, resp, new ApiError(503, "unavailable", "The server could not take this request now.", 1));
+            refuse(req, resp, Refusals.FAILED);
         }
     }
 
@@ -194,7 +209,7 @@ final class ConversationsServlet extends HttpServlet {
 
     private void create(HttpServletRequest req, HttpServletResponse resp) throws ApiError, IOException {
         String owner = owner(req, resp);
-        chat.readJson(req, resp, "POST /api/conversations", (async, bytes) -> {
+        bodies.read(req, resp, "POST /api/conversations", (async, bytes) -> {
             JsonNode body = object(bytes);
             String title = optionalText(body, "title", MAX_TITLE);
             String system = optionalText(body, "system", Integer.MAX_VALUE);
@@ -217,7 +232,7 @@ final class ConversationsServlet extends HttpServlet {
 
     private void patch(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
         String owner = owner(req, resp);
-        chat.readJson(req, resp, "PATCH /api/conversations/{id}", (async, bytes) -> {
+        bodies.read(req, resp, "PATCH /api/conversations/{id}", (async, bytes) -> {
             JsonNode body = object(bytes);
             String title = optionalText(body, "title", MAX_TITLE);
             Boolean pinned = null;
@@ -257,7 +272,7 @@ final class ConversationsServlet extends HttpServlet {
     private void send(HttpServletRequest req, HttpServletResponse resp, String id) throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
         String owner = owner(req, resp, caller);
-        chat.readJson(req, resp, "POST /api/conversations/{id}/messages", (async, bytes) -> {
+        bodies.read(req, resp, "POST /api/conversations/{id}/messages", (async, bytes) -> {
             JsonNode body = object(bytes);
             JsonNode c = body.get("content");
             if (c == null || !c.isTextual() || c.textValue().isBlank()) {
@@ -292,7 +307,7 @@ final class ConversationsServlet extends HttpServlet {
             throws ApiError, IOException {
         ApiGate.Caller caller = gate.admit(req);
         String owner = owner(req, resp, caller);
-        ChatServlet.JsonBody then = (async, bytes) -> {
+        JsonBodies.Handler then = (async, bytes) -> {
             JsonNode body = bytes.length == 0 ? null : object(bytes);
             ChatRequest options = body == null ? null : options(body, "-");
             String fingerprint = fingerprint("/conversations/" + id + "/messages/" + mid + "/regenerate", body);
@@ -315,7 +330,7 @@ final class ConversationsServlet extends HttpServlet {
         if (req.getContentType() == null && req.getContentLengthLong() <= 0) {
             then.arrived(requests.start(req), new byte[0]); // no options: the body may be left out
         } else {
-            chat.readJson(req, resp, "POST .../regenerate", then);
+            bodies.read(req, resp, "POST .../regenerate", then);
         }
     }
 
@@ -329,16 +344,16 @@ final class ConversationsServlet extends HttpServlet {
     private void reply(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ApiGate.Caller caller,
                        String owner, Conversation conv, List<Message> path, Message user, ChatRequest options,
                        String title, String fingerprint) throws ApiError, IOException {
-        ChatRequest request = new ChatRequest(History.forModel(conv.system(), path, app.config().maxMessages(),
-                app.config().maxBodyBytes()), options == null ? null : options.model(),
+        ChatRequest request = new ChatRequest(History.forModel(conv.system(), path, maxMessages, maxBodyBytes),
+                options == null ? null : options.model(),
                 options == null ? null : options.temperature(), options == null ? null : options.maxTokens(),
                 options == null ? List.of() : options.tools(), options == null ? null : options.toolChoice());
         Message answered = path.get(path.size() - 1);
         ConversationReply target = new ConversationReply(conv.id(), UUID.randomUUID().toString(), answered.id());
-        chat.openStream(async, req, resp, caller, request, fingerprint, target, stream -> {
+        opener.open(async, req, resp, caller, request, fingerprint, target, stream -> {
             if (stream.conversationReply() != target) {
                 // the same Idempotency-Key again: that reply is saved already, this request only reads it
-                chat.deliver(async, req, resp, stream, 0, false);
+                responses.deliver(async, req, resp, stream, 0, false);
                 return;
             }
             Message reply = Message.streamingReply(target.messageId(), conv.id(), answered.id(), stream.model(),
@@ -355,7 +370,7 @@ final class ConversationsServlet extends HttpServlet {
                     stream.cancel();
                     throw notFound(); // deleted meanwhile
                 }
-                chat.deliver(async, req, resp, stream, 0, false);
+                responses.deliver(async, req, resp, stream, 0, false);
             }, stream::cancel);
         });
     }
@@ -391,8 +406,7 @@ final class ConversationsServlet extends HttpServlet {
                 async.complete();
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.WARNING, "A conversation request failed", e);
-                Responses.error(resp, new ApiError(503, "unavailable", "The server could not take this request"
-                        + " now.", 1));
+                Responses.error(resp, Refusals.FAILED);
                 async.complete();
             }
         }));
@@ -409,7 +423,7 @@ final class ConversationsServlet extends HttpServlet {
             return ApiError.invalid(t.getMessage());
         }
         LOG.log(Level.WARNING, "A conversation request failed", t);
-        return new ApiError(503, "unavailable", "The server could not take this request now.", 1);
+        return Refusals.FAILED;
     }
 
     private static void json(AsyncContext async, HttpServletResponse resp, int status, JsonNode body)
@@ -561,7 +575,7 @@ final class ConversationsServlet extends HttpServlet {
             }
         }
         try {
-            return app.requestParser().parse(JSON.writeValueAsBytes(asChat));
+            return parser.parse(JSON.writeValueAsBytes(asChat));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of our own did not serialize", e);
         }

@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.util.Set;
 
 /**
- * Cross-origin rules for {@code /api/*} ({@code SPEC.md} section 7), deny by default.
+ * Which origins may use the API: the cross-origin rules for {@code /api/*} ({@code SPEC.md} section 7), deny by
+ * default. The first of three admissions, each in one place: this filter decides on the origin, before the API
+ * sees the request; {@link ApiGate} then says who the caller is; the stream registry whether a new generation may
+ * start.
  *
  * <p>A request whose {@code Origin} is in {@code chat.cors.allowed-origins} (or any origin, with {@code *}) gets
  * {@code Access-Control-Allow-Origin} (that origin, or {@code *}), {@code Vary: Origin},

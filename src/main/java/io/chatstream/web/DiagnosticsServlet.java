@@ -44,12 +44,7 @@ final class DiagnosticsServlet extends HttpServlet {
             int idle = parameter(query, "idle", Diagnostics.DEFAULT_IDLE_SECONDS, 0, Diagnostics.MAX_IDLE_SECONDS);
             run = diagnostics.open(caller.clientKey(), ticks, idle);
         } catch (Diagnostics.RefusedException e) {
-            gate.refuse(req, resp, switch (e.refusal()) {
-                case TOO_MANY_FOR_CLIENT -> new ApiError(429, "too_many_streams", "You have connection tests running;"
-                        + " wait for one to end.", 10);
-                case TOO_MANY -> new ApiError(503, "unavailable", "Too many connection tests are running; try again"
-                        + " soon.", 10);
-            });
+            gate.refuse(req, resp, Refusals.of(e.refusal()));
             return;
         } catch (ApiError e) {
             gate.refuse(req, resp, e);

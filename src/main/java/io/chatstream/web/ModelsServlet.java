@@ -31,8 +31,6 @@ final class ModelsServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final System.Logger LOG = System.getLogger(ModelsServlet.class.getName());
-    private static final ApiError STOPPING = new ApiError(503, "unavailable", "The server is stopping; send the"
-            + " request again.", 5);
 
     private final transient ModelCatalog catalog;
     private final transient ApiGate gate;
@@ -150,7 +148,7 @@ final class ModelsServlet extends HttpServlet {
         @Override
         public void onTimeout(AsyncEvent event) {
             if (answered.compareAndSet(false, true)) {
-                fail(STOPPING);
+                fail(Refusals.STOPPING);
             }
         }
 

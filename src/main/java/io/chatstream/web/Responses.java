@@ -1,6 +1,7 @@
 package io.chatstream.web;
 
 import io.chatstream.protocol.ApiError;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -29,6 +30,12 @@ final class Responses {
             resp.setHeader("Retry-After", Long.toString(error.retryAfterSeconds()));
         }
         json(resp, error.body());
+    }
+
+    /** Answers {@code error} and completes the async request. */
+    static void error(AsyncContext async, HttpServletResponse resp, ApiError error) {
+        error(resp, error);
+        async.complete();
     }
 
     static void json(HttpServletResponse resp, byte[] body) {

@@ -28,7 +28,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class ServletTransport implements Transport {
 
-    /** How long a container callback waits for a call under way before it goes on regardless. */
+    /**
+     * How long a container callback waits for a call under way before it goes on regardless. Calls never block
+     * (output is non-blocking), so this is a safety bound; while the webapp stops it counts within the last step of
+     * the {@link StopSequence}, which waits for the container to finish each request.
+     */
     private static final long ENDED_WAIT_MILLIS = 2000;
     /** A first write at most this long tells whether the container writes through (no buffer is this small). */
     static final int PROBE_MAX_BYTES = 512;

@@ -1,5 +1,6 @@
 package io.chatstream.web;
 
+import io.chatstream.cluster.Await;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRequestEvent;
@@ -9,11 +10,12 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -55,11 +57,20 @@ class AsyncRequestsTest {
         assertFalse(requests.awaitNone(Duration.ofMillis(100)));
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(100), "waited the whole time");
 
-        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> requests.awaitNone(Duration.ofSeconds(30)));
-        Thread.sleep(50);
-        assertFalse(waiting.isDone(), "still waiting while the request is open");
+        AtomicReference<Boolean> answer = new AtomicReference<>();
+        Thread waiting = new Thread(() -> answer.set(requests.awaitNone(Duration.ofSeconds(30))), "awaiting-none");
+        waiting.start();
+        awaitParked(waiting);
+        assertNull(answer.get(), "still waiting while the request is open");
         requests.requestDestroyed(destroyed(req));
-        assertTrue(waiting.get(5, TimeUnit.SECONDS), "returns once the container destroyed the request");
+        waiting.join(5000);
+        assertEquals(Boolean.TRUE, answer.get(), "returns once the container destroyed the request");
+    }
+
+    /** Waits until {@code t} waits (on a lock, a condition or a join): it has reached the wait a test looks at. */
+    static void awaitParked(Thread t) {
+        assertTrue(Await.until(Duration.ofSeconds(10), () -> t.getState() == Thread.State.WAITING
+                || t.getState() == Thread.State.TIMED_WAITING), "never waited: " + t.getState());
     }
 
     /** A request with attributes and a startAsync that returns a mock AsyncContext. */

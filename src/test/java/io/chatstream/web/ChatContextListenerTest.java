@@ -1,5 +1,6 @@
 package io.chatstream.web;
 
+import io.chatstream.cluster.Await;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletRequestEvent;
@@ -7,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -46,7 +48,7 @@ class ChatContextListenerTest {
 
         CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> listener.contextDestroyed(
                 new ServletContextEvent(ctx)));
-        Thread.sleep(300);
+        assertTrue(Await.until(Duration.ofSeconds(10), requests::awaited), "the stop came to its last step");
         assertFalse(stop.isDone(), "the stop waits while the container has not finished the request");
         requests.requestDestroyed(new ServletRequestEvent(ctx, req));
         stop.get(5, TimeUnit.SECONDS);

@@ -131,7 +131,7 @@ class ServletTransportTest {
         assertTrue(inWrite.await(10, TimeUnit.SECONDS));
         Thread ender = new Thread(() -> transport.ended(true));
         ender.start();
-        Thread.sleep(200);
+        AsyncRequestsTest.awaitParked(ender); // on the lock the write holds
         assertTrue(ender.isAlive(), "the callback returned (and the container could recycle) during a write");
         release.countDown();
         ender.join(10_000);
