@@ -195,17 +195,16 @@ public final class RedisStreamDirectory implements StreamDirectory {
                     return admit.multi(o.clientKeys(), List.of(facts.id(), Long.toString(leaseMillis),
                             Integer.toString(maxPerClient), o.idemValue, Long.toString(runningTtl())));
                 })
-                .thenApply(r -> {
+                .thenCompose(r -> {
                     long code = (Long) r.get(0);
                     if (code == 2L) {
                         owned.put(facts.id(), o);
-                        return new Registration(Outcome.REGISTERED, facts.id(), facts.fingerprint());
+                        return CompletableFuture.completedFuture(
+                                new Registration(Outcome.REGISTERED, facts.id(), facts.fingerprint()));
                     }
-                    forgetFacts(facts.id());
-                    if (code == 0L) {
-                        return holder((String) r.get(1));
-                    }
-                    return new Registration(Outcome.TOO_MANY_FOR_CLIENT, null, null);
+                    Registration refused = code == 0L ? holder((String) r.get(1))
+                            : new Registration(Outcome.TOO_MANY_FOR_CLIENT, null, null);
+                    return forgetFacts(facts.id()).thenApply(v -> refused);
                 })
                 .whenComplete((r, t) -> {
                     if (t != null && !(RedisScript.unwrap(t) instanceof IllegalArgumentException)) {
@@ -434,12 +433,14 @@ public final class RedisStreamDirectory implements StreamDirectory {
         return new Registration(Outcome.EXISTING, id, fingerprint);
     }
 
-    private void forgetFacts(String streamId) {
+    /** Deletes the facts of a refused registration, before the answer, so that nothing of it is left to find. */
+    private CompletableFuture<Void> forgetFacts(String streamId) {
         RedisAsyncCommands<String, String> c = redis.async();
-        if (c != null) {
-            // its TTL removes it anyway if this is lost
-            c.del(factsKey(streamId));
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
         }
+        // when the delete is lost, the facts' TTL removes them
+        return c.del(factsKey(streamId)).toCompletableFuture().handle((n, t) -> null);
     }
 
     private long runningTtl() {
