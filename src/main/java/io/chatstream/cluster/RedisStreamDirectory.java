@@ -1,6 +1,8 @@
 package io.chatstream.cluster;
 
 import io.chatstream.cluster.StreamDirectory.Registration.Outcome;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -65,19 +67,19 @@ public final class RedisStreamDirectory implements StreamDirectory {
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
     /** KEYS: facts. ARGV: ttl ms, then field, value, ... Answers 0 when the id is taken. */
-    private final RedisScript create;
+    private final Script create;
     /** KEYS: running[, idem]. ARGV: id, lease ms, limit, idem value, idem ttl ms. Answers {code, detail}. */
-    private final RedisScript admit;
+    private final Script admit;
     /** KEYS: facts. ARGV: ttl ms, then field, value, ... */
-    private final RedisScript touchStream;
+    private final Script touchStream;
     /** KEYS: running[, idem]. ARGV: id, lease ms, idem value, idem ttl ms. */
-    private final RedisScript touchClient;
+    private final Script touchClient;
     /** KEYS: facts. ARGV: retain ms. */
-    private final RedisScript endStream;
+    private final Script endStream;
     /** KEYS: running[, idem]. ARGV: id, idem value, retain ms. */
-    private final RedisScript endClient;
+    private final Script endClient;
     /** KEYS: facts. ARGV: channel prefix, id. Answers 0 unknown, 1 ended, 2 asked. */
-    private final RedisScript stop;
+    private final Script stop;
 
     private final RedisConnection redis;
     private final String node;
@@ -112,12 +114,12 @@ public final class RedisStreamDirectory implements StreamDirectory {
         this.leaseMillis = settings.lease().toMillis();
         this.retainMillis = retain.toMillis();
         this.scheduler = scheduler;
-        create = new RedisScript(redis,
+        create = new Script(redis,
                 "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
                 "redis.call('HSET', KEYS[1], unpack(ARGV, 2))",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
                 "return 1");
-        admit = new RedisScript(redis,
+        admit = new Script(redis,
                 "if #KEYS > 1 then",
                 "  local held = redis.call('GET', KEYS[2])",
                 "  if held then return {0, held} end",
@@ -130,13 +132,13 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
                 "if #KEYS > 1 then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end",
                 "return {2, tostring(count + 1)}");
-        touchStream = new RedisScript(redis,
+        touchStream = new Script(redis,
                 "local state = redis.call('HGET', KEYS[1], 'state')",
                 "if state == 'ended' then return 0 end",
                 "if not state then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
                 "return 1");
-        touchClient = new RedisScript(redis,
+        touchClient = new Script(redis,
                 NOW,
                 "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
@@ -146,20 +148,20 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 "  elseif held == ARGV[3] then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end",
                 "end",
                 "return 1");
-        endStream = new RedisScript(redis,
+        endStream = new Script(redis,
                 "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end",
                 "if tonumber(ARGV[1]) <= 0 then redis.call('DEL', KEYS[1]) return 1 end",
                 "redis.call('HSET', KEYS[1], 'state', 'ended')",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
                 "return 1");
-        endClient = new RedisScript(redis,
+        endClient = new Script(redis,
                 "redis.call('ZREM', KEYS[1], ARGV[1])",
                 "if #KEYS > 1 and redis.call('GET', KEYS[2]) == ARGV[2] then",
                 "  if tonumber(ARGV[3]) <= 0 then redis.call('DEL', KEYS[2])",
                 "  else redis.call('PEXPIRE', KEYS[2], ARGV[3]) end",
                 "end",
                 "return 1");
-        stop = new RedisScript(redis,
+        stop = new Script(redis,
                 "local v = redis.call('HMGET', KEYS[1], 'owner', 'state')",
                 "if not v[1] then return 0 end",
                 "if v[2] ~= 'running' then return 1 end",
@@ -192,6 +194,7 @@ public final class RedisStreamDirectory implements StreamDirectory {
                     if (n != 1L) {
                         throw new IllegalArgumentException("stream id " + facts.id() + " is taken");
                     }
+                    o.admitting = true;
                     return admit.multi(o.clientKeys(), List.of(facts.id(), Long.toString(leaseMillis),
                             Integer.toString(maxPerClient), o.idemValue, Long.toString(runningTtl())));
                 })
@@ -207,7 +210,7 @@ public final class RedisStreamDirectory implements StreamDirectory {
                     return forgetFacts(facts.id()).thenApply(v -> refused);
                 })
                 .whenComplete((r, t) -> {
-                    if (t != null && !(RedisScript.unwrap(t) instanceof IllegalArgumentException)) {
+                    if (t != null && o.admitting && !owned.containsKey(facts.id())) {
                         // the admission may have been counted without its answer reaching us: take it back, at
                         // once or on a later renewal
                         o.abandoned = true;
@@ -471,7 +474,7 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 redis.answered();
                 return v;
             }
-            Throwable cause = RedisScript.unwrap(t);
+            Throwable cause = unwrap(t);
             if (cause instanceof IllegalArgumentException) {
                 throw new CompletionException(cause);
             }
@@ -529,6 +532,8 @@ public final class RedisStreamDirectory implements StreamDirectory {
         final AtomicInteger touching = new AtomicInteger();
         final AtomicBoolean finishing = new AtomicBoolean();
         final AtomicBoolean stopSeen = new AtomicBoolean();
+        /** The admission was sent: it may have been counted. */
+        volatile boolean admitting;
         volatile boolean ended;
         volatile boolean abandoned;
 
@@ -542,5 +547,62 @@ public final class RedisStreamDirectory implements StreamDirectory {
             String running = runningKey(facts.clientKey());
             return idemKey == null ? List.of(running) : List.of(running, idemKey);
         }
+    }
+
+    /**
+     * A Lua script, which Redis runs whole or not at all, run by its SHA-1 ({@code EVALSHA}) and sent whole
+     * ({@code EVAL}, which also caches it) the first time and again whenever Redis answers {@code NOSCRIPT} (after a
+     * restart or {@code SCRIPT FLUSH}).
+     */
+    private static final class Script {
+        private final RedisConnection redis;
+        private final String text;
+        private final String sha;
+
+        Script(RedisConnection redis, String... lines) {
+            this.redis = redis;
+            this.text = String.join("\n", lines);
+            try {
+                this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                        .digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is part of every Java runtime", e);
+            }
+        }
+
+        CompletableFuture<Long> integer(List<String> keys, List<String> args) {
+            return run(ScriptOutputType.INTEGER, keys, args).thenApply(r -> (Long) r);
+        }
+
+        /** For a list answer; a nil in it is a null. */
+        CompletableFuture<List<Object>> multi(List<String> keys, List<String> args) {
+            return run(ScriptOutputType.MULTI, keys, args).thenApply(r -> {
+                @SuppressWarnings("unchecked")
+                List<Object> list = r instanceof List<?> l ? (List<Object>) l : List.of();
+                return list;
+            });
+        }
+
+        private CompletableFuture<Object> run(ScriptOutputType type, List<String> keyList, List<String> argList) {
+            RedisAsyncCommands<String, String> c = redis.async();
+            if (c == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
+            }
+            String[] keys = keyList.toArray(String[]::new);
+            String[] args = argList.toArray(String[]::new);
+            return c.<Object>evalsha(sha, type, keys, args).toCompletableFuture().handle((r, t) -> {
+                if (t == null) {
+                    return CompletableFuture.completedFuture(r);
+                }
+                if (unwrap(t) instanceof RedisNoScriptException) {
+                    return c.<Object>eval(text, type, keys, args).toCompletableFuture();
+                }
+                return CompletableFuture.failedFuture(unwrap(t));
+            }).thenCompose(f -> f);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

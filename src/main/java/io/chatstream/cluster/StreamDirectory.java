@@ -47,8 +47,8 @@ public interface StreamDirectory extends AutoCloseable {
     CompletionStage<Void> ended(String streamId);
 
     /**
-     * Asks the owner, wherever it runs, to stop the stream: a flag in its facts, which the owner checks at least
-     * every {@link RedisStreamDirectory#STOP_CHECK}, and a message, which it gets at once.
+     * Asks the owner, wherever it runs, to stop the stream: a message, which it gets at once, and a flag in the
+     * stream's facts, which it reads often enough to learn of a missed message within a second.
      *
      * @return true when the stream was running, false when it ended already or is unknown
      */

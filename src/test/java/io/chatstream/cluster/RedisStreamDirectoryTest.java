@@ -242,7 +242,7 @@ class RedisStreamDirectoryTest {
         assertTrue(Await.until(T, () -> get(b.ownerGone(one.streamId())) && get(b.ownerGone(two.streamId()))));
         assertTrue(Await.until(T, () -> register(b, "client", null, null, 2).outcome() == Outcome.REGISTERED));
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed);
-        assertTrue(took < 1500, "within the lease of 1 s and a little: " + took + " ms");
+        assertTrue(took < 2000, "within the lease of 1 s and a little: " + took + " ms");
         assertTrue(get(b.ownerGone("no-such-stream")), "its facts are gone");
     }
 
@@ -312,7 +312,10 @@ class RedisStreamDirectoryTest {
 
     @Test
     void withRedisAwayCallsFailPromptlyAndAfterItsRestartTheOwnerWritesBackWhatItRuns() throws Exception {
-        RedisStreamDirectory a = node("a", Duration.ofMinutes(5));
+        // the flags are read once an hour here: a stop after the restart comes through the subscription, renewed
+        RedisStreamDirectory a = node("a", Duration.ofMinutes(5), Duration.ofHours(1));
+        BlockingQueue<String> stops = new LinkedBlockingQueue<>();
+        a.addStopListener(stops::add);
         StreamDirectory b = node("b", Duration.ofMinutes(5));
         Registration running = register(a, "client", "key", "f1", 2);
         Registration ending = register(a, "client", null, null, 2);
@@ -349,5 +352,10 @@ class RedisStreamDirectoryTest {
                 == 1L), "the running one counts, the ended one not");
         assertEquals(Outcome.REGISTERED, register(b, "client", null, null, 2).outcome());
         assertEquals(Outcome.TOO_MANY_FOR_CLIENT, register(b, "client", null, null, 2).outcome());
+
+        assertTrue(Await.until(T, () -> isTrue(redisCommands().pubsubNumsub("chat:stop:a")
+                .thenApply(m -> m.get("chat:stop:a")), 1L)), "subscribed again");
+        assertTrue(get(b.requestStop(running.streamId())));
+        assertEquals(running.streamId(), stops.poll(5, TimeUnit.SECONDS));
     }
 }
