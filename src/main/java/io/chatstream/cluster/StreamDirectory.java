@@ -30,6 +30,7 @@ public interface StreamDirectory extends AutoCloseable {
      * @param facts          a running stream whose owner is {@link #node()}
      * @param idempotencyKey the request's {@code Idempotency-Key}, or null
      * @param maxPerClient   {@code chat.limits.max-streams-per-client}
+     * @throws IllegalArgumentException the stream is not a running one of this node's
      */
     CompletionStage<Registration> register(StreamFacts facts, String idempotencyKey, int maxPerClient);
 
