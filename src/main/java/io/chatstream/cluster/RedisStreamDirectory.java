@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * chat:client:{c}:running          zset    the client's running streams, scored by when the owner's lease would
  *                                         lapse (Redis' clock, ms); lapsed members dropped by each admission;
  *                                         TTL lease, renewed by the owner
- * chat:client:{c}:idem:&lt;sha&gt;      string  "&lt;id&gt;\n&lt;fingerprint&gt;" of the stream holding that Idempotency-Key (its
- *                                         SHA-256, 32 hex digits); TTL as the facts'
+ * chat:client:{c}:idem:&lt;sha&gt;      string  "&lt;id&gt;\n&lt;fingerprint&gt;" of the stream holding that
+ *                                         Idempotency-Key (&lt;sha&gt;: 32 hex digits of its SHA-256); TTL as
+ *                                         the facts'
  * chat:node:{&lt;node&gt;}:lease        string  present while the node lives; TTL lease, renewed every third of it
  * chat:stop:&lt;node&gt;                 channel the ids of the node's streams a stop was asked for
  * </pre>

@@ -92,7 +92,7 @@ public interface StreamDirectory extends AutoCloseable {
         public enum Outcome {
             /** Registered and counted: the caller starts the generation. */
             REGISTERED,
-            /** The {@code Idempotency-Key} is held by {@link #streamId()}: attach when {@link #sameRequest}, else 422. */
+            /** The key is held by {@link #streamId()}: attach when {@link #sameRequest}, else 422. */
             EXISTING,
             /** The client runs {@code max-streams-per-client} streams on all nodes already: 429. */
             TOO_MANY_FOR_CLIENT

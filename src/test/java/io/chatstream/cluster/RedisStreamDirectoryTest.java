@@ -23,6 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -121,6 +122,15 @@ class RedisStreamDirectoryTest {
             return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /** The condition, false while a connection is still on its way back. */
+    private static boolean once(BooleanSupplier condition) {
+        try {
+            return condition.getAsBoolean();
+        } catch (AssertionError notYet) {
+            return false;
         }
     }
 
@@ -336,25 +346,20 @@ class RedisStreamDirectoryTest {
 
         // no persistence: the restarted Redis knows nothing until the owner writes it back
         redis.restart();
-        assertTrue(Await.until(T, () -> {
-            try {
-                return get(b.isAlive("a")) && get(b.find(running.streamId())).isPresent();
-            } catch (AssertionError stillAway) {
-                return false;
-            }
-        }));
+        assertTrue(Await.until(T, () -> once(() -> get(b.isAlive("a"))
+                && get(b.find(running.streamId())).isPresent())));
         assertEquals(StreamFacts.running(running.streamId(), "a", "alice", "client", "demo", "f1"),
                 get(b.find(running.streamId())).orElseThrow());
         assertEquals(Optional.of(new Registration(Outcome.EXISTING, running.streamId(), "f1")),
                 get(b.findByIdempotencyKey("client", "key")));
         assertEquals(Optional.empty(), get(b.find(ending.streamId())), "its end was kept; nothing written back");
-        assertTrue(Await.until(T, () -> get(redisCommands().zcard(RedisStreamDirectory.runningKey("client")))
-                == 1L), "the running one counts, the ended one not");
+        assertTrue(Await.until(T, () -> once(() -> get(redisCommands().zcard(RedisStreamDirectory.runningKey(
+                "client"))) == 1L)), "the running one counts, the ended one not");
         assertEquals(Outcome.REGISTERED, register(b, "client", null, null, 2).outcome());
         assertEquals(Outcome.TOO_MANY_FOR_CLIENT, register(b, "client", null, null, 2).outcome());
 
-        assertTrue(Await.until(T, () -> isTrue(redisCommands().pubsubNumsub("chat:stop:a")
-                .thenApply(m -> m.get("chat:stop:a")), 1L)), "subscribed again");
+        assertTrue(Await.until(T, () -> once(() -> isTrue(redisCommands().pubsubNumsub("chat:stop:a")
+                .thenApply(m -> m.get("chat:stop:a")), 1L))), "subscribed again");
         assertTrue(get(b.requestStop(running.streamId())));
         assertEquals(running.streamId(), stops.poll(5, TimeUnit.SECONDS));
     }
