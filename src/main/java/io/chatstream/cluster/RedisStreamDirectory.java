@@ -89,27 +89,39 @@ public final class RedisStreamDirectory implements StreamDirectory {
     private final ScheduledExecutorService scheduler;
     private final Map<String, Owned> owned = new ConcurrentHashMap<>();
     private final List<StopListener> listeners = new CopyOnWriteArrayList<>();
-    private final ScheduledFuture<?> renewing;
-    private final ScheduledFuture<?> checking;
+    private volatile ScheduledFuture<?> renewing;
+    private volatile ScheduledFuture<?> checking;
     private volatile StatefulRedisPubSubConnection<String, String> pubSub;
     private volatile ScheduledFuture<?> resubscribe;
     private volatile boolean closed;
 
     /**
-     * Starts renewing the node's lease and listening for stops at once.
+     * A directory that renews the node's lease and listens for stops from now on; it returns at once, and does so
+     * even while Redis is away.
      *
      * @param node      this node's id, unique among the live nodes (a new one per start is simplest)
      * @param retain    {@code chat.stream.retain-seconds}
      * @param scheduler the shared scheduler, which runs the renewals and checks
      */
-    public RedisStreamDirectory(RedisConnection redis, String node, ClusterSettings settings, Duration retain,
-                                ScheduledExecutorService scheduler) {
-        this(redis, node, settings, retain, scheduler, STOP_CHECK);
+    public static RedisStreamDirectory start(RedisConnection redis, String node, ClusterSettings settings,
+                                             Duration retain, ScheduledExecutorService scheduler) {
+        return start(redis, node, settings, retain, scheduler, STOP_CHECK);
     }
 
-    /** As the public constructor, with the period of the stop-flag check, which tests lengthen to see the message. */
-    RedisStreamDirectory(RedisConnection redis, String node, ClusterSettings settings, Duration retain,
-                         ScheduledExecutorService scheduler, Duration stopCheck) {
+    /** As the public one, with the period of the stop-flag check, which tests lengthen to see the message alone. */
+    static RedisStreamDirectory start(RedisConnection redis, String node, ClusterSettings settings, Duration retain,
+                                      ScheduledExecutorService scheduler, Duration stopCheck) {
+        RedisStreamDirectory d = new RedisStreamDirectory(redis, node, settings, retain, scheduler);
+        long renewMillis = Math.max(1, settings.renewEvery().toMillis());
+        d.renewing = scheduler.scheduleAtFixedRate(d::renew, 0, renewMillis, TimeUnit.MILLISECONDS);
+        d.checking = scheduler.scheduleAtFixedRate(d::checkStops, stopCheck.toMillis(), stopCheck.toMillis(),
+                TimeUnit.MILLISECONDS);
+        d.subscribe();
+        return d;
+    }
+
+    private RedisStreamDirectory(RedisConnection redis, String node, ClusterSettings settings, Duration retain,
+                                 ScheduledExecutorService scheduler) {
         this.redis = Objects.requireNonNull(redis);
         this.node = Objects.requireNonNull(node);
         this.leaseMillis = settings.lease().toMillis();
@@ -169,11 +181,6 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 "redis.call('HSET', KEYS[1], 'stop', '1')",
                 "redis.call('PUBLISH', ARGV[1] .. v[1], ARGV[2])",
                 "return 2");
-        long renewMillis = Math.max(1, settings.renewEvery().toMillis());
-        renewing = scheduler.scheduleAtFixedRate(this::renew, 0, renewMillis, TimeUnit.MILLISECONDS);
-        checking = scheduler.scheduleAtFixedRate(this::checkStops, stopCheck.toMillis(), stopCheck.toMillis(),
-                TimeUnit.MILLISECONDS);
-        subscribe();
     }
 
     @Override

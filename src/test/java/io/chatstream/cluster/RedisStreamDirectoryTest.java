@@ -105,7 +105,7 @@ class RedisStreamDirectoryTest {
     }
 
     private RedisStreamDirectory node(String name, Duration retain, Duration stopCheck) {
-        RedisStreamDirectory d = new RedisStreamDirectory(connect(), name, ONE_SECOND_LEASE, retain, scheduler,
+        RedisStreamDirectory d = RedisStreamDirectory.start(connect(), name, ONE_SECOND_LEASE, retain, scheduler,
                 stopCheck);
         directories.add(d);
         assertTrue(Await.until(T, () -> isTrue(raw.async().exists(RedisStreamDirectory.leaseKey(name)), 1L)),
