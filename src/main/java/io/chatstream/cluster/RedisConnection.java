@@ -10,6 +10,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -21,6 +22,7 @@ import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -183,6 +185,14 @@ public final class RedisConnection implements AutoCloseable {
     public RedisAsyncCommands<String, String> async() {
         StatefulRedisConnection<String, String> c = connection;
         return c == null ? null : c.async();
+    }
+
+    /**
+     * A publish/subscribe connection of one's own (a subscribed connection takes no other command), made in the
+     * background; Lettuce reconnects it and subscribes it again by itself. Closed by its user, before this.
+     */
+    public CompletableFuture<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+        return client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
     }
 
     /** The client, for a connection of one's own (a blocking read). Closed with this. */

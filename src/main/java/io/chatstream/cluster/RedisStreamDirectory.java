@@ -1,0 +1,616 @@
+package io.chatstream.cluster;
+
+import io.chatstream.cluster.StreamDirectory.Registration.Outcome;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The {@link StreamDirectory} of a cluster, in Redis. The keys, each stream's under its id as hash tag and each
+ * client's under {@code {c}}, the first 16 hex digits of the SHA-256 of its client key (as the rate limits do):
+ *
+ * <pre>
+ * chat:{&lt;id&gt;}:facts             hash    owner, principal, client, model, state (running|ended), fingerprint,
+ *                                         stop (1 once asked); TTL lease + retain while running, renewed by the
+ *                                         owner; retain after the end
+ * chat:client:{c}:running          zset    the client's running streams, scored by when the owner's lease would
+ *                                         lapse (Redis' clock, ms); lapsed members dropped by each admission;
+ *                                         TTL lease, renewed by the owner
+ * chat:client:{c}:idem:&lt;sha&gt;      string  "&lt;id&gt;\n&lt;fingerprint&gt;" of the stream holding that
+ *                                         Idempotency-Key (&lt;sha&gt;: 32 hex digits of its SHA-256); TTL as
+ *                                         the facts'
+ * chat:node:{&lt;node&gt;}:lease        string  present while the node lives; TTL lease, renewed every third of it
+ * chat:stop:&lt;node&gt;                 channel the ids of the node's streams a stop was asked for
+ * </pre>
+ *
+ * A stream's keys and a client's keys lie in different cluster slots, so a registration is two scripts: the facts
+ * first (no node knows the new id yet), then the client's admission and key claim in one, and the facts are deleted
+ * again when that refuses.
+ *
+ * <p>The owner keeps what it registered in memory and, on the shared scheduler (no thread of its own), renews its
+ * lease and its streams' TTLs and scores every third of the lease, writing back whatever is missing (a Redis
+ * restart that lost the data), and tries again the ends Redis did not take; every {@link #STOP_CHECK} it reads the
+ * stop flags of its streams, for the messages it missed while its subscription was down.
+ */
+public final class RedisStreamDirectory implements StreamDirectory {
+
+    private static final System.Logger LOG = System.getLogger(RedisStreamDirectory.class.getName());
+    /** How often the owner reads its streams' stop flags: a stop whose message was missed is seen within it. */
+    public static final Duration STOP_CHECK = Duration.ofMillis(500);
+    private static final Duration RESUBSCRIBE = Duration.ofSeconds(1);
+
+    private static final String NOW = "local t = redis.call('TIME') "
+            + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
+    /** KEYS: facts. ARGV: ttl ms, then field, value, ... Answers 0 when the id is taken. */
+    private final Script create;
+    /** KEYS: running[, idem]. ARGV: id, lease ms, limit, idem value, idem ttl ms. Answers {code, detail}. */
+    private final Script admit;
+    /** KEYS: facts. ARGV: ttl ms, then field, value, ... */
+    private final Script touchStream;
+    /** KEYS: running[, idem]. ARGV: id, lease ms, idem value, idem ttl ms. */
+    private final Script touchClient;
+    /** KEYS: facts. ARGV: retain ms. */
+    private final Script endStream;
+    /** KEYS: running[, idem]. ARGV: id, idem value, retain ms. */
+    private final Script endClient;
+    /** KEYS: facts. ARGV: channel prefix, id. Answers 0 unknown, 1 ended, 2 asked. */
+    private final Script stop;
+
+    private final RedisConnection redis;
+    private final String node;
+    private final long leaseMillis;
+    private final long retainMillis;
+    private final ScheduledExecutorService scheduler;
+    private final Map<String, Owned> owned = new ConcurrentHashMap<>();
+    private final List<StopListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile ScheduledFuture<?> renewing;
+    private volatile ScheduledFuture<?> checking;
+    private volatile StatefulRedisPubSubConnection<String, String> pubSub;
+    private volatile ScheduledFuture<?> resubscribe;
+    private volatile boolean closed;
+
+    /**
+     * A directory that renews the node's lease and listens for stops from now on; it returns at once, and does so
+     * even while Redis is away.
+     *
+     * @param node      this node's id, unique among the live nodes (a new one per start is simplest)
+     * @param retain    {@code chat.stream.retain-seconds}
+     * @param scheduler the shared scheduler, which runs the renewals and checks
+     */
+    public static RedisStreamDirectory start(RedisConnection redis, String node, ClusterSettings settings,
+                                             Duration retain, ScheduledExecutorService scheduler) {
+        return start(redis, node, settings, retain, scheduler, STOP_CHECK);
+    }
+
+    /** As the public one, with the period of the stop-flag check, which tests lengthen to see the message alone. */
+    static RedisStreamDirectory start(RedisConnection redis, String node, ClusterSettings settings, Duration retain,
+                                      ScheduledExecutorService scheduler, Duration stopCheck) {
+        RedisStreamDirectory d = new RedisStreamDirectory(redis, node, settings, retain, scheduler);
+        long renewMillis = Math.max(1, settings.renewEvery().toMillis());
+        d.renewing = scheduler.scheduleAtFixedRate(d::renew, 0, renewMillis, TimeUnit.MILLISECONDS);
+        d.checking = scheduler.scheduleAtFixedRate(d::checkStops, stopCheck.toMillis(), stopCheck.toMillis(),
+                TimeUnit.MILLISECONDS);
+        d.subscribe();
+        return d;
+    }
+
+    private RedisStreamDirectory(RedisConnection redis, String node, ClusterSettings settings, Duration retain,
+                                 ScheduledExecutorService scheduler) {
+        this.redis = Objects.requireNonNull(redis);
+        this.node = Objects.requireNonNull(node);
+        this.leaseMillis = settings.lease().toMillis();
+        this.retainMillis = retain.toMillis();
+        this.scheduler = scheduler;
+        create = new Script(redis,
+                "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
+                "redis.call('HSET', KEYS[1], unpack(ARGV, 2))",
+                "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
+                "return 1");
+        admit = new Script(redis,
+                "if #KEYS > 1 then",
+                "  local held = redis.call('GET', KEYS[2])",
+                "  if held then return {0, held} end",
+                "end",
+                NOW,
+                "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)",
+                "local count = redis.call('ZCARD', KEYS[1])",
+                "if count >= tonumber(ARGV[3]) then return {1, tostring(count)} end",
+                "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])",
+                "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
+                "if #KEYS > 1 then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end",
+                "return {2, tostring(count + 1)}");
+        touchStream = new Script(redis,
+                "local state = redis.call('HGET', KEYS[1], 'state')",
+                "if state == 'ended' then return 0 end",
+                "if not state then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end",
+                "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
+                "return 1");
+        touchClient = new Script(redis,
+                NOW,
+                "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])",
+                "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
+                "if #KEYS > 1 then",
+                "  local held = redis.call('GET', KEYS[2])",
+                "  if not held then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])",
+                "  elseif held == ARGV[3] then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end",
+                "end",
+                "return 1");
+        endStream = new Script(redis,
+                "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end",
+                "if tonumber(ARGV[1]) <= 0 then redis.call('DEL', KEYS[1]) return 1 end",
+                "redis.call('HSET', KEYS[1], 'state', 'ended')",
+                "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
+                "return 1");
+        endClient = new Script(redis,
+                "redis.call('ZREM', KEYS[1], ARGV[1])",
+                "if #KEYS > 1 and redis.call('GET', KEYS[2]) == ARGV[2] then",
+                "  if tonumber(ARGV[3]) <= 0 then redis.call('DEL', KEYS[2])",
+                "  else redis.call('PEXPIRE', KEYS[2], ARGV[3]) end",
+                "end",
+                "return 1");
+        stop = new Script(redis,
+                "local v = redis.call('HMGET', KEYS[1], 'owner', 'state')",
+                "if not v[1] then return 0 end",
+                "if v[2] ~= 'running' then return 1 end",
+                "redis.call('HSET', KEYS[1], 'stop', '1')",
+                "redis.call('PUBLISH', ARGV[1] .. v[1], ARGV[2])",
+                "return 2");
+    }
+
+    @Override
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public CompletionStage<Registration> register(StreamFacts facts, String idempotencyKey, int maxPerClient) {
+        if (!facts.owner().equals(node) || !facts.running()) {
+            throw new IllegalArgumentException("a node registers only running streams of its own");
+        }
+        Owned o = new Owned(facts, idempotencyKey == null ? null : idemKey(facts.clientKey(), idempotencyKey));
+        List<String> created = new ArrayList<>();
+        created.add(Long.toString(runningTtl()));
+        created.addAll(fields(facts));
+        CompletableFuture<Registration> answer = create.integer(List.of(factsKey(facts.id())), created)
+                .thenCompose(n -> {
+                    if (n != 1L) {
+                        throw new IllegalArgumentException("stream id " + facts.id() + " is taken");
+                    }
+                    o.admitting = true;
+                    return admit.multi(o.clientKeys(), List.of(facts.id(), Long.toString(leaseMillis),
+                            Integer.toString(maxPerClient), o.idemValue, Long.toString(runningTtl())));
+                })
+                .thenCompose(r -> {
+                    long code = (Long) r.get(0);
+                    if (code == 2L) {
+                        owned.put(facts.id(), o);
+                        return CompletableFuture.completedFuture(
+                                new Registration(Outcome.REGISTERED, facts.id(), facts.fingerprint()));
+                    }
+                    Registration refused = code == 0L ? holder((String) r.get(1))
+                            : new Registration(Outcome.TOO_MANY_FOR_CLIENT, null, null);
+                    return forgetFacts(facts.id()).thenApply(v -> refused);
+                })
+                .whenComplete((r, t) -> {
+                    if (t != null && o.admitting && !owned.containsKey(facts.id())) {
+                        // the admission may have been counted without its answer reaching us: take it back, at
+                        // once or on a later renewal
+                        o.abandoned = true;
+                        owned.put(facts.id(), o);
+                        finish(o);
+                    }
+                });
+        return guard(answer);
+    }
+
+    @Override
+    public CompletionStage<Optional<StreamFacts>> find(String streamId) {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null) {
+            return notConnected();
+        }
+        return guard(c.hgetall(factsKey(streamId)).toCompletableFuture().thenApply(h -> {
+            if (h == null || h.get("owner") == null || h.get("client") == null) {
+                return Optional.<StreamFacts>empty();
+            }
+            return Optional.of(new StreamFacts(streamId, h.get("owner"), h.get("principal"), h.get("client"),
+                    h.get("model"), "ended".equals(h.get("state")) ? StreamFacts.State.ENDED
+                    : StreamFacts.State.RUNNING, h.get("fingerprint"), "1".equals(h.get("stop"))));
+        }));
+    }
+
+    @Override
+    public CompletionStage<Optional<Registration>> findByIdempotencyKey(String clientKey, String idempotencyKey) {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null) {
+            return notConnected();
+        }
+        return guard(c.get(idemKey(clientKey, idempotencyKey)).toCompletableFuture()
+                .thenApply(v -> v == null ? Optional.<Registration>empty() : Optional.of(holder(v))));
+    }
+
+    @Override
+    public CompletionStage<Void> ended(String streamId) {
+        Owned o = owned.get(streamId);
+        if (o == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        synchronized (o) {
+            o.ended = true;
+        }
+        return guard(finish(o));
+    }
+
+    @Override
+    public CompletionStage<Boolean> requestStop(String streamId) {
+        return guard(stop.integer(List.of(factsKey(streamId)), List.of(channelPrefix(), streamId))
+                .thenApply(n -> n == 2L));
+    }
+
+    @Override
+    public CompletionStage<Boolean> isAlive(String node) {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null) {
+            return notConnected();
+        }
+        return guard(c.exists(leaseKey(node)).toCompletableFuture().thenApply(n -> n == 1L));
+    }
+
+    @Override
+    public CompletionStage<Boolean> ownerGone(String streamId) {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null) {
+            return notConnected();
+        }
+        return guard(c.hmget(factsKey(streamId), "owner", "state").toCompletableFuture().thenCompose(v -> {
+            String owner = v.get(0).getValueOrElse(null);
+            if (owner == null) {
+                return CompletableFuture.completedFuture(true);
+            }
+            if ("ended".equals(v.get(1).getValueOrElse(null))) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return c.exists(leaseKey(owner)).toCompletableFuture().thenApply(n -> n == 0L);
+        }));
+    }
+
+    @Override
+    public void addStopListener(StopListener listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        renewing.cancel(false);
+        checking.cancel(false);
+        ScheduledFuture<?> r = resubscribe;
+        if (r != null) {
+            r.cancel(false);
+        }
+        StatefulRedisPubSubConnection<String, String> p = pubSub;
+        pubSub = null;
+        if (p != null) {
+            p.closeAsync();
+        }
+        owned.clear();
+    }
+
+    /** Renews the lease and what this node owns, writing back what a Redis restart lost; retries the ends. */
+    private void renew() {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null || closed) {
+            return;
+        }
+        c.set(leaseKey(node), Long.toString(System.currentTimeMillis()), SetArgs.Builder.px(leaseMillis))
+                .whenComplete((ok, t) -> note(t));
+        for (Owned o : owned.values()) {
+            synchronized (o) {
+                if (o.ended || o.abandoned) {
+                    finish(o);
+                    continue;
+                }
+                o.touching.incrementAndGet();
+            }
+            List<String> args = new ArrayList<>();
+            args.add(Long.toString(runningTtl()));
+            args.addAll(fields(o.facts));
+            CompletableFuture<Long> s = touchStream.integer(List.of(factsKey(o.facts.id())), args);
+            CompletableFuture<Long> k = touchClient.integer(o.clientKeys(), List.of(o.facts.id(),
+                    Long.toString(leaseMillis), o.idemValue, Long.toString(runningTtl())));
+            CompletableFuture.allOf(s, k).whenComplete((v, t) -> {
+                o.touching.decrementAndGet();
+                note(t);
+            });
+        }
+    }
+
+    /** Reads the stop flags of the running streams this node owns. */
+    private void checkStops() {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null || closed) {
+            return;
+        }
+        for (Owned o : owned.values()) {
+            if (!o.ended && !o.abandoned && !o.stopSeen.get()) {
+                c.hget(factsKey(o.facts.id()), "stop").whenComplete((v, t) -> {
+                    if ("1".equals(v)) {
+                        stopRequested(o.facts.id());
+                    }
+                });
+            }
+        }
+    }
+
+    private void stopRequested(String streamId) {
+        Owned o = owned.get(streamId);
+        if (o == null || o.ended || o.abandoned || !o.stopSeen.compareAndSet(false, true)) {
+            return;
+        }
+        for (StopListener l : listeners) {
+            scheduler.execute(() -> {
+                try {
+                    l.onStopRequested(streamId);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "A stop listener failed for stream " + streamId, e);
+                }
+            });
+        }
+    }
+
+    /**
+     * Writes an end (or takes back an abandoned registration); the stream stays owned until Redis took it and no
+     * renewal that could undo it is still on its way, and is tried again on each renewal meanwhile.
+     */
+    private CompletableFuture<Void> finish(Owned o) {
+        if (!o.finishing.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long keep = o.abandoned ? 0 : retainMillis;
+        CompletableFuture<Long> s = endStream.integer(List.of(factsKey(o.facts.id())), List.of(Long.toString(keep)));
+        CompletableFuture<Long> k = endClient.integer(o.clientKeys(), List.of(o.facts.id(), o.idemValue,
+                Long.toString(keep)));
+        return CompletableFuture.allOf(s, k).whenComplete((v, t) -> {
+            o.finishing.set(false);
+            note(t);
+            if (t == null && o.touching.get() == 0) {
+                owned.remove(o.facts.id(), o);
+            }
+        });
+    }
+
+    private void subscribe() {
+        if (closed) {
+            return;
+        }
+        redis.connectPubSub().thenCompose(p -> {
+            p.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    stopRequested(message);
+                }
+            });
+            return p.async().subscribe(channelPrefix() + node).toCompletableFuture().handle((v, t) -> {
+                if (t != null) {
+                    p.closeAsync();
+                    throw new CompletionException(t);
+                }
+                return p;
+            });
+        }).whenComplete((p, t) -> {
+            if (t != null) {
+                // the flags cover the stops meanwhile
+                if (!closed) {
+                    resubscribe = scheduler.schedule(this::subscribe, RESUBSCRIBE.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } else if (closed) {
+                p.closeAsync();
+            } else {
+                pubSub = p;
+            }
+        });
+    }
+
+    private Registration holder(String idemValue) {
+        int nl = idemValue.indexOf('\n');
+        String id = nl < 0 ? idemValue : idemValue.substring(0, nl);
+        String fingerprint = nl < 0 || nl == idemValue.length() - 1 ? null : idemValue.substring(nl + 1);
+        return new Registration(Outcome.EXISTING, id, fingerprint);
+    }
+
+    /** Deletes the facts of a refused registration, before the answer, so that nothing of it is left to find. */
+    private CompletableFuture<Void> forgetFacts(String streamId) {
+        RedisAsyncCommands<String, String> c = redis.async();
+        if (c == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // when the delete is lost, the facts' TTL removes them
+        return c.del(factsKey(streamId)).toCompletableFuture().handle((n, t) -> null);
+    }
+
+    private long runningTtl() {
+        return leaseMillis + retainMillis;
+    }
+
+    private static List<String> fields(StreamFacts f) {
+        List<String> l = new ArrayList<>(List.of("owner", f.owner(), "client", f.clientKey(), "state", "running"));
+        if (f.principal() != null) {
+            l.addAll(List.of("principal", f.principal()));
+        }
+        if (f.model() != null) {
+            l.addAll(List.of("model", f.model()));
+        }
+        if (f.fingerprint() != null) {
+            l.addAll(List.of("fingerprint", f.fingerprint()));
+        }
+        return l;
+    }
+
+    /**
+     * A failure to reach Redis becomes a {@link ClusterUnavailableException} (a caller's mistake, an
+     * {@link IllegalArgumentException}, stays itself), and Redis' absence or return is logged once.
+     */
+    private <T> CompletableFuture<T> guard(CompletableFuture<T> f) {
+        return f.handle((v, t) -> {
+            if (t == null) {
+                redis.answered();
+                return v;
+            }
+            Throwable cause = unwrap(t);
+            if (cause instanceof IllegalArgumentException) {
+                throw new CompletionException(cause);
+            }
+            note(cause);
+            throw new CompletionException(new ClusterUnavailableException(cause));
+        });
+    }
+
+    private void note(Throwable t) {
+        if (t == null) {
+            redis.answered();
+        } else {
+            redis.failed(RedisConnection.rootMessage(t));
+        }
+    }
+
+    private <T> CompletableFuture<T> notConnected() {
+        return guard(CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet")));
+    }
+
+    static String factsKey(String streamId) {
+        return "chat:{" + streamId + "}:facts";
+    }
+
+    static String leaseKey(String node) {
+        return "chat:node:{" + node + "}:lease";
+    }
+
+    static String runningKey(String clientKey) {
+        return "chat:client:{" + sha256(clientKey, 8) + "}:running";
+    }
+
+    static String idemKey(String clientKey, String idempotencyKey) {
+        return "chat:client:{" + sha256(clientKey, 8) + "}:idem:" + sha256(idempotencyKey, 16);
+    }
+
+    private static String channelPrefix() {
+        return "chat:stop:";
+    }
+
+    private static String sha256(String s, int bytes) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /** A stream this node registered, kept until Redis took its end. */
+    private static final class Owned {
+        final StreamFacts facts;
+        final String idemKey;
+        final String idemValue;
+        final AtomicInteger touching = new AtomicInteger();
+        final AtomicBoolean finishing = new AtomicBoolean();
+        final AtomicBoolean stopSeen = new AtomicBoolean();
+        /** The admission was sent: it may have been counted. */
+        volatile boolean admitting;
+        volatile boolean ended;
+        volatile boolean abandoned;
+
+        Owned(StreamFacts facts, String idemKey) {
+            this.facts = facts;
+            this.idemKey = idemKey;
+            this.idemValue = facts.id() + '\n' + (facts.fingerprint() == null ? "" : facts.fingerprint());
+        }
+
+        List<String> clientKeys() {
+            String running = runningKey(facts.clientKey());
+            return idemKey == null ? List.of(running) : List.of(running, idemKey);
+        }
+    }
+
+    /**
+     * A Lua script, which Redis runs whole or not at all, run by its SHA-1 ({@code EVALSHA}) and sent whole
+     * ({@code EVAL}, which also caches it) the first time and again whenever Redis answers {@code NOSCRIPT} (after a
+     * restart or {@code SCRIPT FLUSH}).
+     */
+    private static final class Script {
+        private final RedisConnection redis;
+        private final String text;
+        private final String sha;
+
+        Script(RedisConnection redis, String... lines) {
+            this.redis = redis;
+            this.text = String.join("\n", lines);
+            try {
+                this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                        .digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is part of every Java runtime", e);
+            }
+        }
+
+        CompletableFuture<Long> integer(List<String> keys, List<String> args) {
+            return run(ScriptOutputType.INTEGER, keys, args).thenApply(r -> (Long) r);
+        }
+
+        /** For a list answer; a nil in it is a null. */
+        CompletableFuture<List<Object>> multi(List<String> keys, List<String> args) {
+            return run(ScriptOutputType.MULTI, keys, args).thenApply(r -> {
+                @SuppressWarnings("unchecked")
+                List<Object> list = r instanceof List<?> l ? (List<Object>) l : List.of();
+                return list;
+            });
+        }
+
+        private CompletableFuture<Object> run(ScriptOutputType type, List<String> keyList, List<String> argList) {
+            RedisAsyncCommands<String, String> c = redis.async();
+            if (c == null) {
+                return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
+            }
+            String[] keys = keyList.toArray(String[]::new);
+            String[] args = argList.toArray(String[]::new);
+            return c.<Object>evalsha(sha, type, keys, args).toCompletableFuture().handle((r, t) -> {
+                if (t == null) {
+                    return CompletableFuture.completedFuture(r);
+                }
+                if (unwrap(t) instanceof RedisNoScriptException) {
+                    return c.<Object>eval(text, type, keys, args).toCompletableFuture();
+                }
+                return CompletableFuture.failedFuture(unwrap(t));
+            }).thenCompose(f -> f);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+}
