@@ -1,6 +1,7 @@
 package io.chatstream.backend;
 
 import io.chatstream.config.Settings;
+import io.chatstream.time.Ticker;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -17,6 +18,14 @@ public interface BackendContext {
 
     /** The webapp's one scheduler, for timers; tasks must be short and never block. */
     ScheduledExecutorService scheduler();
+
+    /**
+     * The clock the scheduler's delays are measured by, for timeouts that compare times: the machine's monotonic
+     * clock, unless a test gives a scheduler it moves by hand.
+     */
+    default Ticker ticker() {
+        return Ticker.SYSTEM;
+    }
 
     /** The webapp's one HTTP client (created on first use); use its {@code sendAsync} only. */
     HttpClient httpClient();

@@ -2,6 +2,7 @@ package io.chatstream.diagnostics;
 
 import io.chatstream.stream.Transport;
 import io.chatstream.stream.WritePump;
+import io.chatstream.time.Ticker;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.JsonObject;
 import io.chatstream.wire.SseFrames;
@@ -94,6 +95,7 @@ public final class Diagnostics implements AutoCloseable {
     private static final byte[] PROBE = ": probe\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
     private final long keepAliveSeconds;
     private final int maxRuns;
     private final int maxRunsPerClient;
@@ -107,7 +109,14 @@ public final class Diagnostics implements AutoCloseable {
      * @param maxRunsPerClient runs at once of one client
      */
     public Diagnostics(ScheduledExecutorService scheduler, long keepAliveSeconds, int maxRuns, int maxRunsPerClient) {
+        this(scheduler, Ticker.SYSTEM, keepAliveSeconds, maxRuns, maxRunsPerClient);
+    }
+
+    /** @param ticker the clock the scheduler's delays are measured by (a test's manual clock, or the machine's) */
+    public Diagnostics(ScheduledExecutorService scheduler, Ticker ticker, long keepAliveSeconds, int maxRuns,
+                       int maxRunsPerClient) {
         this.scheduler = scheduler;
+        this.ticker = ticker;
         this.keepAliveSeconds = keepAliveSeconds;
         this.maxRuns = maxRuns;
         this.maxRunsPerClient = maxRunsPerClient;
@@ -214,7 +223,7 @@ public final class Diagnostics implements AutoCloseable {
                     return;
                 }
                 transport = t;
-                startNanos = System.nanoTime();
+                startNanos = ticker.nanoTime();
                 send(event("hello").number("server_time_ms", System.currentTimeMillis()).number("ticks", ticks)
                         .number("tick_millis", 1000).number("idle_seconds", idleSeconds)
                         .number("keepalive_seconds", keepAliveSeconds));
@@ -368,7 +377,7 @@ public final class Diagnostics implements AutoCloseable {
         }
 
         private void scheduleAt(long nanosFromStart, Runnable task) {
-            long delay = Math.max(0, startNanos + nanosFromStart - System.nanoTime());
+            long delay = Math.max(0, startNanos + nanosFromStart - ticker.nanoTime());
             try {
                 timer = scheduler.schedule(task, delay, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {

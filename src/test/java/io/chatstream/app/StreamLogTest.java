@@ -1,5 +1,6 @@
 package io.chatstream.app;
 
+import io.chatstream.cluster.Await;
 import io.chatstream.deploy.SseConnection;
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.Test;
@@ -49,10 +50,8 @@ class StreamLogTest {
                     server.uri("/api/chat?prompt=" + URLEncoder.encode(secret, StandardCharsets.UTF_8))).build());
             String streamId = c.headers().firstValue("X-Stream-Id").orElseThrow();
             c.awaitEnd(Duration.ofSeconds(20));
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (records.stream().noneMatch(r -> r.getMessage().contains(streamId)) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until(Duration.ofSeconds(5),
+                    () -> records.stream().anyMatch(r -> r.getMessage().contains(streamId)));
             List<LogRecord> mine = records.stream().filter(r -> r.getMessage().contains("stream=" + streamId)).toList();
             assertEquals(1, mine.size(), records.toString());
             LogRecord r = mine.get(0);

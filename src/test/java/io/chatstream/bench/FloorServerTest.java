@@ -46,7 +46,7 @@ class FloorServerTest {
 
     @Test
     void aReaderThatFallsBehindGetsEveryEventOnceInOrder() throws Exception {
-        int tokens = 100_000; // about 7 MB in a second: more than the sockets' buffers hold while the reader sleeps
+        int tokens = 100_000; // about 7 MB in a second: more than the sockets' buffers hold while the reader waits
         FloorServer floor = new FloorServer(Map.of("port", "0", "threads", "1", "tokens-per-second", "100000",
                 "reply-tokens", Integer.toString(tokens)));
         try (Socket socket = new Socket()) {
@@ -55,10 +55,18 @@ class FloorServerTest {
             OutputStream out = socket.getOutputStream();
             out.write("GET /api/chat?prompt=hi HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            Thread.sleep(1500); // the server's writes now wait for the socket
             socket.setSoTimeout(30_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                     StandardCharsets.US_ASCII));
+            assertEquals("HTTP/1.1 200 OK", in.readLine(), "the reply began");
+            // a second reply of the same length, begun later on the same thread and read at once: when it has ended,
+            // the first one's events are all due, and with nothing read its writes have been waiting for the socket
+            try (Socket witness = new Socket("127.0.0.1", floor.port())) {
+                witness.setSoTimeout(30_000);
+                witness.getOutputStream().write("GET /api/chat?prompt=hi HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                witness.getInputStream().transferTo(OutputStream.nullOutputStream());
+            }
             Pattern id = Pattern.compile("id: f\\d+:(\\d+)");
             int expected = 1;
             for (String line; (line = in.readLine()) != null; ) {

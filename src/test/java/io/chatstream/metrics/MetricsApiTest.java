@@ -1,17 +1,20 @@
 package io.chatstream.metrics;
 
+import io.chatstream.cluster.Await;
 import io.chatstream.deploy.SseConnection;
 import io.chatstream.testing.SseParser.Frame;
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,16 +138,22 @@ class MetricsApiTest {
     }
 
     private Map<String, Double> awaitScrape(URI uri, Predicate<Map<String, Double>> until) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        Map<String, Double> m = scrape(uri);
-        while (!until.test(m)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("metrics did not change in time: " + m);
+        AtomicReference<Map<String, Double>> last = new AtomicReference<>();
+        boolean changed = Await.until(WAIT, () -> {
+            try {
+                last.set(scrape(uri));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
             }
-            Thread.sleep(50);
-            m = scrape(uri);
+            return until.test(last.get());
+        });
+        if (!changed) {
+            throw new AssertionError("metrics did not change in time: " + last.get());
         }
-        return m;
+        return last.get();
     }
 
     private static void assertDelta(double delta, Map<String, Double> before, Map<String, Double> after, String key) {

@@ -1,6 +1,7 @@
 package io.chatstream.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatstream.cluster.Await;
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.TestServer;
 
@@ -9,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,14 +59,7 @@ final class Api {
     }
 
     /** Waits up to {@code millis} for {@code condition}; true when it came. */
-    static boolean await(long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
+    static boolean await(long millis, BooleanSupplier condition) {
+        return Await.until(Duration.ofMillis(millis), condition);
     }
 }

@@ -66,8 +66,7 @@ class HostileUpstreamTest {
                 case "endless-slow" -> {
                     ex.respond(200, "text/event-stream");
                     while (true) {
-                        ex.write(String.format(CHUNK, "z"));
-                        Thread.sleep(20);
+                        ex.write(String.format(CHUNK, "z")).pace(Duration.ofMillis(20));
                     }
                 }
                 case "endless-whitespace" -> { // content that might still precede a <think> block, forever
@@ -87,8 +86,7 @@ class HostileUpstreamTest {
                 case "endless-comments" -> {
                     ex.respond(200, "text/event-stream");
                     while (true) {
-                        ex.write(": keep-alive\n\n");
-                        Thread.sleep(200);
+                        ex.write(": keep-alive\n\n").pace(Duration.ofMillis(200));
                     }
                 }
                 case "garbage" -> {
@@ -105,8 +103,7 @@ class HostileUpstreamTest {
                 default -> { // a well-behaved reply: 50 chunks, 20 ms apart
                     ex.respond(200, "text/event-stream");
                     for (int i = 0; i < 50; i++) {
-                        ex.write(String.format(CHUNK, i + " "));
-                        Thread.sleep(20);
+                        ex.write(String.format(CHUNK, i + " ")).pace(Duration.ofMillis(20));
                     }
                     ex.write("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
                             + "data: [DONE]\n\n").end();

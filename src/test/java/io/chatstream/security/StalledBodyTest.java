@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -18,7 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,6 +50,8 @@ class StalledBodyTest {
     void anAnnouncedBodyThatNeverComesCostsNoMoreThanWhatCame() throws Exception {
         try (TestServer s = TestServer.start(Map.of())) {
             ServerConnector connector = (ServerConnector) s.jetty().getConnectors()[0];
+            ScheduledThreadPoolExecutor scheduler = (ScheduledThreadPoolExecutor) s.app().scheduler();
+            int timers = scheduler.getQueue().size();
             long before = usedHeap();
             List<Socket> stalled = new ArrayList<>();
             try {
@@ -57,8 +64,10 @@ class StalledBodyTest {
                     out.flush();
                 }
                 assertTrue(Api.await(10_000, () -> connector.getConnectedEndPoints().size() >= CLIENTS),
-                        "every client is connected and waiting");
-                Thread.sleep(500);
+                        "every client is connected");
+                // each request is in the servlet once its body's deadline is set: then it waits for the body
+                assertTrue(Api.await(10_000, () -> scheduler.getQueue().size() >= timers + CLIENTS),
+                        "every request waits for its body: " + (scheduler.getQueue().size() - timers));
                 long grown = usedHeap() - before;
                 assertTrue(grown < 64L << 20, CLIENTS + " stalled bodies of 1 MiB announced each took "
                         + (grown >> 20) + " MiB of heap");
@@ -79,29 +88,29 @@ class StalledBodyTest {
                 "chat.demo.tokens-per-second", "1000", "chat.stream.retain-seconds", "0"))) {
             String head = "POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100\r\n\r\n";
-            for (boolean trickle : new boolean[] {false, true}) {
-                try (Socket socket = RawHttp.connect(s.port())) {
-                    OutputStream out = socket.getOutputStream();
-                    long t0 = System.nanoTime();
-                    out.write((head + "{\"message\":").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    if (trickle) { // a byte every 200 ms never lets the connection go idle
-                        for (int i = 0; i < 10; i++) {
-                            Thread.sleep(200);
-                            try {
-                                out.write(' ');
-                                out.flush();
-                            } catch (IOException e) {
-                                break; // answered and closed already
-                            }
+            ScheduledExecutorService client = Executors.newSingleThreadScheduledExecutor();
+            try {
+                for (boolean trickle : new boolean[] {false, true}) {
+                    try (Socket socket = RawHttp.connect(s.port())) {
+                        OutputStream out = socket.getOutputStream();
+                        long t0 = System.nanoTime();
+                        out.write((head + "{\"message\":").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        ScheduledFuture<?> trickling = trickle ? trickle(client, out) : null;
+                        RawHttp.Response resp = RawHttp.read(socket.getInputStream());
+                        long ms = (System.nanoTime() - t0) / 1_000_000;
+                        if (trickling != null) {
+                            trickling.cancel(false);
                         }
+                        assertEquals(408, resp.status(), resp.body());
+                        assertTrue(resp.body().contains("\"request_timeout\""), resp.body());
+                        // not before the deadline (this clock started before the server's); the container's idle
+                        // timeout (30 s) is far above the bound
+                        assertTrue(ms >= 1_000 && ms < 5_000, "answered after " + ms + " ms");
                     }
-                    RawHttp.Response resp = RawHttp.read(socket.getInputStream());
-                    long ms = (System.nanoTime() - t0) / 1_000_000;
-                    assertEquals(408, resp.status(), resp.body());
-                    assertTrue(resp.body().contains("\"request_timeout\""), resp.body());
-                    assertTrue(ms >= 900 && ms < 5_000, "answered after " + ms + " ms");
                 }
+            } finally {
+                client.shutdownNow();
             }
             HttpResponse<String> ok = Api.send(Api.post(s, "{\"message\":\"in time\"}"));
             assertEquals(200, ok.statusCode());
@@ -111,9 +120,23 @@ class StalledBodyTest {
         }
     }
 
+    /** A space every 200 ms, which never lets the connection go idle, until a write fails or it is cancelled. */
+    private static ScheduledFuture<?> trickle(ScheduledExecutorService client, OutputStream out) {
+        return client.scheduleAtFixedRate(() -> {
+            try {
+                out.write(' ');
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // answered and closed already: no further run
+            }
+        }, 200, 200, TimeUnit.MILLISECONDS);
+    }
+
     @Test
     void aBodyStillComingInWhenTheWebappStopsIs503AtOnce() throws Exception {
         TestServer s = TestServer.start(Map.of()); // the body timeout: 30 s
+        ScheduledThreadPoolExecutor scheduler = (ScheduledThreadPoolExecutor) s.app().scheduler();
+        int timers = scheduler.getQueue().size();
         try (Socket socket = RawHttp.connect(s.port())) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -121,7 +144,8 @@ class StalledBodyTest {
             out.flush();
             assertTrue(Api.await(5_000, () -> ((ServerConnector) s.jetty().getConnectors()[0])
                     .getConnectedEndPoints().size() == 1), "connected");
-            Thread.sleep(1000); // the request reached the servlet, which waits for the rest of the body
+            assertTrue(Api.await(5_000, () -> scheduler.getQueue().size() > timers),
+                    "the request reached the servlet, which set the body's deadline and waits for the rest");
             long t0 = System.nanoTime();
             s.close();
             long stopMs = (System.nanoTime() - t0) / 1_000_000;

@@ -9,6 +9,7 @@ import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
+import io.chatstream.time.Ticker;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,13 +54,21 @@ public final class DemoBackend implements ChatBackend {
      * @param replyTokens     0 for the natural reply, N for exactly N answer tokens
      */
     public DemoBackend(ScheduledExecutorService scheduler, double tokensPerSecond, int replyTokens) {
+        this(scheduler, Ticker.SYSTEM, tokensPerSecond, replyTokens);
+    }
+
+    /**
+     * @param ticker the time the pace is kept in; the scheduler's own clock must agree with it (a test gives a
+     *               {@code ManualScheduler} as both)
+     */
+    public DemoBackend(ScheduledExecutorService scheduler, Ticker ticker, double tokensPerSecond, int replyTokens) {
         if (!(tokensPerSecond > 0)) {
             throw new IllegalArgumentException("tokensPerSecond must be above 0");
         }
         int threads = scheduler instanceof ThreadPoolExecutor pool ? Math.max(1, pool.getCorePoolSize()) : 1;
         this.clocks = new TokenClock[threads];
         for (int i = 0; i < threads; i++) {
-            clocks[i] = new TokenClock(scheduler);
+            clocks[i] = new TokenClock(scheduler, ticker);
         }
         this.intervalNanos = Math.max(1, Math.round(1_000_000_000d / tokensPerSecond));
         this.replyTokens = replyTokens;
@@ -93,8 +102,9 @@ public final class DemoBackend implements ChatBackend {
         int limit = request.maxTokens() == null ? answerSize : Math.min(answerSize, request.maxTokens());
         Reply reply = new Reply(sink, reasoning, answer, answerSize, limit, call, promptTokens(request),
                 intervalNanos);
-        reply.due = System.nanoTime() + intervalNanos;
-        clocks[Math.floorMod(nextClock.getAndIncrement(), clocks.length)].add(reply);
+        TokenClock clock = clocks[Math.floorMod(nextClock.getAndIncrement(), clocks.length)];
+        reply.due = clock.now() + intervalNanos;
+        clock.add(reply);
         return reply;
     }
 

@@ -1,5 +1,7 @@
 package io.chatstream.backend.demo;
 
+import io.chatstream.time.Ticker;
+
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +31,7 @@ final class TokenClock {
 
     /** Something that fires at {@link #due}; an intrusive list node of its wheel slot. */
     abstract static class Timer {
-        /** When to fire next, in {@link System#nanoTime()}. */
+        /** When to fire next, in the clock's {@link Ticker} time. */
         long due;
         private Timer next;
 
@@ -51,7 +53,8 @@ final class TokenClock {
     private static final Logger LOG = Logger.getLogger(TokenClock.class.getName());
 
     private final ScheduledExecutorService scheduler;
-    private final long epoch = System.nanoTime();
+    private final Ticker ticker;
+    private final long epoch;
     private final ReentrantLock lock = new ReentrantLock();
     private final ReentrantLock turning = new ReentrantLock();
     private final Timer[] slots = new Timer[SLOTS];
@@ -63,7 +66,19 @@ final class TokenClock {
     private boolean closed;
 
     TokenClock(ScheduledExecutorService scheduler) {
+        this(scheduler, Ticker.SYSTEM);
+    }
+
+    /** @param ticker the time timers are due in; the scheduler's own clock must agree with it */
+    TokenClock(ScheduledExecutorService scheduler, Ticker ticker) {
         this.scheduler = scheduler;
+        this.ticker = ticker;
+        this.epoch = ticker.nanoTime();
+    }
+
+    /** Now, in the time of {@link Timer#due}. */
+    long now() {
+        return ticker.nanoTime();
     }
 
     /** Adds a timer that fires first at {@code timer.due}. */
@@ -74,7 +89,7 @@ final class TokenClock {
                 return;
             }
             if (task == null) {
-                processed = tick(System.nanoTime());
+                processed = tick(ticker.nanoTime());
                 task = scheduler.scheduleAtFixedRate(this::turn, TICK_NANOS, TICK_NANOS, TimeUnit.NANOSECONDS);
             }
             insert(timer);
@@ -118,7 +133,7 @@ final class TokenClock {
             return;
         }
         try {
-            long now = System.nanoTime();
+            long now = ticker.nanoTime();
             long target = Math.floorDiv(now - epoch, TICK_NANOS);
             while (true) {
                 Timer list;

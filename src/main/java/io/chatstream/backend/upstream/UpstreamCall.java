@@ -7,6 +7,7 @@ import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.backend.Generation;
 import io.chatstream.event.ErrorCode;
+import io.chatstream.time.Ticker;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -87,10 +88,11 @@ public final class UpstreamCall implements Generation {
     private final Target target;
     private final ReplySink sink;
     private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
     private final Duration idleTimeout;
     private final Duration connectTimeout;
     private final Function<ChatSink, BodyDecoder> decoders;
-    private volatile long lastActivityNanos = System.nanoTime();
+    private volatile long lastActivityNanos;
     private volatile boolean finished;
     private volatile boolean headersReceived;
     private volatile CompletableFuture<?> exchange;
@@ -103,6 +105,8 @@ public final class UpstreamCall implements Generation {
         this.target = target;
         this.sink = new ReplySink(sink);
         this.scheduler = context.scheduler();
+        this.ticker = context.ticker();
+        this.lastActivityNanos = ticker.nanoTime();
         this.idleTimeout = context.idleTimeout();
         this.connectTimeout = context.connectTimeout();
         this.decoders = decoders;
@@ -195,7 +199,7 @@ public final class UpstreamCall implements Generation {
     }
 
     private void touch() {
-        lastActivityNanos = System.nanoTime();
+        lastActivityNanos = ticker.nanoTime();
     }
 
     /** Ends the reply with an error (unless it already ended) and closes the connection. */
@@ -259,7 +263,7 @@ public final class UpstreamCall implements Generation {
         if (finished) {
             return;
         }
-        long left = idleTimeout.toNanos() - (System.nanoTime() - lastActivityNanos);
+        long left = idleTimeout.toNanos() - (ticker.nanoTime() - lastActivityNanos);
         if (left > 0) {
             scheduleIdleCheck(left);
             return;

@@ -6,33 +6,38 @@ import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
+import io.chatstream.time.ManualScheduler;
+import io.chatstream.time.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The demo backend on its shared clock: pace, exact token boundaries, repeated answers. */
+/**
+ * The demo backend on its shared clock, turned by a scheduler the test moves by hand: pace to the tick, exact token
+ * boundaries, repeated answers.
+ */
 class DemoBackendClockTest {
 
-    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(2);
+    private final ManualScheduler scheduler = new ManualScheduler();
 
     @AfterEach
     void stop() {
         scheduler.shutdownNow();
     }
 
-    private static final class Recorder implements ChatSink {
+    private final class Recorder implements ChatSink {
         final List<String> reasoning = new CopyOnWriteArrayList<>();
+        final List<Long> reasoningNanos = new CopyOnWriteArrayList<>();
         final List<String> chunks = new CopyOnWriteArrayList<>();
         final List<Long> chunkNanos = new CopyOnWriteArrayList<>();
-        final CountDownLatch ended = new CountDownLatch(1);
         volatile FinishReason reason;
         volatile Usage usage;
         volatile int terminals;
@@ -40,12 +45,13 @@ class DemoBackendClockTest {
         @Override
         public void reasoning(String text) {
             reasoning.add(text);
+            reasoningNanos.add(scheduler.nanoTime());
         }
 
         @Override
         public void chunk(String text) {
             chunks.add(text);
-            chunkNanos.add(System.nanoTime());
+            chunkNanos.add(scheduler.nanoTime());
         }
 
         @Override
@@ -61,29 +67,36 @@ class DemoBackendClockTest {
             reason = r;
             usage = u;
             terminals++;
-            ended.countDown();
         }
 
         @Override
         public void error(ErrorCode code, String message) {
             terminals++;
-            ended.countDown();
         }
     }
 
-    private Recorder run(DemoBackend backend, ChatRequest request) throws InterruptedException {
+    private DemoBackend backend(double tokensPerSecond, int replyTokens) {
+        return new DemoBackend(scheduler, scheduler, tokensPerSecond, replyTokens);
+    }
+
+    /** Runs a reply to its end, the clock moved a millisecond at a time, then a second more: one terminal call. */
+    private Recorder run(DemoBackend backend, ChatRequest request) {
         Recorder r = new Recorder();
         backend.start(request, r);
-        assertTrue(r.ended.await(10, TimeUnit.SECONDS), "no end");
-        Thread.sleep(20);
+        for (int ms = 0; r.terminals == 0 && ms < 60_000; ms++) {
+            scheduler.advance(Duration.ofMillis(1));
+        }
+        assertEquals(1, r.terminals, "no end within a minute of the test's clock");
+        scheduler.advance(Duration.ofSeconds(1));
         assertEquals(1, r.terminals);
+        assertEquals(0, scheduler.pending(), "the clock stopped with no reply left");
         return r;
     }
 
     @Test
     void theNaturalReplyComesTokenByTokenAsTokensSplitsIt() throws Exception {
         ChatRequest request = ChatRequest.of("Quote me: \"<b>\" \u00e9 \ud83d\ude00\nsecond line");
-        Recorder r = run(new DemoBackend(scheduler, 2000, 0), request);
+        Recorder r = run(backend(2000, 0), request);
         assertEquals(DemoBackend.reasoningText(request), String.join("", r.reasoning));
         assertEquals(DemoBackend.answerText(request), String.join("", r.chunks));
         assertEquals(DemoBackend.tokens(DemoBackend.answerText(request)), r.chunks);
@@ -95,7 +108,7 @@ class DemoBackendClockTest {
     void replyTokensMakesExactlyThatManyChunksOfTheNaturalTokensRepeated() throws Exception {
         ChatRequest request = ChatRequest.of("hi");
         List<String> natural = DemoBackend.tokens(DemoBackend.answerText(request));
-        Recorder r = run(new DemoBackend(scheduler, 5000, natural.size() * 2 + 3), request);
+        Recorder r = run(backend(5000, natural.size() * 2 + 3), request);
         assertEquals(natural.size() * 2 + 3, r.chunks.size());
         for (int i = 0; i < r.chunks.size(); i++) {
             assertEquals(natural.get(i % natural.size()), r.chunks.get(i), "chunk " + i);
@@ -104,15 +117,43 @@ class DemoBackendClockTest {
     }
 
     @Test
-    void tokensComeAtThePaceAsked() throws Exception {
+    void tokensComeAtThePaceAsked() {
         ChatRequest request = ChatRequest.of("hi");
-        long started = System.nanoTime();
-        Recorder r = run(new DemoBackend(scheduler, 100, 20), request);
-        // the 20th chunk is due at least 19 intervals of 10 ms after the reply began; it never comes early. It may
-        // come late, and a late first chunk lets the others catch up, so the span is measured from the start, not
-        // from the first chunk (on a busy machine that span can be shorter than 19 intervals)
-        long span = r.chunkNanos.get(19) - started;
-        assertTrue(span >= TimeUnit.MILLISECONDS.toNanos(189) && span < TimeUnit.MILLISECONDS.toNanos(2000),
-                "the 20th chunk came " + span / 1_000_000 + " ms after the start");
+        long started = scheduler.nanoTime();
+        Recorder r = run(backend(100, 20), request);
+        // token n (reasoning first, then the answer) is due n intervals of 10 ms after the start; the clock serves it
+        // in the tick it falls in, never before, at most one tick (1 ms) after
+        List<Long> times = new java.util.ArrayList<>(r.reasoningNanos);
+        times.addAll(r.chunkNanos);
+        assertEquals(r.reasoning.size() + 20, times.size());
+        for (int n = 1; n <= times.size(); n++) {
+            long late = times.get(n - 1) - started - n * TimeUnit.MILLISECONDS.toNanos(10);
+            assertTrue(late >= 0 && late <= TokenClock.TICK_NANOS, "token " + n + " came " + late + " ns off its time");
+        }
+    }
+
+    @Test
+    void aLateTurnCatchesUpAtOnceWithoutShiftingTheTokensAfter() {
+        // a turn that runs 50 ms late (a busy machine) is the clock reading 50 ms ahead of the turn's due time
+        AtomicLong lateBy = new AtomicLong();
+        Ticker ticker = () -> scheduler.nanoTime() + lateBy.get();
+        Recorder r = new Recorder();
+        new DemoBackend(scheduler, ticker, 100, 20).start(ChatRequest.of("hi"), r);
+        scheduler.advance(Duration.ofMillis(5));
+        assertEquals(0, r.reasoning.size());
+        lateBy.set(TimeUnit.MILLISECONDS.toNanos(50));
+        scheduler.advance(Duration.ofMillis(1)); // one turn, at 56 ms: the tokens due at 10, 20, 30, 40 and 50 ms
+        assertEquals(5, r.reasoning.size());
+        assertEquals(List.of(ms(56), ms(56), ms(56), ms(56), ms(56)), r.reasoningNanos.subList(0, 5).stream()
+                .map(t -> t + lateBy.get()).toList());
+        scheduler.advance(Duration.ofMillis(3)); // up to 59 ms
+        assertEquals(5, r.reasoning.size());
+        scheduler.advance(Duration.ofMillis(1)); // the sixth keeps its own time, 60 ms, not 10 ms after the late turn
+        assertEquals(6, r.reasoning.size());
+        assertEquals(ms(60), r.reasoningNanos.get(5) + lateBy.get());
+    }
+
+    private static long ms(long n) {
+        return TimeUnit.MILLISECONDS.toNanos(n);
     }
 }

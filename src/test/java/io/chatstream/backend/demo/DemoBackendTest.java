@@ -7,33 +7,37 @@ import io.chatstream.event.ErrorCode;
 import io.chatstream.event.FinishReason;
 import io.chatstream.event.ToolCall;
 import io.chatstream.event.Usage;
+import io.chatstream.time.ManualScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** The demo backend's replies, on a clock the test moves: what comes, in which order, and that nothing follows. */
 class DemoBackendTest {
 
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+    private final ManualScheduler scheduler = new ManualScheduler();
 
     @AfterEach
     void stop() {
         scheduler.shutdownNow();
     }
 
-    /** Records sink calls as strings. */
-    static class Recorder implements ChatSink {
-        final BlockingQueue<String> calls = new LinkedBlockingQueue<>();
+    private DemoBackend backend(double tokensPerSecond, int replyTokens) {
+        return new DemoBackend(scheduler, scheduler, tokensPerSecond, replyTokens);
+    }
+
+    /** Records sink calls as strings; the test's clock moves on until one is there. */
+    class Recorder implements ChatSink {
+        final Queue<String> calls = new ConcurrentLinkedQueue<>();
 
         @Override
         public void reasoning(String text) {
@@ -65,14 +69,18 @@ class DemoBackendTest {
             calls.add("error:" + code);
         }
 
-        String next() throws InterruptedException {
-            String c = calls.poll(5, TimeUnit.SECONDS);
-            assertNotNull(c, "no sink call within 5 s");
+        /** The next call, moving the clock a millisecond at a time; none within 10 s of the test's time fails. */
+        String next() {
+            for (int ms = 0; calls.isEmpty() && ms < 10_000; ms++) {
+                scheduler.advance(Duration.ofMillis(1));
+            }
+            String c = calls.poll();
+            assertNotNull(c, "no sink call within 10 s of the test's clock");
             return c;
         }
 
         /** Calls up to and including the terminal one. */
-        List<String> toEnd() throws InterruptedException {
+        List<String> toEnd() {
             List<String> all = new java.util.ArrayList<>();
             while (true) {
                 String c = next();
@@ -103,7 +111,7 @@ class DemoBackendTest {
                 new ChatMessage(ChatMessage.Role.ASSISTANT, "ok"), ChatMessage.user("<img src=x onerror=alert(1)>")),
                 null, null, null);
         Recorder r = new Recorder();
-        new DemoBackend(scheduler, 2000, 0).start(request, r);
+        backend(2000, 0).start(request, r);
         List<String> calls = r.toEnd();
         assertEquals(DemoBackend.reasoningText(request), joined(calls, "reasoning:"));
         String answer = joined(calls, "chunk:");
@@ -112,13 +120,15 @@ class DemoBackendTest {
         assertTrue(answer.contains("## ") && answer.contains("\n- ") && answer.contains("```") && answer.contains("]("),
                 "a heading, a list, a code block and a link");
         assertTrue(calls.get(calls.size() - 1).startsWith("end:STOP"));
-        assertNull(r.calls.poll(100, TimeUnit.MILLISECONDS), "nothing after the terminal call");
+        scheduler.advance(Duration.ofSeconds(1));
+        assertNull(r.calls.poll(), "nothing after the terminal call");
+        assertEquals(0, scheduler.pending(), "the backend's clock stopped with no reply left");
     }
 
     @Test
     void replyTokensGivesExactlyThatManyChunks() throws Exception {
         Recorder r = new Recorder();
-        new DemoBackend(scheduler, 5000, 500).start(ChatRequest.of("x"), r);
+        backend(5000, 500).start(ChatRequest.of("x"), r);
         List<String> calls = r.toEnd();
         assertEquals(500, calls.stream().filter(c -> c.startsWith("chunk:")).count());
     }
@@ -126,7 +136,7 @@ class DemoBackendTest {
     @Test
     void maxTokensCutsWithLength() throws Exception {
         Recorder r = new Recorder();
-        new DemoBackend(scheduler, 5000, 0).start(new ChatRequest(List.of(ChatMessage.user("x")), null, null, 3), r);
+        backend(5000, 0).start(new ChatRequest(List.of(ChatMessage.user("x")), null, null, 3), r);
         List<String> calls = r.toEnd();
         assertEquals(3, calls.stream().filter(c -> c.startsWith("chunk:")).count());
         assertTrue(calls.get(calls.size() - 1).startsWith("end:LENGTH"));
@@ -134,7 +144,7 @@ class DemoBackendTest {
 
     @Test
     void aReplyWhoseSinkFailsWithAnErrorEndsWithInternalAndOtherRepliesGoOn() throws Exception {
-        DemoBackend backend = new DemoBackend(scheduler, 200, 20);
+        DemoBackend backend = backend(200, 20);
         Recorder failing = new Recorder() {
             @Override
             public void chunk(String text) {
@@ -154,11 +164,11 @@ class DemoBackendTest {
     @Test
     void cancelStopsTheReply() throws Exception {
         Recorder r = new Recorder();
-        var g = new DemoBackend(scheduler, 100, 0).start(ChatRequest.of("x"), r);
-        r.next();
+        var g = backend(100, 0).start(ChatRequest.of("x"), r);
+        assertTrue(r.next().startsWith("reasoning:"));
         g.cancel();
-        Thread.sleep(50);
-        r.calls.clear();
-        assertNull(r.calls.poll(200, TimeUnit.MILLISECONDS), "no call after cancel");
+        scheduler.advance(Duration.ofSeconds(5)); // the rest of the reply fell due meanwhile
+        assertNull(r.calls.poll(), "no call after cancel");
+        assertEquals(0, scheduler.pending(), "the cancelled reply left the clock and the clock stopped");
     }
 }

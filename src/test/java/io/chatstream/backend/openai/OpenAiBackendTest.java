@@ -278,8 +278,7 @@ class OpenAiBackendTest {
         try (FakeUpstream fake = FakeUpstream.start(ex -> {
             ex.respond(200, SSE);
             for (int i = 0; i < 4; i++) {
-                Thread.sleep(400); // the fake upstream's pace, not the code under test
-                ex.write(": keep-alive\n\n");
+                ex.pace(Duration.ofMillis(400)).write(": keep-alive\n\n");
             }
             ex.write(Transcripts.OPENAI_CHINESE.body()).end();
         })) {

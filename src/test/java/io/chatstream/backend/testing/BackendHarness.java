@@ -4,6 +4,7 @@ import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.Generation;
 import io.chatstream.event.ErrorCode;
+import io.chatstream.time.ManualScheduler;
 import org.junit.jupiter.params.provider.Arguments;
 
 import java.time.Duration;
@@ -38,6 +39,9 @@ public final class BackendHarness<B extends ChatBackend> implements AutoCloseabl
 
     private final TestBackendContext context = new TestBackendContext();
     private final TestBackendContext quickIdle = new TestBackendContext(Map.of(), Duration.ofSeconds(1));
+    /** The idle timer of {@link #assertSilenceTimesOutAndCloses} runs on this clock, which the test moves. */
+    private final ManualScheduler clock = new ManualScheduler();
+    private final TestBackendContext manualIdle = new TestBackendContext(Map.of(), Duration.ofSeconds(1), clock);
     private final String contentType;
     private final String key;
     private final Factory<B> factory;
@@ -117,7 +121,7 @@ public final class BackendHarness<B extends ChatBackend> implements AutoCloseabl
 
     /**
      * After the headers and {@code firstWrite}, the upstream says nothing: with a 1 s idle timeout the reply ends
-     * with one timeout error after about a second, and the connection is closed.
+     * with one timeout error a second after the last activity, not before, and the connection is closed.
      *
      * @param firstChunk the chunk {@code firstWrite} carries, or {@code null} when it carries none
      */
@@ -128,14 +132,24 @@ public final class BackendHarness<B extends ChatBackend> implements AutoCloseabl
             closed.complete(ex.awaitClientClose(Duration.ofSeconds(5)));
         })) {
             RecordingSink sink = new RecordingSink();
-            long t0 = System.nanoTime();
-            quickIdleBackend(fake).start(ChatRequest.of("x"), sink);
+            String message;
             if (firstChunk != null) {
+                // the chunk shows the last activity came: from then on only the test's clock moves the idle timer
+                factory.backend(manualIdle, fake).start(ChatRequest.of("x"), sink);
                 sink.assertChunk(firstChunk);
+                clock.advance(Duration.ofMillis(999));
+                sink.assertExhausted();
+                clock.advance(Duration.ofMillis(1));
+                message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
+            } else {
+                // nothing shows when the first write came, so real time: not before the idle timeout, counted from
+                // before the call began; and not long after it
+                long t0 = System.nanoTime();
+                quickIdleBackend(fake).start(ChatRequest.of("x"), sink);
+                message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms >= 1000 && ms < 4000, "timed out after " + ms + " ms");
             }
-            String message = sink.awaitError(ErrorCode.UPSTREAM_TIMEOUT);
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms >= 900 && ms < 4000, "timed out after " + ms + " ms");
             assertTrue(message.contains("nothing received for 1 s"), message);
             assertTrue(closed.get(5, TimeUnit.SECONDS), "the upstream connection was closed");
         }
@@ -193,5 +207,6 @@ public final class BackendHarness<B extends ChatBackend> implements AutoCloseabl
     public void close() {
         context.close();
         quickIdle.close();
+        manualIdle.close();
     }
 }

@@ -313,6 +313,15 @@ public final class FakeUpstream implements AutoCloseable {
             }
         }
 
+        /**
+         * Waits {@code d} before the next write: the pace of a slow model, which is what the client's timers are
+         * tested against.
+         */
+        public Exchange pace(Duration d) throws InterruptedException {
+            Thread.sleep(d.toMillis()); // the upstream's own pace in real time: there is no condition to wait for
+            return this;
+        }
+
         /** Holds the response open, without writing, until the client closes or {@code max} passes. */
         public void stall(Duration max) throws IOException {
             awaitClientClose(max);

@@ -2,6 +2,8 @@ package io.chatstream.backend.testing;
 
 import io.chatstream.backend.BackendContext;
 import io.chatstream.config.Settings;
+import io.chatstream.time.ManualScheduler;
+import io.chatstream.time.Ticker;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -14,16 +16,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link BackendContext} for backend tests, made like the webapp's: one scheduler, one HTTP client on a small
- * executor. Close it after the test class.
+ * executor. Close it after the test class. Given a {@link ManualScheduler}, its timers (the idle timeout) run when
+ * the test moves that clock, and only then.
  */
 public final class TestBackendContext implements BackendContext, AutoCloseable {
 
     private final Settings settings;
-    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "test-scheduler");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
     private final ExecutorService httpExecutor = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "test-http");
         t.setDaemon(true);
@@ -34,10 +34,27 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
     private final Duration idleTimeout;
 
     public TestBackendContext(Map<String, String> settings, Duration idleTimeout) {
+        this(settings, idleTimeout, null);
+    }
+
+    /** @param clock the scheduler and clock of every timer; null for a real scheduler thread */
+    public TestBackendContext(Map<String, String> settings, Duration idleTimeout, ManualScheduler clock) {
         this.settings = Settings.of(settings);
         this.connectTimeout = Duration.ofSeconds(5);
         this.idleTimeout = idleTimeout;
-        scheduler.setRemoveOnCancelPolicy(true);
+        if (clock != null) {
+            this.scheduler = clock;
+            this.ticker = clock;
+        } else {
+            ScheduledThreadPoolExecutor real = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "test-scheduler");
+                t.setDaemon(true);
+                return t;
+            });
+            real.setRemoveOnCancelPolicy(true);
+            this.scheduler = real;
+            this.ticker = Ticker.SYSTEM;
+        }
         this.httpClient = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 .executor(httpExecutor)
@@ -58,6 +75,11 @@ public final class TestBackendContext implements BackendContext, AutoCloseable {
     @Override
     public ScheduledExecutorService scheduler() {
         return scheduler;
+    }
+
+    @Override
+    public Ticker ticker() {
+        return ticker;
     }
 
     @Override
