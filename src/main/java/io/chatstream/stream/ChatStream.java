@@ -45,7 +45,7 @@ public final class ChatStream {
     private final ConversationReply conversationReply;
     private final StreamRegistry registry;
     private final long startedNanos = System.nanoTime();
-    private final EventLog log = new EventLog();
+    private final EventLog log = new MemoryEventLog();
     private final ReentrantLock lock = new ReentrantLock();
     private final Sink sink = new Sink();
 

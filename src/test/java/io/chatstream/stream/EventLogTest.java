@@ -20,7 +20,7 @@ class EventLogTest {
 
     @Test
     void keepsEveryEventExactlyAcrossSegmentsOfAnySize() {
-        EventLog log = new EventLog();
+        MemoryEventLog log = new MemoryEventLog();
         List<byte[]> appended = new ArrayList<>();
         long total = 0;
         for (int i = 1; i <= 600; i++) {
@@ -48,7 +48,7 @@ class EventLogTest {
 
     @Test
     void framesStraightFromTheLog() {
-        EventLog log = new EventLog();
+        MemoryEventLog log = new MemoryEventLog();
         log.append(json(1, 0), 0, json(1, 0).length);
         byte[] second = json(2, 300);
         log.append(second, 0, second.length);
