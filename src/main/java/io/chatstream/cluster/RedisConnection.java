@@ -10,6 +10,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -21,6 +22,7 @@ import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -30,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The node's one connection to Redis ({@code chat.cluster.redis-url}), shared by everything that needs Redis for
- * short commands: the rate limits now, the shared stream log later. Lettuce multiplexes every command over it, so
+ * short commands: the rate limits and the shared stream logs ({@link RedisEventLogs}, {@link RemoteStreams}). Lettuce multiplexes every command over it, so
  * one connection serves all requests; a blocking read ({@code XREAD BLOCK}) would stall it and must get a
  * connection of its own from {@link #client()}.
  *
@@ -185,6 +187,14 @@ public final class RedisConnection implements AutoCloseable {
         return c == null ? null : c.async();
     }
 
+    /**
+     * A publish/subscribe connection of one's own (a subscribed connection takes no other command), made in the
+     * background; Lettuce reconnects it and subscribes it again by itself. Closed by its user, before this.
+     */
+    public CompletableFuture<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+        return client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
+    }
+
     /** The client, for a connection of one's own (a blocking read). Closed with this. */
     public RedisClient client() {
         return client;
@@ -197,8 +207,8 @@ public final class RedisConnection implements AutoCloseable {
     /** A command failed or went unanswered: logged once until Redis answers again. */
     public void failed(String why) {
         if (!closed && down.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); the rate limits let"
-                    + " requests through until it answers again");
+            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); until it answers"
+                    + " again the rate limits let requests through and stream events wait in memory");
         }
     }
 
