@@ -4,30 +4,26 @@ import io.chatstream.stream.EventLog;
 import io.chatstream.stream.MemoryEventLog;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.Framing;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The log of a stream this node runs, kept in memory for the readers here and written to Redis for the readers on
  * other nodes ({@link RemoteStream}). {@link #append} only copies the event into the {@link MemoryEventLog} it
- * wraps and marks the log due; {@link RedisEventLogs}' tick then sends every unwritten event as one pipeline: an
- * {@code XADD chat:{id}:events 0-<seq> j <json>} per event and a {@code PUBLISH chat:streams "<id> <lastSeq>"}.
+ * wraps and marks the log due; {@link RedisEventLogs}' tick then sends every unwritten event (up to {@link #BATCH})
+ * in one command, a script ({@link #APPEND}) that runs {@code XADD chat:{id}:events 0-<seq> j <json>} per event and
+ * {@code PUBLISH chat:streams "<id> <lastSeq>"}: one round trip per flush, not one per token.
  *
- * <p>The entry ids are the seqs, so a write is idempotent: Redis refuses an id not above the last one, which means
- * "already written". When Redis is away the events stay in memory and the flush is tried again every
- * {@link #RETRY} from the first unwritten seq; when it comes back, each is written once. When Redis came back
- * without the key (a restart without persistence), the next write finds no key ({@code NOMKSTREAM}) and the whole
- * log is written again from seq 1.
+ * <p>The entry ids are the seqs, and the script skips those Redis has, so a write that the client gave up on (a
+ * timeout) but Redis ran is not written twice; being one script, a write runs whole or not at all, so the key never
+ * has a gap. When Redis is away the events stay in memory and the write is tried again every {@link #RETRY} from
+ * the first seq not known to be written; when it comes back, each is written once. When Redis came back without the
+ * key (a restart without persistence), the script answers that it holds nothing and the whole log is written again
+ * from seq 1.
  *
  * <p>{@link #ended()} flushes, then sets the end marker ({@code HSET chat:{id}:meta end <lastSeq>}) and
  * {@code EXPIRE}s both keys {@code chat.stream.retain-seconds} from then. The keys need no trimming:
@@ -39,6 +35,41 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class RedisEventLog implements EventLog {
 
+    /** The most events one write sends: after an outage, the backlog goes in writes of this many. */
+    static final int BATCH = 512;
+    /**
+     * Appends events ARGV[5..] as seqs ARGV[1].., skipping those Redis has (an earlier write that the client gave up
+     * on but Redis ran), then publishes ARGV[4]; the key's expiry is set with its first event. Answers the seq of
+     * the last event Redis holds: less than ARGV[1] - 1 when events are missing (Redis lost the key), which the
+     * writer then sends again from there, so the key never has a gap.
+     */
+    private static final RedisScript APPEND = new RedisScript(
+            "local top = 0",
+            "local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)",
+            "if #last > 0 then top = tonumber(string.sub(last[1][1], 3)) end",
+            "local first = tonumber(ARGV[1])",
+            "if top < first - 1 then return top end",
+            "for i = 5, #ARGV do",
+            "  local seq = first + i - 5",
+            "  if seq > top then redis.call('XADD', KEYS[1], '0-' .. seq, 'j', ARGV[i]) end",
+            "end",
+            "if first == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end",
+            "redis.call('PUBLISH', ARGV[3], ARGV[4])",
+            "return math.max(top, first + #ARGV - 5)");
+    /**
+     * Marks the end (HSET KEYS[2] end ARGV[1]) and expires both keys in ARGV[2] s, if the events key holds every
+     * event up to ARGV[1]; answers the seq of the last event it holds, as {@link #APPEND} does.
+     */
+    private static final RedisScript END = new RedisScript(
+            "local top = 0",
+            "local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)",
+            "if #last > 0 then top = tonumber(string.sub(last[1][1], 3)) end",
+            "if top < tonumber(ARGV[1]) then return top end",
+            "redis.call('HSET', KEYS[2], 'end', ARGV[1])",
+            "redis.call('EXPIRE', KEYS[1], ARGV[2])",
+            "redis.call('EXPIRE', KEYS[2], ARGV[2])",
+            "redis.call('PUBLISH', ARGV[3], ARGV[4])",
+            "return top");
     /** How soon a failed write is tried again. */
     static final Duration RETRY = Duration.ofMillis(250);
 
@@ -157,57 +188,36 @@ public final class RedisEventLog implements EventLog {
     }
 
     private void writeEvents(RedisAsyncCommands<String, String> c, int from, int to) {
-        List<CompletableFuture<String>> adds = new ArrayList<>(to - from + 1);
+        to = Math.min(to, from + BATCH - 1);
+        String[] args = new String[4 + to - from + 1];
+        args[0] = Integer.toString(from);
+        args[1] = Long.toString(logs.liveExpiry.toSeconds());
+        args[2] = StreamKeys.CHANNEL;
+        args[3] = StreamKeys.notice(id, to);
         for (int seq = from; seq <= to; seq++) {
-            XAddArgs args = new XAddArgs().id(StreamKeys.entryId(seq));
-            if (from > 1) {
-                args.nomkstream(); // a key that is gone was lost by Redis: write all again rather than a tail
-            }
-            String json = new String(memory.json(seq), StandardCharsets.UTF_8);
-            adds.add(c.xadd(eventsKey, args, StreamKeys.FIELD, json).toCompletableFuture());
+            args[4 + seq - from] = new String(memory.json(seq), StandardCharsets.UTF_8);
         }
-        if (from == 1) {
-            c.expire(eventsKey, logs.liveExpiry);
-        }
-        c.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, to));
-        CompletableFuture.allOf(adds.toArray(CompletableFuture[]::new))
-                .whenCompleteAsync((v, t) -> written(adds, from), logs.scheduler);
-    }
-
-    /** Takes the answers of {@link #writeEvents} in order: written up to the first that failed. */
-    private void written(List<CompletableFuture<String>> adds, int from) {
-        int seq = from - 1;
-        Throwable failure = null;
-        for (CompletableFuture<String> add : adds) {
-            Throwable t = failure(add);
-            if (t == null && add.join() == null) { // NOMKSTREAM and no key
-                written = 0;
-                done(null);
-                return;
-            }
-            if (t != null && !alreadyWritten(t)) {
-                failure = t;
-                break;
-            }
-            seq++;
-        }
-        written = seq;
-        done(failure);
+        APPEND.integer(c, new String[] {eventsKey}, args)
+                .whenCompleteAsync((top, t) -> written(top, t), logs.scheduler);
     }
 
     private void writeEnd(RedisAsyncCommands<String, String> c, int last) {
-        c.hset(metaKey, StreamKeys.END, Integer.toString(last));
-        RedisFuture<Boolean> events = c.expire(eventsKey, logs.retain);
-        RedisFuture<Boolean> meta = c.expire(metaKey, logs.retain);
-        c.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, last));
-        meta.toCompletableFuture().thenCombine(events, (m, e) -> e).whenCompleteAsync((eventsThere, t) -> {
-            if (t == null && !eventsThere) { // lost since the last write: write everything again, then the end
-                written = 0;
-            } else if (t == null) {
-                endWritten = true;
-            }
-            done(t);
-        }, logs.scheduler);
+        END.integer(c, new String[] {eventsKey, metaKey}, Integer.toString(last),
+                        Long.toString(logs.retain.toSeconds()), StreamKeys.CHANNEL, StreamKeys.notice(id, last))
+                .whenCompleteAsync((top, t) -> {
+                    if (t == null && top == last) {
+                        endWritten = true;
+                    }
+                    written(top, t);
+                }, logs.scheduler);
+    }
+
+    /** Redis answered with its last seq (or not at all): the next write starts after it. */
+    private void written(Long top, Throwable failure) {
+        if (failure == null) {
+            written = top.intValue();
+        }
+        done(failure);
     }
 
     /** A write finished: on failure it is tried again after {@link #RETRY}, else what came meanwhile is queued. */
@@ -222,17 +232,5 @@ public final class RedisEventLog implements EventLog {
         if (pending()) {
             queue();
         }
-    }
-
-    /** The failure of a completed future, or null. */
-    private static Throwable failure(CompletableFuture<?> f) {
-        Throwable t = f.handle((v, e) -> e).join();
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    }
-
-    /** Redis' answer to an entry id not above the stream's last: this event was written before. */
-    private static boolean alreadyWritten(Throwable t) {
-        String m = t.getMessage();
-        return m != null && m.contains("equal or smaller than the target stream top item");
     }
 }
