@@ -182,6 +182,11 @@ public final class RemoteStream implements StreamSource {
             return;
         }
         streams.redis.answered();
+        if (entries.isEmpty() && end == null && log.size() == 0) { // no such stream (yet): not followed
+            fetching.set(false);
+            release();
+            return;
+        }
         boolean more = false;
         for (StreamMessage<String, String> e : entries) {
             int seq = StreamKeys.seq(e.getId());
@@ -201,7 +206,7 @@ public final class RemoteStream implements StreamSource {
             terminated = true;
             streams.forget(this);
         }
-        found.complete(log.size() > 0 || end != null ? this : null);
+        found.complete(this);
         if (more || terminated) {
             for (StreamReader reader : readers) {
                 reader.wake();

@@ -30,6 +30,7 @@ public final class RemoteStreams implements AutoCloseable {
     private final ScheduledFuture<?> poll;
     private final Duration pollEvery;
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
+    private volatile boolean subscribed;
     private volatile boolean closed;
 
     /**
@@ -74,8 +75,8 @@ public final class RemoteStreams implements AutoCloseable {
                     notice(message);
                 }
             });
-            c.async().subscribe(StreamKeys.CHANNEL);
             subscription = c;
+            c.async().subscribe(StreamKeys.CHANNEL).thenRun(() -> subscribed = true);
         });
     }
 
@@ -91,6 +92,11 @@ public final class RemoteStreams implements AutoCloseable {
             s.fetch();
         }
         return s.found();
+    }
+
+    /** True once the subscription took effect: from then on, notices come (Lettuce renews it after a reconnect). */
+    public boolean subscribed() {
+        return subscribed;
     }
 
     /** The number of streams followed now (not terminated, not released). */
