@@ -177,9 +177,11 @@ public final class RemoteStream implements StreamSource {
     private void fetched(List<StreamMessage<String, String>> entries, String end, Throwable failure) {
         if (failure != null) {
             streams.redis.failed(RedisConnection.rootMessage(failure));
-            found.completeExceptionally(failure);
-            fetching.set(false); // the safety poll tries again
-            return;
+            fetching.set(false);
+            if (found.completeExceptionally(failure)) {
+                release(); // the first read failed: the next follower of this id tries anew
+            }
+            return; // else the safety poll tries again
         }
         streams.redis.answered();
         if (entries.isEmpty() && end == null && log.size() == 0) { // no such stream (yet): not followed

@@ -9,6 +9,8 @@ package io.chatstream.cluster;
  * chat:{&lt;id&gt;}:meta     a hash: "end" = the last seq, once the terminal event is written
  * chat:streams          the channel each flush publishes "&lt;id&gt; &lt;lastSeq&gt;" to
  * </pre>
+ *
+ * The scripts of {@link RedisEventLog} spell the field names "j" and "end" too.
  */
 final class StreamKeys {
 
