@@ -86,6 +86,8 @@ public final class RedisEventLog implements EventLog {
     private volatile boolean ended;
     private volatile boolean endWritten;
     private volatile boolean released;
+    /** Set for {@link #RETRY} after a failed write. */
+    private volatile boolean backingOff;
 
     RedisEventLog(String id, RedisEventLogs logs) {
         this.id = id;
@@ -154,7 +156,7 @@ public final class RedisEventLog implements EventLog {
     }
 
     private void queue() {
-        if (!released && queued.compareAndSet(false, true)) {
+        if (!released && !backingOff && queued.compareAndSet(false, true)) {
             logs.due(this);
         }
     }
@@ -225,7 +227,11 @@ public final class RedisEventLog implements EventLog {
         writing.set(false);
         if (failure != null) {
             logs.redis.failed(RedisConnection.rootMessage(failure));
-            logs.scheduler.schedule(this::queue, RETRY.toNanos(), TimeUnit.NANOSECONDS);
+            backingOff = true; // the appends meanwhile do not bring the retry forward
+            logs.scheduler.schedule(() -> {
+                backingOff = false;
+                queue();
+            }, RETRY.toNanos(), TimeUnit.NANOSECONDS);
             return;
         }
         logs.redis.answered();
