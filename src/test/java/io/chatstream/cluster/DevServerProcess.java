@@ -35,6 +35,8 @@ public final class DevServerProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xss512k");
         command.add("-Xmx256m");
+        // the JIT's first tier alone: a node lives seconds, too short for the optimising compiler to pay off
+        command.add("-XX:TieredStopAtLevel=1");
         command.add("-Dchat.server.port=0");
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");

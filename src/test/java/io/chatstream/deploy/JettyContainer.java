@@ -32,7 +32,7 @@ final class JettyContainer extends Container {
         JettyContainer jetty = new JettyContainer(name, home);
         try {
             jetty.install(modelParameters);
-            List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k",
+            List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k", JIT,
                     "-Djava.io.tmpdir=" + jetty.base.resolve("tmp")));
             SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.addAll(List.of("-jar", home.resolve("start.jar").toString(),
@@ -54,7 +54,7 @@ final class JettyContainer extends Container {
 
     private void install(Map<String, String> modelParameters) throws IOException, InterruptedException {
         Files.createDirectories(base.resolve("tmp"));
-        Process p = new ProcessBuilder(java(), "-jar", home.resolve("start.jar").toString(),
+        Process p = new ProcessBuilder(java(), JIT, "-jar", home.resolve("start.jar").toString(),
                 "--add-modules=" + MODULES)
                 .directory(base.toFile()).redirectErrorStream(true)
                 .redirectOutput(base.resolve("add-modules.log").toFile()).start();

@@ -152,7 +152,7 @@ final class TomcatContainer extends Container {
         env.put("CATALINA_BASE", base.toString());
         env.put("CATALINA_OPTS", SYSTEM_PROPERTIES.entrySet().stream()
                 .map(e -> "-D" + e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(" "))
-                + " -Xmx768m -Xss512k");
+                + " -Xmx768m -Xss512k " + JIT);
         return env;
     }
 

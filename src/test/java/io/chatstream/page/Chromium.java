@@ -1,6 +1,7 @@
 package io.chatstream.page;
 
 import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -14,16 +15,30 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A headless Debian {@code chromium} driven through its own {@code chromedriver}, with a fresh profile, for the
- * chat page's tests. Nothing is downloaded: the driver's path is given, so Selenium Manager never runs.
+ * A headless Debian {@code chromium} driven through its own {@code chromedriver}, for the chat page's tests. Nothing
+ * is downloaded: the driver's path is given, so Selenium Manager never runs.
+ *
+ * <p>Starting a browser costs seconds of CPU, so the browsers of one test JVM are kept: {@link #close()} hands the
+ * browser back, wiped as a fresh profile would be (no page, cookie, storage, cache, permission, extra header or
+ * emulated screen; the window at the size asked for), and the next {@link #start} takes it. A browser whose wipe
+ * fails is ended instead; all are ended when the JVM exits. Tests of one class that need several browsers at once
+ * get several.
  *
  * <p>Where the browser is not installed the tests are skipped (an assumption), unless
  * {@code CHAT_REQUIRE_BROWSER=1} (set by {@code .ci/run}) or {@code CI=true}, which make a missing browser a
@@ -34,9 +49,20 @@ final class Chromium implements AutoCloseable {
     static final Path BROWSER = Path.of(System.getProperty("chat.test.chromium", "/usr/bin/chromium"));
     static final Path DRIVER = Path.of(System.getProperty("chat.test.chromedriver", "/usr/bin/chromedriver"));
     static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Pattern ORIGIN = Pattern.compile("^https?://[^/?#]+");
+
+    /** Browsers handed back and wiped, ready for the next test. */
+    private static final Deque<Chromium> IDLE = new ArrayDeque<>();
+    /** Every browser this JVM started, ended by a shutdown hook. */
+    private static final List<Chromium> ALL = new ArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(Chromium::quitAll, "chromium-quit"));
+    }
 
     final ChromeDriver driver;
     private final Path profile;
+    private boolean leased;
 
     private Chromium(int width, int height) throws IOException {
         profile = Files.createTempDirectory("chat-chromium-");
@@ -58,10 +84,27 @@ final class Chromium implements AutoCloseable {
         driver.manage().timeouts().scriptTimeout(WAIT);
     }
 
-    /** A browser with a window of this size; skips (or fails, on CI) the test when none is installed. */
+    /**
+     * A browser with a window of this size, as fresh as a new one; skips (or fails, on CI) the test when none is
+     * installed. {@link #close()} hands it back.
+     */
     static Chromium start(int width, int height) throws IOException {
         requireInstalled();
-        return new Chromium(width, height);
+        Chromium idle;
+        synchronized (IDLE) {
+            idle = IDLE.pollFirst();
+        }
+        Chromium browser = idle;
+        if (browser == null) {
+            browser = new Chromium(width, height);
+            synchronized (IDLE) {
+                ALL.add(browser);
+            }
+        } else if (!browser.driver.manage().window().getSize().equals(new Dimension(width, height))) {
+            browser.driver.manage().window().setSize(new Dimension(width, height));
+        }
+        browser.leased = true;
+        return browser;
     }
 
     static Chromium start() throws IOException {
@@ -87,13 +130,13 @@ final class Chromium implements AutoCloseable {
      * The console messages of every frame since the last call (chromedriver hands each one out once), as
      * {@code LEVEL text}.
      */
-    java.util.List<String> consoleMessages() {
+    List<String> consoleMessages() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .map(e -> e.getLevel() + " " + e.getMessage()).toList();
     }
 
     /** The console messages since the last call that report a refusal by a Content-Security-Policy. */
-    java.util.List<String> policyViolations() {
+    List<String> policyViolations() {
         return consoleMessages().stream().filter(m -> m.contains("Content Security Policy")
                 || m.contains("Content-Security-Policy") || m.contains("frame-ancestors")).toList();
     }
@@ -104,8 +147,8 @@ final class Chromium implements AutoCloseable {
      * chat), so the frame's own buffered reports are read.
      */
     @SuppressWarnings("unchecked")
-    java.util.List<String> frameViolations() {
-        return (java.util.List<String>) asyncJs("const done = arguments[arguments.length - 1];"
+    List<String> frameViolations() {
+        return (List<String>) asyncJs("const done = arguments[arguments.length - 1];"
                 + " const seen = [];"
                 + " const o = new ReportingObserver(rs => seen.push(...rs), {types: ['csp-violation'], buffered: true});"
                 + " o.observe();"
@@ -144,10 +187,85 @@ final class Chromium implements AutoCloseable {
                 Map.of("width", width, "height", height, "deviceScaleFactor", 2, "mobile", true));
     }
 
+    /**
+     * Hands the browser back for the next test, wiped as {@link Chromium the class} says; ended instead if the wipe
+     * fails. The page is left first (about:blank), so nothing it runs reaches a server stopped after this.
+     */
     @Override
     public void close() throws IOException {
+        if (!leased) {
+            return;
+        }
+        leased = false;
+        try {
+            wipe();
+        } catch (RuntimeException e) {
+            quit();
+            synchronized (IDLE) {
+                ALL.remove(this);
+            }
+            return;
+        }
+        synchronized (IDLE) {
+            IDLE.addFirst(this);
+        }
+    }
+
+    /** Back to a fresh profile's state, short of a new process. */
+    private void wipe() {
+        Set<String> origins = visitedOrigins();
+        driver.switchTo().defaultContent();
+        driver.get("about:blank");
+        for (String origin : origins) {
+            driver.executeCdpCommand("Storage.clearDataForOrigin", Map.of("origin", origin, "storageTypes", "all"));
+        }
+        driver.executeCdpCommand("Network.clearBrowserCookies", Map.of());
+        driver.executeCdpCommand("Network.clearBrowserCache", Map.of());
+        driver.executeCdpCommand("Network.setExtraHTTPHeaders", Map.of("headers", Map.of()));
+        driver.executeCdpCommand("Browser.resetPermissions", Map.of());
+        driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+        driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "", "features", List.of()));
+        driver.executeCdpCommand("Page.resetNavigationHistory", Map.of());
+        driver.manage().timeouts().scriptTimeout(WAIT);
+        consoleMessages();
+    }
+
+    /**
+     * The http origins of every page this tab has shown since its last wipe (its history) and of the frames in the
+     * page it shows now: those whose storage the wipe clears.
+     */
+    @SuppressWarnings("unchecked")
+    private Set<String> visitedOrigins() {
+        Set<String> urls = new LinkedHashSet<>();
+        Map<String, Object> history = driver.executeCdpCommand("Page.getNavigationHistory", Map.of());
+        for (Map<String, Object> entry : (List<Map<String, Object>>) history.get("entries")) {
+            urls.add((String) entry.get("url"));
+        }
+        Map<String, Object> tree = driver.executeCdpCommand("Page.getFrameTree", Map.of());
+        frameUrls((Map<String, Object>) tree.get("frameTree"), urls);
+        Set<String> origins = new LinkedHashSet<>();
+        for (String url : urls) {
+            Matcher m = ORIGIN.matcher(url);
+            if (m.find()) {
+                origins.add(m.group());
+            }
+        }
+        return origins;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void frameUrls(Map<String, Object> node, Set<String> urls) {
+        urls.add((String) ((Map<String, Object>) node.get("frame")).get("url"));
+        for (Map<String, Object> child : (List<Map<String, Object>>) node.getOrDefault("childFrames", List.of())) {
+            frameUrls(child, urls);
+        }
+    }
+
+    private void quit() {
         try {
             driver.quit();
+        } catch (RuntimeException e) {
+            // already gone
         } finally {
             try (Stream<Path> files = Files.walk(profile)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -155,5 +273,15 @@ final class Chromium implements AutoCloseable {
                 // a leftover temp profile is harmless
             }
         }
+    }
+
+    private static void quitAll() {
+        List<Chromium> all;
+        synchronized (IDLE) {
+            all = new ArrayList<>(ALL);
+            ALL.clear();
+            IDLE.clear();
+        }
+        all.forEach(Chromium::quit);
     }
 }

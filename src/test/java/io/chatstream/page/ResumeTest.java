@@ -33,7 +33,8 @@ class ResumeTest {
     @BeforeAll
     static void start() throws Exception {
         Chromium.requireInstalled();
-        server = TestServer.start(Map.of("chat.demo.tokens-per-second", "50", "chat.sse.retry-millis", "200"));
+        // slow enough that two cuts and their resumes fit in one reply on a busy machine (about five seconds a reply)
+        server = TestServer.start(Map.of("chat.demo.tokens-per-second", "25", "chat.sse.retry-millis", "200"));
         browser = Chromium.start();
         page = new ChatPage(browser);
     }

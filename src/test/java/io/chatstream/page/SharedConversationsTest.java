@@ -42,10 +42,10 @@ class SharedConversationsTest {
     static void start() throws Exception {
         Chromium.requireInstalled();
         Path dir = Files.createTempDirectory("chat-page-shared");
-        // a slow demo: a reply takes about three seconds, time for the second browser to join it
+        // a slow demo: a reply takes about five seconds, time for the second browser to join it on a busy machine
         server = TestServer.start(Map.of("chat.auth.mode", "container", "chat.store.url", "embedded",
                 "chat.store.dir", dir.toString(), "chat.demo.tokens-per-second", "25",
-                "chat.demo.reply-tokens", "60"), SharedConversationsTest::portalLogin);
+                "chat.demo.reply-tokens", "120"), SharedConversationsTest::portalLogin);
         laptop = signedIn("alice");
         phone = signedIn("alice");
         stranger = signedIn("bob");

@@ -241,6 +241,8 @@ class ConversationLifetimeTest {
     private static Process startDevServerProcess(Map<String, String> settings) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // the JIT's first tier alone: the server lives seconds, too short for the optimising compiler to pay off
+        command.add("-XX:TieredStopAtLevel=1");
         command.add("-Dchat.server.port=0");
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");
