@@ -54,14 +54,14 @@ final class JsonBodies {
             throws ApiError, IOException {
         String type = req.getContentType();
         if (type == null || !type.toLowerCase(Locale.ROOT).split(";")[0].trim().equals("application/json")) {
-            throw Refusals.unsupportedType(what);
+            throw unread(req, resp, Refusals.unsupportedType(what));
         }
         long length = req.getContentLengthLong();
         if (length > maxBytes) {
-            throw Refusals.tooLarge(maxBytes);
+            throw unread(req, resp, Refusals.tooLarge(maxBytes));
         }
         if (stopped) {
-            throw Refusals.STOPPING;
+            throw unread(req, resp, Refusals.STOPPING);
         }
         AsyncContext async = requests.start(req);
         PendingBody body = new PendingBody(async, resp, pending::remove);
@@ -119,5 +119,18 @@ final class JsonBodies {
         for (PendingBody p : List.copyOf(pending)) {
             p.answer(Refusals.STOPPING);
         }
+    }
+
+    /**
+     * A refusal answered without reading the request's body: the connection closes after it ({@code Connection:
+     * close}), as RFC 9112 asks, so a client does not send its next request on a connection the server is about to
+     * drop because of the unread bytes.
+     */
+    private static ApiError unread(HttpServletRequest req, HttpServletResponse resp, ApiError refusal) {
+        // HTTP/1 only (HTTP/2 has no such header: a refused stream there costs its connection nothing); -1: chunked
+        if (req.getProtocol().startsWith("HTTP/1") && req.getContentLengthLong() != 0) {
+            resp.setHeader("Connection", "close");
+        }
+        return refusal;
     }
 }

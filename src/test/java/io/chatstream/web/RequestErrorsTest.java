@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -106,7 +107,10 @@ class RequestErrorsTest {
     @Test
     void wrongContentTypeIs415() throws Exception {
         byte[] ok = "{\"message\":\"x\"}".getBytes(StandardCharsets.UTF_8);
-        assertError(post("text/plain", ok), 415, "unsupported_media_type");
+        HttpResponse<String> refused = post("text/plain", ok);
+        assertError(refused, 415, "unsupported_media_type");
+        // the body was not read: the connection is not reused for a next request
+        assertEquals("close", refused.headers().firstValue("connection").orElse("").toLowerCase(Locale.ROOT));
         assertError(post("application/x-www-form-urlencoded", ok), 415, "unsupported_media_type");
         assertError(post(null, ok), 415, "unsupported_media_type");
         assertEquals(200, post("application/json; charset=utf-8", ok).statusCode());
