@@ -69,32 +69,6 @@ class LifetimeRulesTest {
         return new String(s.json(s.lastSeq()), StandardCharsets.UTF_8);
     }
 
-    /** A reader that only counts its wake-ups. */
-    private static final class CountingReader implements StreamReader {
-        int wakes;
-        final CompletableFuture<Void> closed = new CompletableFuture<>();
-
-        @Override
-        public void wake() {
-            wakes++;
-        }
-
-        @Override
-        public void shutdown(long retryMillis) {
-            closed.complete(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> closed() {
-            return closed;
-        }
-
-        @Override
-        public void abort() {
-            closed.complete(null);
-        }
-    }
-
     @Test
     void withNoReaderLeftTheGenerationRunsForTheDetachGraceThenIsCancelled() throws Exception {
         ChatStream s = open(Map.of("chat.stream.detach-grace-seconds", "15"));

@@ -2,8 +2,6 @@ package io.chatstream.stream;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.CompletableFuture;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,35 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The reader array shared by local and remote streams: each reader woken once per wake, a removal exact. */
 class ReadersTest {
 
-    /** A reader that only counts its wake-ups. */
-    private static final class Counting implements StreamReader {
-        int wakes;
-
-        @Override
-        public void wake() {
-            wakes++;
-        }
-
-        @Override
-        public void shutdown(long retryMillis) {
-        }
-
-        @Override
-        public CompletableFuture<Void> closed() {
-            return new CompletableFuture<>();
-        }
-
-        @Override
-        public void abort() {
-        }
-    }
-
     @Test
     void aWakeReachesEachReaderAttachedNowOnce() {
         Readers readers = new Readers();
-        Counting a = new Counting();
-        Counting b = new Counting();
-        Counting c = new Counting();
+        CountingReader a = new CountingReader();
+        CountingReader b = new CountingReader();
+        CountingReader c = new CountingReader();
         readers.add(a);
         readers.add(b);
         readers.add(c);
@@ -56,9 +31,9 @@ class ReadersTest {
     @Test
     void removingAReaderNotAttachedChangesNothing() {
         Readers readers = new Readers();
-        Counting a = new Counting();
+        CountingReader a = new CountingReader();
         readers.add(a);
-        assertFalse(readers.remove(new Counting()));
+        assertFalse(readers.remove(new CountingReader()));
         assertEquals(1, readers.size());
         assertTrue(readers.remove(a));
         assertTrue(readers.isEmpty());
@@ -68,8 +43,8 @@ class ReadersTest {
     @Test
     void removeAllHandsOverEveryReaderAndLeavesNone() {
         Readers readers = new Readers();
-        Counting a = new Counting();
-        Counting b = new Counting();
+        CountingReader a = new CountingReader();
+        CountingReader b = new CountingReader();
         readers.add(a);
         readers.add(b);
         assertArrayEquals(new StreamReader[] {a, b}, readers.removeAll());
