@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -16,13 +17,16 @@ import java.util.concurrent.CompletionException;
  * and again whenever Redis answers {@code NOSCRIPT} (after a restart or {@code SCRIPT FLUSH}). A script runs whole
  * or not at all, in order with the connection's other commands: what several commands cannot promise when a client
  * gives up on some of them (a timeout) and sends the next.
+ *
+ * <p>Every failure comes in the returned future, none is thrown: a connection not made yet ({@code c} null), a
+ * command Lettuce refuses, an error from Redis.
  */
-final class RedisScript {
+public final class RedisScript {
 
     private final String text;
     private final String sha;
 
-    RedisScript(String... lines) {
+    public RedisScript(String... lines) {
         this.text = String.join("\n", lines);
         try {
             this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
@@ -33,18 +37,54 @@ final class RedisScript {
     }
 
     /** Runs the script, for an integer answer. */
-    CompletableFuture<Long> integer(RedisAsyncCommands<String, String> c, String[] keys, String... args) {
-        CompletableFuture<Long> first = c.<Long>evalsha(sha, ScriptOutputType.INTEGER, keys, args)
-                .toCompletableFuture();
-        return first.handle((r, t) -> {
-            if (t == null) {
-                return CompletableFuture.completedFuture(r);
-            }
-            Throwable u = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-            if (u instanceof RedisNoScriptException) {
-                return c.<Long>eval(text, ScriptOutputType.INTEGER, keys, args).toCompletableFuture();
-            }
-            return CompletableFuture.<Long>failedFuture(u);
-        }).thenCompose(f -> f);
+    public CompletableFuture<Long> integer(RedisAsyncCommands<String, String> c, String[] keys, String... args) {
+        return run(c, ScriptOutputType.INTEGER, keys, args).thenApply(r -> (Long) r);
+    }
+
+    /** As {@link #integer(RedisAsyncCommands, String[], String...)}, with the keys and arguments in lists. */
+    public CompletableFuture<Long> integer(RedisAsyncCommands<String, String> c, List<String> keys,
+            List<String> args) {
+        return integer(c, keys.toArray(String[]::new), args.toArray(String[]::new));
+    }
+
+    /** Runs the script, for a list answer; a nil in it is a null, and an answer that is no list an empty list. */
+    public CompletableFuture<List<Object>> multi(RedisAsyncCommands<String, String> c, String[] keys,
+            String... args) {
+        return run(c, ScriptOutputType.MULTI, keys, args).thenApply(r -> {
+            @SuppressWarnings("unchecked")
+            List<Object> list = r instanceof List<?> l ? (List<Object>) l : List.of();
+            return list;
+        });
+    }
+
+    /** As {@link #multi(RedisAsyncCommands, String[], String...)}, with the keys and arguments in lists. */
+    public CompletableFuture<List<Object>> multi(RedisAsyncCommands<String, String> c, List<String> keys,
+            List<String> args) {
+        return multi(c, keys.toArray(String[]::new), args.toArray(String[]::new));
+    }
+
+    private CompletableFuture<Object> run(RedisAsyncCommands<String, String> c, ScriptOutputType type,
+            String[] keys, String[] args) {
+        if (c == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
+        }
+        try {
+            return c.<Object>evalsha(sha, type, keys, args).toCompletableFuture().handle((r, t) -> {
+                if (t == null) {
+                    return CompletableFuture.completedFuture(r);
+                }
+                Throwable u = unwrap(t);
+                if (u instanceof RedisNoScriptException) {
+                    return c.<Object>eval(text, type, keys, args).toCompletableFuture();
+                }
+                return CompletableFuture.failedFuture(u);
+            }).thenCompose(f -> f);
+        } catch (RuntimeException e) { // Lettuce refuses some commands by throwing rather than failing the future
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

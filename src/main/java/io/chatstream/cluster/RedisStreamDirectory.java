@@ -1,8 +1,6 @@
 package io.chatstream.cluster;
 
 import io.chatstream.cluster.StreamDirectory.Registration.Outcome;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -68,19 +66,19 @@ public final class RedisStreamDirectory implements StreamDirectory {
             + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
     /** KEYS: facts. ARGV: ttl ms, then field, value, ... Answers 0 when the id is taken. */
-    private final Script create;
+    private final RedisScript create;
     /** KEYS: running[, idem]. ARGV: id, lease ms, limit, idem value, idem ttl ms. Answers {code, detail}. */
-    private final Script admit;
+    private final RedisScript admit;
     /** KEYS: facts. ARGV: ttl ms, then field, value, ... */
-    private final Script touchStream;
+    private final RedisScript touchStream;
     /** KEYS: running[, idem]. ARGV: id, lease ms, idem value, idem ttl ms. */
-    private final Script touchClient;
+    private final RedisScript touchClient;
     /** KEYS: facts. ARGV: retain ms. */
-    private final Script endStream;
+    private final RedisScript endStream;
     /** KEYS: running[, idem]. ARGV: id, idem value, retain ms. */
-    private final Script endClient;
+    private final RedisScript endClient;
     /** KEYS: facts. ARGV: channel prefix, id. Answers 0 unknown, 1 ended, 2 asked. */
-    private final Script stop;
+    private final RedisScript stop;
 
     private final RedisConnection redis;
     private final String node;
@@ -127,12 +125,12 @@ public final class RedisStreamDirectory implements StreamDirectory {
         this.leaseMillis = settings.lease().toMillis();
         this.retainMillis = retain.toMillis();
         this.scheduler = scheduler;
-        create = new Script(redis,
+        create = new RedisScript(
                 "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
                 "redis.call('HSET', KEYS[1], unpack(ARGV, 2))",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
                 "return 1");
-        admit = new Script(redis,
+        admit = new RedisScript(
                 "if #KEYS > 1 then",
                 "  local held = redis.call('GET', KEYS[2])",
                 "  if held then return {0, held} end",
@@ -145,13 +143,13 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
                 "if #KEYS > 1 then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end",
                 "return {2, tostring(count + 1)}");
-        touchStream = new Script(redis,
+        touchStream = new RedisScript(
                 "local state = redis.call('HGET', KEYS[1], 'state')",
                 "if state == 'ended' then return 0 end",
                 "if not state then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
                 "return 1");
-        touchClient = new Script(redis,
+        touchClient = new RedisScript(
                 NOW,
                 "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
@@ -161,20 +159,20 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 "  elseif held == ARGV[3] then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end",
                 "end",
                 "return 1");
-        endStream = new Script(redis,
+        endStream = new RedisScript(
                 "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end",
                 "if tonumber(ARGV[1]) <= 0 then redis.call('DEL', KEYS[1]) return 1 end",
                 "redis.call('HSET', KEYS[1], 'state', 'ended')",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
                 "return 1");
-        endClient = new Script(redis,
+        endClient = new RedisScript(
                 "redis.call('ZREM', KEYS[1], ARGV[1])",
                 "if #KEYS > 1 and redis.call('GET', KEYS[2]) == ARGV[2] then",
                 "  if tonumber(ARGV[3]) <= 0 then redis.call('DEL', KEYS[2])",
                 "  else redis.call('PEXPIRE', KEYS[2], ARGV[3]) end",
                 "end",
                 "return 1");
-        stop = new Script(redis,
+        stop = new RedisScript(
                 "local v = redis.call('HMGET', KEYS[1], 'owner', 'state')",
                 "if not v[1] then return 0 end",
                 "if v[2] ~= 'running' then return 1 end",
@@ -197,14 +195,16 @@ public final class RedisStreamDirectory implements StreamDirectory {
         List<String> created = new ArrayList<>();
         created.add(Long.toString(runningTtl()));
         created.addAll(fields(facts));
-        CompletableFuture<Registration> answer = create.integer(List.of(factsKey(facts.id())), created)
+        CompletableFuture<Registration> answer = create
+                .integer(redis.async(), List.of(factsKey(facts.id())), created)
                 .thenCompose(n -> {
                     if (n != 1L) {
                         throw new IllegalArgumentException("stream id " + facts.id() + " is taken");
                     }
                     o.admitting = true;
-                    return admit.multi(o.clientKeys(), List.of(facts.id(), Long.toString(leaseMillis),
-                            Integer.toString(maxPerClient), o.idemValue, Long.toString(runningTtl())));
+                    return admit.multi(redis.async(), o.clientKeys(), List.of(facts.id(),
+                            Long.toString(leaseMillis), Integer.toString(maxPerClient), o.idemValue,
+                            Long.toString(runningTtl())));
                 })
                 .thenCompose(r -> {
                     long code = (Long) r.get(0);
@@ -269,8 +269,8 @@ public final class RedisStreamDirectory implements StreamDirectory {
 
     @Override
     public CompletionStage<Boolean> requestStop(String streamId) {
-        return guard(stop.integer(List.of(factsKey(streamId)), List.of(channelPrefix(), streamId))
-                .thenApply(n -> n == 2L));
+        return guard(stop.integer(redis.async(), List.of(factsKey(streamId)),
+                List.of(channelPrefix(), streamId)).thenApply(n -> n == 2L));
     }
 
     @Override
@@ -341,8 +341,8 @@ public final class RedisStreamDirectory implements StreamDirectory {
             List<String> args = new ArrayList<>();
             args.add(Long.toString(runningTtl()));
             args.addAll(fields(o.facts));
-            CompletableFuture<Long> s = touchStream.integer(List.of(factsKey(o.facts.id())), args);
-            CompletableFuture<Long> k = touchClient.integer(o.clientKeys(), List.of(o.facts.id(),
+            CompletableFuture<Long> s = touchStream.integer(redis.async(), List.of(factsKey(o.facts.id())), args);
+            CompletableFuture<Long> k = touchClient.integer(redis.async(), o.clientKeys(), List.of(o.facts.id(),
                     Long.toString(leaseMillis), o.idemValue, Long.toString(runningTtl())));
             CompletableFuture.allOf(s, k).whenComplete((v, t) -> {
                 o.touching.decrementAndGet();
@@ -393,9 +393,10 @@ public final class RedisStreamDirectory implements StreamDirectory {
             return CompletableFuture.completedFuture(null);
         }
         long keep = o.abandoned ? 0 : retainMillis;
-        CompletableFuture<Long> s = endStream.integer(List.of(factsKey(o.facts.id())), List.of(Long.toString(keep)));
-        CompletableFuture<Long> k = endClient.integer(o.clientKeys(), List.of(o.facts.id(), o.idemValue,
-                Long.toString(keep)));
+        CompletableFuture<Long> s = endStream.integer(redis.async(), List.of(factsKey(o.facts.id())),
+                List.of(Long.toString(keep)));
+        CompletableFuture<Long> k = endClient.integer(redis.async(), o.clientKeys(),
+                List.of(o.facts.id(), o.idemValue, Long.toString(keep)));
         return CompletableFuture.allOf(s, k).whenComplete((v, t) -> {
             o.finishing.set(false);
             note(t);
@@ -554,59 +555,6 @@ public final class RedisStreamDirectory implements StreamDirectory {
         List<String> clientKeys() {
             String running = runningKey(facts.clientKey());
             return idemKey == null ? List.of(running) : List.of(running, idemKey);
-        }
-    }
-
-    /**
-     * A Lua script, which Redis runs whole or not at all, run by its SHA-1 ({@code EVALSHA}) and sent whole
-     * ({@code EVAL}, which also caches it) the first time and again whenever Redis answers {@code NOSCRIPT} (after a
-     * restart or {@code SCRIPT FLUSH}).
-     */
-    private static final class Script {
-        private final RedisConnection redis;
-        private final String text;
-        private final String sha;
-
-        Script(RedisConnection redis, String... lines) {
-            this.redis = redis;
-            this.text = String.join("\n", lines);
-            try {
-                this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
-                        .digest(text.getBytes(StandardCharsets.UTF_8)));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-1 is part of every Java runtime", e);
-            }
-        }
-
-        CompletableFuture<Long> integer(List<String> keys, List<String> args) {
-            return run(ScriptOutputType.INTEGER, keys, args).thenApply(r -> (Long) r);
-        }
-
-        /** For a list answer; a nil in it is a null. */
-        CompletableFuture<List<Object>> multi(List<String> keys, List<String> args) {
-            return run(ScriptOutputType.MULTI, keys, args).thenApply(r -> {
-                @SuppressWarnings("unchecked")
-                List<Object> list = r instanceof List<?> l ? (List<Object>) l : List.of();
-                return list;
-            });
-        }
-
-        private CompletableFuture<Object> run(ScriptOutputType type, List<String> keyList, List<String> argList) {
-            RedisAsyncCommands<String, String> c = redis.async();
-            if (c == null) {
-                return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
-            }
-            String[] keys = keyList.toArray(String[]::new);
-            String[] args = argList.toArray(String[]::new);
-            return c.<Object>evalsha(sha, type, keys, args).toCompletableFuture().handle((r, t) -> {
-                if (t == null) {
-                    return CompletableFuture.completedFuture(r);
-                }
-                if (unwrap(t) instanceof RedisNoScriptException) {
-                    return c.<Object>eval(text, type, keys, args).toCompletableFuture();
-                }
-                return CompletableFuture.failedFuture(unwrap(t));
-            }).thenCompose(f -> f);
         }
     }
 

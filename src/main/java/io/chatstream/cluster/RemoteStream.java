@@ -1,6 +1,7 @@
 package io.chatstream.cluster;
 
 import io.chatstream.stream.MemoryEventLog;
+import io.chatstream.stream.Readers;
 import io.chatstream.stream.StreamReader;
 import io.chatstream.stream.StreamSource;
 import io.chatstream.wire.ByteSink;
@@ -11,7 +12,6 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -32,7 +32,6 @@ public final class RemoteStream implements StreamSource {
 
     /** Entries per fetch: a long reply read from its start comes in a few round trips, none of them huge. */
     static final int BATCH = 256;
-    private static final StreamReader[] NO_READERS = new StreamReader[0];
 
     private final String id;
     private final byte[] idBytes;
@@ -45,7 +44,7 @@ public final class RemoteStream implements StreamSource {
     private final AtomicBoolean again = new AtomicBoolean();
     /** Completes after the first fetch: with this, or with null when Redis knows no such stream. */
     private final CompletableFuture<RemoteStream> found = new CompletableFuture<>();
-    private volatile StreamReader[] readers = NO_READERS;
+    private final Readers readers = new Readers();
     private volatile boolean terminated;
     private volatile boolean released;
 
@@ -98,10 +97,7 @@ public final class RemoteStream implements StreamSource {
             if (released) {
                 return false;
             }
-            StreamReader[] r = readers;
-            StreamReader[] copy = Arrays.copyOf(r, r.length + 1);
-            copy[r.length] = reader;
-            readers = copy;
+            readers.add(reader);
             return true;
         } finally {
             lock.unlock();
@@ -114,16 +110,10 @@ public final class RemoteStream implements StreamSource {
         boolean last;
         lock.lock();
         try {
-            StreamReader[] r = readers;
-            int i = Arrays.asList(r).indexOf(reader);
-            if (i < 0) {
+            if (!readers.remove(reader)) {
                 return;
             }
-            StreamReader[] copy = new StreamReader[r.length - 1];
-            System.arraycopy(r, 0, copy, 0, i);
-            System.arraycopy(r, i + 1, copy, i, r.length - i - 1);
-            readers = copy;
-            last = copy.length == 0;
+            last = readers.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -210,9 +200,7 @@ public final class RemoteStream implements StreamSource {
         }
         found.complete(this);
         if (more || terminated) {
-            for (StreamReader reader : readers) {
-                reader.wake();
-            }
+            readers.wakeAll();
         }
         fetching.set(false);
         if (entries.size() == BATCH || again.get()) {

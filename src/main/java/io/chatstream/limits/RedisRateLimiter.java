@@ -1,9 +1,7 @@
 package io.chatstream.limits;
 
 import io.chatstream.cluster.RedisConnection;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
+import io.chatstream.cluster.RedisScript;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
@@ -69,8 +67,8 @@ public final class RedisRateLimiter implements RateLimiter {
 
     private final Limits limits;
     private final RedisConnection redis;
-    private final Script acquire = new Script(ACQUIRE);
-    private final Script spend = new Script(SPEND);
+    private final RedisScript acquire = new RedisScript(ACQUIRE);
+    private final RedisScript spend = new RedisScript(SPEND);
     /** Unique members of the sorted sets: two starts of one client in the same millisecond are two entries. */
     private final String node = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong starts = new AtomicLong();
@@ -85,8 +83,9 @@ public final class RedisRateLimiter implements RateLimiter {
         String tag = tag(clientKey);
         String member = node + ':' + starts.incrementAndGet();
         String[] keys = {"chat:limits:{" + tag + "}:starts", "chat:limits:{" + tag + "}:tokens"};
-        CompletableFuture<List<Object>> answer = acquire.run(keys, Long.toString(Limits.WINDOW.toMillis()),
-                Integer.toString(limits.repliesPerMinute()), Long.toString(limits.tokensPerDay()), member);
+        CompletableFuture<List<Object>> answer = acquire.multi(redis.async(), keys,
+                Long.toString(Limits.WINDOW.toMillis()), Integer.toString(limits.repliesPerMinute()),
+                Long.toString(limits.tokensPerDay()), member);
         return answer.handle((r, t) -> {
             if (t != null || r == null || r.size() < 5) {
                 redis.failed(t == null ? "an unexpected answer" : describe(t));
@@ -116,7 +115,8 @@ public final class RedisRateLimiter implements RateLimiter {
         if (limits.tokensPerDay() == 0 || tokens <= 0) {
             return;
         }
-        spend.run(new String[] {"chat:limits:{" + tag(clientKey) + "}:tokens"}, Long.toString(tokens))
+        String[] keys = {"chat:limits:{" + tag(clientKey) + "}:tokens"};
+        spend.integer(redis.async(), keys, Long.toString(tokens))
                 .whenComplete((r, t) -> {
                     if (t != null) {
                         redis.failed(describe(t));
@@ -134,48 +134,6 @@ public final class RedisRateLimiter implements RateLimiter {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
-    }
-
-    /**
-     * A script run by its SHA-1 ({@code EVALSHA}), sent whole ({@code EVAL}, which also caches it) the first time
-     * and again whenever Redis answers {@code NOSCRIPT} (after a restart or {@code SCRIPT FLUSH}).
-     */
-    private final class Script {
-        private final String text;
-        private final String sha;
-
-        Script(String text) {
-            this.text = text;
-            try {
-                this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
-                        .digest(text.getBytes(StandardCharsets.UTF_8)));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-1 is part of every Java runtime", e);
-            }
-        }
-
-        CompletableFuture<List<Object>> run(String[] keys, String... args) {
-            RedisAsyncCommands<String, String> c = redis.async();
-            if (c == null) {
-                return CompletableFuture.failedFuture(new IllegalStateException("not connected yet"));
-            }
-            RedisFuture<Object> first = c.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-            return first.toCompletableFuture().handle((r, t) -> {
-                if (t == null) {
-                    return CompletableFuture.completedFuture(r);
-                }
-                if (unwrap(t) instanceof RedisNoScriptException) {
-                    RedisFuture<Object> again = c.eval(text, ScriptOutputType.MULTI, keys, args);
-                    return again.toCompletableFuture();
-                }
-                return CompletableFuture.<Object>failedFuture(t);
-            }).thenCompose(f -> f).thenApply(RedisRateLimiter::asList);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Object> asList(Object r) {
-        return r instanceof List<?> l ? (List<Object>) l : List.of();
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -17,7 +17,6 @@ import io.chatstream.wire.Framing;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,7 +36,6 @@ import java.util.function.Consumer;
 public final class ChatStream implements StreamSource {
 
     private static final System.Logger LOG = System.getLogger(ChatStream.class.getName());
-    private static final StreamReader[] NO_READERS = new StreamReader[0];
 
     private final String id;
     private final byte[] idBytes;
@@ -58,7 +56,7 @@ public final class ChatStream implements StreamSource {
     private final ReentrantLock lock = new ReentrantLock();
     private final Sink sink = new Sink();
 
-    private volatile StreamReader[] readers = NO_READERS;
+    private final Readers readers = new Readers();
     private volatile boolean terminated;
     private volatile boolean closed;
     private volatile Generation generation;
@@ -184,7 +182,7 @@ public final class ChatStream implements StreamSource {
 
     /** The number of readers attached now. */
     public int readerCount() {
-        return readers.length;
+        return readers.size();
     }
 
     /**
@@ -235,10 +233,7 @@ public final class ChatStream implements StreamSource {
             if (closed) {
                 return false;
             }
-            StreamReader[] r = readers;
-            StreamReader[] copy = Arrays.copyOf(r, r.length + 1);
-            copy[r.length] = reader;
-            readers = copy;
+            readers.add(reader);
             if (graceTimer != null) {
                 graceTimer.cancel(false);
                 graceTimer = null;
@@ -255,15 +250,9 @@ public final class ChatStream implements StreamSource {
         boolean cancelNow;
         lock.lock();
         try {
-            StreamReader[] r = readers;
-            int i = Arrays.asList(r).indexOf(reader);
-            if (i < 0) {
+            if (!readers.remove(reader)) {
                 return;
             }
-            StreamReader[] copy = new StreamReader[r.length - 1];
-            System.arraycopy(r, 0, copy, 0, i);
-            System.arraycopy(r, i + 1, copy, i, r.length - i - 1);
-            readers = copy.length == 0 ? NO_READERS : copy;
             cancelNow = startGraceIfUnread();
         } finally {
             lock.unlock();
@@ -292,7 +281,7 @@ public final class ChatStream implements StreamSource {
 
     /** Under the lock: with no reader left, starts the grace timer; true when the grace is 0 (cancel now). */
     private boolean startGraceIfUnread() {
-        if (readers.length != 0 || terminated || closed || graceTimer != null) {
+        if (!readers.isEmpty() || terminated || closed || graceTimer != null) {
             return false;
         }
         long grace = runtime.limits().detachGraceNanos();
@@ -312,7 +301,7 @@ public final class ChatStream implements StreamSource {
     }
 
     private void graceOver() {
-        if (readers.length == 0) {
+        if (readers.isEmpty()) {
             cancel();
         }
     }
@@ -350,8 +339,7 @@ public final class ChatStream implements StreamSource {
         try {
             closed = true;
             terminated = true;
-            r = readers;
-            readers = NO_READERS;
+            r = readers.removeAll();
             cancelTimers();
         } finally {
             lock.unlock();
@@ -430,9 +418,7 @@ public final class ChatStream implements StreamSource {
             firstTokenNanos = ageNanos();
             runtime.observer().firstToken(this, firstTokenNanos);
         }
-        for (StreamReader reader : readers) {
-            reader.wake();
-        }
+        readers.wakeAll();
         if (event.isTerminal()) {
             log.ended();
             onTerminated.accept(this);

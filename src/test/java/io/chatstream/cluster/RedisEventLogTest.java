@@ -44,11 +44,7 @@ class RedisEventLogTest {
             List<byte[]> events = SharedLogFixture.reply(id, 200);
             long publishesBefore = f.calls("publish");
             RedisEventLog log = logs.create(id);
-            for (byte[] e : events) {
-                log.append(e, 0, e.length);
-            }
-            log.ended();
-            assertTrue(Await.until(T, log::endWritten), "the end is written");
+            SharedLogFixture.writeAll(log, events);
 
             List<StreamMessage<String, String>> entries = f.entries(id);
             assertEquals(events.size(), entries.size());
@@ -75,11 +71,7 @@ class RedisEventLogTest {
             String id = SharedLogFixture.newId();
             List<byte[]> events = SharedLogFixture.reply(id, 200);
             RedisEventLog log = logs.create(id);
-            for (byte[] e : events) {
-                log.append(e, 0, e.length);
-            }
-            log.ended();
-            assertTrue(Await.until(T, log::endWritten), "the end is written");
+            SharedLogFixture.writeAll(log, events);
             long bytes = f.memoryUsage(StreamKeys.events(id)) + f.memoryUsage(StreamKeys.meta(id));
             System.out.println("Redis memory of a retained 200-token reply (" + log.bytes() + " bytes of JSON): "
                     + bytes + " bytes");

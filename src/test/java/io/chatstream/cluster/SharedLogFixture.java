@@ -80,6 +80,15 @@ final class SharedLogFixture implements AutoCloseable {
         return events;
     }
 
+    /** Appends {@code events} to {@code log}, ends it, and waits until Redis holds them and the end marker. */
+    static void writeAll(RedisEventLog log, List<byte[]> events) {
+        for (byte[] e : events) {
+            log.append(e, 0, e.length);
+        }
+        log.ended();
+        assertTrue(Await.until(T, log::endWritten), "the end is written");
+    }
+
     List<StreamMessage<String, String>> entries(String id) {
         return probe.xrange(StreamKeys.events(id), Range.create("-", "+"));
     }

@@ -34,22 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatStreamTest {
 
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    private final AtomicInteger cancels = new AtomicInteger();
-    private final List<ChatSink> sinks = new ArrayList<>();
+    private final ManualBackend manual = new ManualBackend();
+    private final AtomicInteger cancels = manual.cancels;
+    private final List<ChatSink> sinks = manual.sinks;
 
-    /** A backend that only records its sink: the test plays the model. */
-    private final ChatBackend manual = new ChatBackend() {
-        @Override
-        public Generation start(ChatRequest request, ChatSink sink) {
-            sinks.add(sink);
-            return cancels::incrementAndGet;
-        }
-
-        @Override
-        public String defaultModel() {
-            return "manual";
-        }
-    };
 
     @AfterEach
     void stop() {

@@ -1,9 +1,7 @@
 package io.chatstream.stream;
 
-import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.Generation;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.Settings;
 import io.chatstream.event.FinishReason;
@@ -77,21 +75,11 @@ class DeliveryTest {
 
     @BeforeEach
     void open() throws Exception {
-        ChatBackend backend = new ChatBackend() {
-            @Override
-            public Generation start(ChatRequest request, ChatSink s) {
-                sink = s;
-                return () -> { };
-            }
-
-            @Override
-            public String defaultModel() {
-                return "t";
-            }
-        };
-        StreamRegistry reg = new StreamRegistry(ChatConfig.load(Settings.of(Map.of())), backend, "t", scheduler,
-                StreamObserver.NONE);
+        ManualBackend backend = new ManualBackend();
+        StreamRegistry reg = new StreamRegistry(ChatConfig.load(Settings.of(Map.of())), backend, ManualBackend.NAME,
+                scheduler, StreamObserver.NONE);
         stream = reg.open(ChatRequest.of("x"), "c", null, null);
+        sink = backend.sink();
     }
 
     @AfterEach

@@ -1,9 +1,7 @@
 package io.chatstream.stream;
 
-import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
-import io.chatstream.backend.Generation;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.Settings;
 import io.chatstream.event.FinishReason;
@@ -38,23 +36,11 @@ class LifetimeRulesTest {
     private static final Duration NS = Duration.ofNanos(1);
 
     private final ManualScheduler clock = new ManualScheduler();
-    private final AtomicInteger cancels = new AtomicInteger();
-    private final List<ChatSink> sinks = new ArrayList<>();
+    private final ManualBackend manual = new ManualBackend();
+    private final AtomicInteger cancels = manual.cancels;
+    private final List<ChatSink> sinks = manual.sinks;
     private final List<String> logCalls = new ArrayList<>();
 
-    /** A backend that only records its sink: the test plays the model. */
-    private final ChatBackend manual = new ChatBackend() {
-        @Override
-        public Generation start(ChatRequest request, ChatSink sink) {
-            sinks.add(sink);
-            return cancels::incrementAndGet;
-        }
-
-        @Override
-        public String defaultModel() {
-            return "manual";
-        }
-    };
 
     /** In-memory logs that record what the stream tells them beyond its events. */
     private final EventLogs recordingLogs = id -> new ForwardingLog(new MemoryEventLog()) {
@@ -74,40 +60,18 @@ class LifetimeRulesTest {
                 StreamObserver.NONE, SecretMasker.NONE, ServerTools.NONE, recordingLogs, clock);
     }
 
+    /** A stream opened on a registry of its own with these settings. */
+    private ChatStream open(Map<String, String> settings) throws Exception {
+        return registry(settings).open(ChatRequest.of("x"), "c", null, null);
+    }
+
     private static String lastEvent(ChatStream s) {
         return new String(s.json(s.lastSeq()), StandardCharsets.UTF_8);
     }
 
-    /** A reader that only counts its wake-ups. */
-    private static final class CountingReader implements StreamReader {
-        int wakes;
-        final CompletableFuture<Void> closed = new CompletableFuture<>();
-
-        @Override
-        public void wake() {
-            wakes++;
-        }
-
-        @Override
-        public void shutdown(long retryMillis) {
-            closed.complete(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> closed() {
-            return closed;
-        }
-
-        @Override
-        public void abort() {
-            closed.complete(null);
-        }
-    }
-
     @Test
     void withNoReaderLeftTheGenerationRunsForTheDetachGraceThenIsCancelled() throws Exception {
-        ChatStream s = registry(Map.of("chat.stream.detach-grace-seconds", "15")).open(ChatRequest.of("x"), "c",
-                null, null);
+        ChatStream s = open(Map.of("chat.stream.detach-grace-seconds", "15"));
         CountingReader r = new CountingReader();
         s.attach(r);
         clock.advance(Duration.ofSeconds(100));
@@ -124,8 +88,7 @@ class LifetimeRulesTest {
 
     @Test
     void aReaderThatComesBackWithinTheGraceKeepsTheGenerationGoing() throws Exception {
-        ChatStream s = registry(Map.of("chat.stream.detach-grace-seconds", "15")).open(ChatRequest.of("x"), "c",
-                null, null);
+        ChatStream s = open(Map.of("chat.stream.detach-grace-seconds", "15"));
         CountingReader first = new CountingReader();
         s.attach(first);
         s.detach(first);
@@ -146,8 +109,7 @@ class LifetimeRulesTest {
         clock.advance(NS);
         assertTrue(s.isTerminated());
 
-        ChatStream now = registry(Map.of("chat.stream.detach-grace-seconds", "0")).open(ChatRequest.of("x"), "c",
-                null, null);
+        ChatStream now = open(Map.of("chat.stream.detach-grace-seconds", "0"));
         CountingReader r = new CountingReader();
         now.attach(r);
         now.detach(r);
@@ -214,7 +176,7 @@ class LifetimeRulesTest {
 
     @Test
     void theStreamsAgeAndTimeToFirstTokenAreOnTheGivenClock() throws Exception {
-        ChatStream s = registry(Map.of()).open(ChatRequest.of("x"), "c", null, null);
+        ChatStream s = open(Map.of());
         clock.advance(Duration.ofMillis(250));
         assertEquals(-1, s.firstTokenNanos());
         sinks.get(0).chunk("a");

@@ -1,6 +1,5 @@
 package io.chatstream.stream;
 
-import io.chatstream.backend.ChatBackend;
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.ChatSink;
 import io.chatstream.config.ChatConfig;
@@ -33,21 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WriteBatchTest {
 
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-    private ChatSink sink;
-    private final ChatBackend backend = new ChatBackend() {
-        @Override
-        public io.chatstream.backend.Generation start(ChatRequest request, ChatSink s) {
-            sink = s;
-            return () -> { };
-        }
-
-        @Override
-        public String defaultModel() {
-            return "test";
-        }
-    };
+    private final ManualBackend backend = new ManualBackend();
     private final StreamRegistry registry = new StreamRegistry(ChatConfig.load(Settings.of(Map.of())), backend,
-            "test", scheduler, StreamObserver.NONE);
+            ManualBackend.NAME, scheduler, StreamObserver.NONE);
 
     @AfterEach
     void stop() {
@@ -134,9 +121,9 @@ class WriteBatchTest {
         Recording transport = attach();
         WriteBatch batch = WriteBatch.open();
         assertNotNull(batch);
-        sink.chunk("a");
-        sink.chunk("b");
-        sink.chunk("c");
+        backend.sink().chunk("a");
+        backend.sink().chunk("b");
+        backend.sink().chunk("c");
         assertEquals(1, transport.writes.size(), "written before the batch ended");
         batch.close();
         assertEquals(2, transport.writes.size());
@@ -171,11 +158,11 @@ class WriteBatchTest {
      */
     private Recording oneOfThreeFails(StreamObserver failingObserver) throws Exception {
         Recording first = attach();
-        ChatSink firstSink = sink;
+        ChatSink firstSink = backend.sink();
         Recording failing = attach(failingObserver);
-        ChatSink failingSink = sink;
+        ChatSink failingSink = backend.sink();
         Recording last = attach();
-        ChatSink lastSink = sink;
+        ChatSink lastSink = backend.sink();
         failing.failWith = new OutOfMemoryError("Java heap space (thrown by the test)");
         WriteBatch batch = WriteBatch.open();
         firstSink.chunk("a");
@@ -197,8 +184,8 @@ class WriteBatchTest {
     @Test
     void withoutABatchEachEventIsWrittenAtOnce() throws Exception {
         Recording transport = attach();
-        sink.chunk("a");
-        sink.chunk("b");
+        backend.sink().chunk("a");
+        backend.sink().chunk("b");
         assertEquals(3, transport.writes.size());
     }
 
@@ -206,7 +193,7 @@ class WriteBatchTest {
     void aThreadOfTheContainerNeverOpensABatch() throws Exception {
         assertNull(WriteBatch.open(), "a batch opened on a thread the application did not make");
         Recording transport = attach();
-        sink.chunk("a");
+        backend.sink().chunk("a");
         assertEquals(2, transport.writes.size());
     }
 
@@ -219,10 +206,10 @@ class WriteBatchTest {
         Recording transport = attach();
         WriteBatch outer = WriteBatch.open();
         assertNull(WriteBatch.open());
-        sink.chunk("a");
+        backend.sink().chunk("a");
         outer.close();
         assertEquals(2, transport.writes.size());
-        sink.chunk("b");
+        backend.sink().chunk("b");
         assertEquals(3, transport.writes.size(), "a closed batch still held a write back");
     }
 
@@ -245,9 +232,9 @@ class WriteBatchTest {
             Recording transport = attach();
             AtomicInteger writesDuringTask = new AtomicInteger(-1);
             pool.execute(() -> {
-                sink.chunk("a");
-                sink.chunk("b");
-                sink.chunk("c");
+                backend.sink().chunk("a");
+                backend.sink().chunk("b");
+                backend.sink().chunk("c");
                 writesDuringTask.set(transport.writes.size());
             });
             drain(pool);
@@ -257,7 +244,7 @@ class WriteBatchTest {
             assertTrue(write.contains("\"content\":\"a\"") && write.contains("\"content\":\"b\"")
                     && write.endsWith(":4\ndata: {\"type\":\"chunk\",\"content\":\"c\"}\n\n"), write);
 
-            pool.execute(() -> sink.chunk("d"));
+            pool.execute(() -> backend.sink().chunk("d"));
             drain(pool);
             assertEquals(3, transport.writes.size(), "the next task's event was not written at its end");
         } finally {
@@ -270,9 +257,9 @@ class WriteBatchTest {
         ScheduledThreadPoolExecutor timers = BatchingExecutors.scheduler(1, BatchingExecutors.threads("test-timer"));
         try {
             Recording first = attach();
-            ChatSink firstSink = sink;
+            ChatSink firstSink = backend.sink();
             Recording second = attach();
-            ChatSink secondSink = sink;
+            ChatSink secondSink = backend.sink();
             AtomicInteger writesDuringTask = new AtomicInteger(-1);
             timers.schedule(() -> {
                 firstSink.chunk("a");
@@ -299,7 +286,7 @@ class WriteBatchTest {
             Recording transport = attach();
             Future<Integer> writesAfterInner = pool.submit(() -> {
                 assertNull(WriteBatch.open(), "a batch opened inside the task's own");
-                sink.chunk("a");
+                backend.sink().chunk("a");
                 return transport.writes.size();
             });
             assertEquals(1, writesAfterInner.get(30, TimeUnit.SECONDS), "the inner batch wrote");
@@ -315,9 +302,9 @@ class WriteBatchTest {
         ThreadPoolExecutor pool = BatchingExecutors.fixed(1, BatchingExecutors.threads("test-pool"));
         try {
             Recording held = attach();
-            ChatSink heldSink = sink;
+            ChatSink heldSink = backend.sink();
             Recording direct = attach();
-            ChatSink directSink = sink;
+            ChatSink directSink = backend.sink();
             CountDownLatch appended = new CountDownLatch(1);
             CountDownLatch proceed = new CountDownLatch(1);
             pool.execute(() -> {
