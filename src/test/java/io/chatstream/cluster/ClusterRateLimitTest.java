@@ -1,5 +1,6 @@
 package io.chatstream.cluster;
 
+import io.chatstream.testing.Await;
 import io.chatstream.testing.SseRecorder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

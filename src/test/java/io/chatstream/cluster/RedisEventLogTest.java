@@ -1,5 +1,6 @@
 package io.chatstream.cluster;
 
+import io.chatstream.testing.Await;
 import io.chatstream.stream.StreamReader;
 import io.lettuce.core.StreamMessage;
 import org.junit.jupiter.api.BeforeAll;

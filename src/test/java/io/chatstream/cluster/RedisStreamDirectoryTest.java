@@ -1,5 +1,6 @@
 package io.chatstream.cluster;
 
+import io.chatstream.testing.Await;
 import io.chatstream.cluster.StreamDirectory.Registration;
 import io.chatstream.cluster.StreamDirectory.Registration.Outcome;
 import io.lettuce.core.api.async.RedisAsyncCommands;

@@ -1,5 +1,6 @@
 package io.chatstream.cluster;
 
+import io.chatstream.testing.Await;
 import io.chatstream.cluster.RedisEventLogTest.CountingReader;
 import io.chatstream.stream.MemoryEventLog;
 import io.chatstream.wire.ByteSink;

@@ -1,5 +1,6 @@
 package io.chatstream.cluster;
 
+import io.chatstream.testing.Await;
 import io.chatstream.event.ChatEvent;
 import io.chatstream.event.FinishReason;
 import io.chatstream.stream.StreamIds;

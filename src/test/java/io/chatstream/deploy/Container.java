@@ -1,5 +1,6 @@
 package io.chatstream.deploy;
 
+import io.chatstream.testing.Await;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ServerSocket;
@@ -172,15 +173,15 @@ abstract class Container implements AutoCloseable {
                 .connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         for (String context : contexts) {
-            while (status(client, uri("/" + context + "/api/health")) != 200) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(name + " did not deploy /" + context + " within " + START_TIMEOUT
-                            + ":\n" + tail());
-                }
-                Thread.sleep(200);
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            boolean up = Await.check(left, () -> !process.isAlive()
+                    || status(client, uri("/" + context + "/api/health")) == 200);
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail());
+            }
+            if (!up) {
+                throw new IllegalStateException(name + " did not deploy /" + context + " within " + START_TIMEOUT
+                        + ":\n" + tail());
             }
         }
     }

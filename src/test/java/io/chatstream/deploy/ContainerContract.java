@@ -1,5 +1,6 @@
 package io.chatstream.deploy;
 
+import io.chatstream.testing.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatstream.backend.testing.FakeUpstream;
@@ -255,11 +256,9 @@ abstract class ContainerContract {
         SseConnection c = SseConnection.open(http, sse("/chat/api/chat?prompt=count").build());
         c.awaitEnd(WAIT);
         String completed = "chat_readers_detached_total{reason=\"completed\"}";
+        // the reader is counted out just after its response completes
+        Await.check(WAIT, () -> metrics().get(completed) - before.get(completed) >= 1);
         Map<String, Double> after = metrics();
-        for (int i = 0; i < 100 && after.get(completed) - before.get(completed) < 1; i++) {
-            Thread.sleep(50); // the reader is counted out just after its response completes
-            after = metrics();
-        }
         assertEquals(1, after.get("chat_streams_started_total") - before.get("chat_streams_started_total"));
         assertEquals(1, after.get("chat_streams_ended_total{finish_reason=\"stop\"}")
                 - before.get("chat_streams_ended_total{finish_reason=\"stop\"}"));
@@ -541,7 +540,9 @@ abstract class ContainerContract {
                     + " application/json\r\nContent-Length: 100\r\n\r\n{\"message\":")
                     .getBytes(StandardCharsets.US_ASCII));
             post.getOutputStream().flush();
-            Thread.sleep(1000); // the request reached the servlet, which waits for the rest of the body
+            // a second for the request to reach the servlet, which then waits for the rest of the body: nothing in a
+            // container shows a body that is still coming in, so there is no condition to wait on
+            Thread.sleep(1000);
             container.undeploy(Container.SLOW);
             RawHttp.Response answer = RawHttp.read(post.getInputStream());
             assertEquals(503, answer.status(), answer.body());
@@ -650,13 +651,9 @@ abstract class ContainerContract {
     }
 
     private void awaitStatus(String path, int status) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        int last;
-        while ((last = Container.status(http, container.uri(path))) != status) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(path + " answered " + last + ", not " + status + ":\n" + container.tail());
-            }
-            Thread.sleep(200);
+        int[] last = new int[1];
+        if (!Await.check(Duration.ofSeconds(90), () -> (last[0] = Container.status(http, container.uri(path))) == status)) {
+            throw new AssertionError(path + " answered " + last[0] + ", not " + status + ":\n" + container.tail());
         }
     }
 

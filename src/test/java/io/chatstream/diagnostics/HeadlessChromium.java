@@ -1,5 +1,6 @@
 package io.chatstream.diagnostics;
 
+import io.chatstream.testing.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -70,13 +71,11 @@ final class HeadlessChromium implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
         try {
             Path portFile = profile.resolve("DevToolsActivePort");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.exists(portFile) || Files.readAllLines(portFile).isEmpty()) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Chromium did not start:\n"
-                            + Files.readString(profile.resolve("chromium.log")));
-                }
-                Thread.sleep(50);
+            boolean started = Await.check(Duration.ofSeconds(30), () -> !process.isAlive()
+                    || Files.exists(portFile) && !Files.readAllLines(portFile).isEmpty());
+            if (!started || !process.isAlive()) {
+                throw new IllegalStateException("Chromium did not start:\n"
+                        + Files.readString(profile.resolve("chromium.log")));
             }
             int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
             HttpClient http = HttpClient.newHttpClient();
@@ -147,13 +146,9 @@ final class HeadlessChromium implements AutoCloseable {
     /** Opens {@code url} in the tab and waits until it has loaded. */
     void open(URI url) throws Exception {
         call("Page.navigate", Map.of("url", url.toString()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!"complete".equals(eval("document.readyState").asText())
-                || !"http:".equals(eval("location.protocol").asText())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the page did not load: " + url);
-            }
-            Thread.sleep(50);
+        if (!Await.check(Duration.ofSeconds(20), () -> "complete".equals(eval("document.readyState").asText())
+                && "http:".equals(eval("location.protocol").asText()))) {
+            throw new AssertionError("the page did not load: " + url);
         }
     }
 
@@ -169,13 +164,9 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Waits until {@code condition} (a JavaScript expression) is true in the page. */
     void await(String condition, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!eval(condition).asBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + condition + "; page says: "
-                        + eval("document.querySelector('main').innerText").asText());
-            }
-            Thread.sleep(100);
+        if (!Await.check(timeout, () -> eval(condition).asBoolean())) {
+            throw new AssertionError("not within " + timeout + ": " + condition + "; page says: "
+                    + eval("document.querySelector('main').innerText").asText());
         }
     }
 

@@ -1,6 +1,6 @@
 package io.chatstream.limits;
 
-import io.chatstream.cluster.Await;
+import io.chatstream.testing.Await;
 import io.chatstream.cluster.RedisConnection;
 import io.chatstream.cluster.RedisServer;
 import io.chatstream.cluster.RedisUrl;

@@ -1,6 +1,6 @@
 package io.chatstream.metrics;
 
-import io.chatstream.cluster.Await;
+import io.chatstream.testing.Await;
 import io.chatstream.deploy.SseConnection;
 import io.chatstream.testing.SseParser.Frame;
 import io.chatstream.testing.TestServer;

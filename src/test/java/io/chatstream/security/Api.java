@@ -1,7 +1,7 @@
 package io.chatstream.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.chatstream.cluster.Await;
+import io.chatstream.testing.Await;
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.TestServer;
 

@@ -1,6 +1,6 @@
 package io.chatstream.web;
 
-import io.chatstream.cluster.Await;
+import io.chatstream.testing.Await;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRequestEvent;

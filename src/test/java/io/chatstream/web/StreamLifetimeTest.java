@@ -2,7 +2,7 @@ package io.chatstream.web;
 
 import io.chatstream.backend.ChatRequest;
 import io.chatstream.backend.demo.DemoBackend;
-import io.chatstream.cluster.Await;
+import io.chatstream.testing.Await;
 import io.chatstream.dev.DevServer;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.testing.SseParser;

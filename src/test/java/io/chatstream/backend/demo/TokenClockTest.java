@@ -222,7 +222,7 @@ class TokenClockTest {
                 assertTrue(late >= 0, "fired " + late + " ns early");
             }
             // the periodic task leaves the scheduler once the last timer is done
-            assertTrue(io.chatstream.cluster.Await.until(Duration.ofSeconds(10), () -> real.getQueue().isEmpty()),
+            assertTrue(io.chatstream.testing.Await.until(Duration.ofSeconds(10), () -> real.getQueue().isEmpty()),
                     "the clock still ticks with no timer in it");
         } finally {
             onThread.close();
