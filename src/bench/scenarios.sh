@@ -3,7 +3,7 @@
 # with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
 # (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
 #
-#   src/bench/scenarios.sh s1|s2|s3|s4|s6|s7|all [--tomcat|--floor] [--jfr]
+#   src/bench/scenarios.sh s1|s2|s3|s4|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]
 #
 # S1-S4 and S6 run with conversations off (chat.store.url=off): they neither read nor write a database, and nothing
 # under the home directory.
@@ -28,14 +28,24 @@
 # only writes the same frames on time, a yardstick for what the machine, loopback TCP and the load client cost by
 # themselves; FLOOR_ARGS adds its options (e.g. --write-interval-ms=100).
 #
+# --peer=jetty and --peer=node run s1-s3 against a peer: the same frames from an event stream as it is commonly
+# written without this project, a plain Jetty 12 async servlet with a timer per stream
+# (src/bench/java/io/chatstream/bench/JettyPeer.java, the dev server's JVM options and connector) or a Node server
+# with a setInterval per stream (src/bench/node/peer.mjs; NODE, default node). Side by side, in one sitting:
+#   for c in "" --peer=jetty --peer=node; do src/bench/scenarios.sh s1 $c; done
+#
+# S1_TOKENS (default 200) shortens S1's replies, for quick comparisons.
+#
 # Environment: SERVER_JVM_OPTS (default below), CLIENT_JVM_OPTS, BENCH_SETTINGS (more server settings,
 # "name=value name=value", after the scenario's own), BENCH_CLIENT_ARGS (more load client options), BENCH_SKIP_BUILD=1, BENCH_OUT (default target/bench). Loopback only; every run is bounded in streams and time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # A small container: 512 MB of heap, fixed (no full collections to grow it), 128 MB of direct memory;
-# ParallelGC: two threads copy the young generation, where the streams' new events are
-SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m -Xss256k -XX:MaxDirectMemorySize=128m}
+# ParallelGC: two threads copy the young generation, where the streams' new events are. Metaspace starts at 64 MB:
+# at the default 21 MB the JIT's profiles of the chat server's code pass it in the first minute, under load, and the
+# JVM then stops for a young and a full collection ("Metadata GC Threshold"), once, in the middle of S1
+SERVER_JVM_OPTS=${SERVER_JVM_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m -Xss256k -XX:MaxDirectMemorySize=128m -XX:MetaspaceSize=64m}
 CLIENT_JVM_OPTS=${CLIENT_JVM_OPTS:--XX:+UseSerialGC -Xmx1g}
 OUT=${BENCH_OUT:-target/bench}
 CONTAINER=jetty
@@ -45,13 +55,14 @@ for a in "$@"; do
   case "$a" in
     --tomcat) CONTAINER=tomcat ;;
     --floor) CONTAINER=floor ;;
+    --peer=jetty|--peer=node) CONTAINER=${a#--}; CONTAINER=${CONTAINER/=/-} ;;
     --jfr) JFR=1 ;;
     s1|s2|s3|s4|s6|s7) SCENARIOS+=("$a") ;;
     all) SCENARIOS+=(s1 s2 s3 s4) ;;
-    *) echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor] [--jfr]" >&2; exit 2 ;;
+    *) echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]" >&2; exit 2 ;;
   esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor] [--jfr]" >&2; exit 2; }
+[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]" >&2; exit 2; }
 
 # 10,000 streams are 10,000 sockets in the client and as many in the server
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -176,6 +187,24 @@ start_server() {
       >"$log" 2>&1 &
     SERVER_PID=$!
     await_port "$log" "Floor server"
+  elif [ "$CONTAINER" = peer-jetty ] || [ "$CONTAINER" = peer-node ]; then
+    local args=()
+    for s in "$@"; do
+      case "$s" in
+        chat.demo.tokens-per-second=*) args+=("--tokens-per-second=${s#*=}") ;;
+        chat.demo.reply-tokens=*) args+=("--reply-tokens=${s#*=}") ;;
+      esac
+    done
+    if [ "$CONTAINER" = peer-jetty ]; then
+      # shellcheck disable=SC2086
+      "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" -cp "$CP" io.chatstream.bench.JettyPeer --port=0 "${args[@]}" >"$log" 2>&1 &
+      SERVER_PID=$!
+      await_port "$log" "Jetty peer"
+    else
+      "${NODE:-node}" src/bench/node/peer.mjs --port=0 "${args[@]}" >"$log" 2>&1 &
+      SERVER_PID=$!
+      await_port "$log" "Node peer"
+    fi
   else
     # shellcheck disable=SC2086
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" "${props[@]}" -Dchat.server.port=0 \
@@ -191,7 +220,7 @@ start_server() {
 # thousands of requests; S2 opens 10,000 in 5 s, and compiling then costs seconds of CPU in the middle of the
 # measurement. This warm-up opens as many, as fast, with 1-token replies (a few KB retained each).
 warm_requests() {
-  [ "$CONTAINER" != floor ] || return 0
+  case "$CONTAINER" in floor|peer-*) return 0 ;; esac
   client --label=warmup-requests --method=POST --max-tokens=1 --streams="$1" --ramp="$2" --timeout=90 >/dev/null || true
 }
 
@@ -237,10 +266,11 @@ status=0
 for s in "${SCENARIOS[@]}"; do
   case "$s" in
     s1)
-      start_server s1 "${COMMON[@]}" chat.demo.tokens-per-second=20
-      client --label=s1-warmup --streams=2000 --ramp=2 --reply-tokens=200 --timeout=90 >/dev/null || true
+      n=${S1_TOKENS:-200}
+      start_server s1 "${STREAMS[@]}" chat.store.url=off "chat.demo.reply-tokens=$n" chat.demo.tokens-per-second=20
+      client --label=s1-warmup --streams=2000 --ramp=2 --reply-tokens="$n" --timeout=90 >/dev/null || true
       settle
-      client --label=s1 --streams=1000 --ramp=2 --reply-tokens=200 --timeout=120 \
+      client --label=s1 --streams=1000 --ramp=2 --reply-tokens="$n" --timeout=120 \
         --target-gap-p99-ms=55 | tee "$OUT/s1-$CONTAINER.txt" || status=1
       ;;
     s2)
@@ -261,7 +291,7 @@ for s in "${SCENARIOS[@]}"; do
         --target-cpu-ms-per-1k=4 | tee "$OUT/s3-$CONTAINER.txt" || status=1
       ;;
     s4)
-      [ "$CONTAINER" != floor ] || { echo "s4 needs keep-alives, which the floor server does not send" >&2; continue; }
+      ! case "$CONTAINER" in floor|peer-*) true ;; *) false ;; esac || { echo "s4 needs keep-alives, which the floor server and the peers do not send" >&2; continue; }
       start_server s4 "${COMMON[@]}" chat.demo.tokens-per-second=0.1 chat.sse.keepalive-seconds=5
       client --label=s4-warmup --streams=2000 --ramp=2 --hold=6 --keepalive=5 --timeout=60 >/dev/null || true
       warm_requests 10000 10
@@ -270,7 +300,7 @@ for s in "${SCENARIOS[@]}"; do
         --target-heap-kb-per-stream=16 --target-keepalive-p99-ms=100 | tee "$OUT/s4-$CONTAINER.txt" || status=1
       ;;
     s6)
-      [ "$CONTAINER" != floor ] || { echo "s6 measures the chat server's gateway path, which the floor server has not" >&2; continue; }
+      ! case "$CONTAINER" in floor|peer-*) true ;; *) false ;; esac || { echo "s6 measures the chat server's gateway path, which the floor server and the peers have not" >&2; continue; }
       start_fake
       s1_cpu=$(result "$OUT/s1-$CONTAINER.txt" s1 cpu_ms_per_1k)
       target=()
@@ -299,7 +329,7 @@ for s in "${SCENARIOS[@]}"; do
       stop_fake
       ;;
     s7)
-      [ "$CONTAINER" != floor ] || { echo "s7 measures conversations, which the floor server has not" >&2; continue; }
+      ! case "$CONTAINER" in floor|peer-*) true ;; *) false ;; esac || { echo "s7 measures conversations, which the floor server and the peers have not" >&2; continue; }
       n=${S7_STREAMS:-1000}
       rounds=${S7_ROUNDS:-2}
       for store in ${S7_STORES:-h2 postgres}; do

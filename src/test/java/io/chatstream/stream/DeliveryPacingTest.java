@@ -98,6 +98,35 @@ class DeliveryPacingTest {
         assertEquals(List.of(DetachReason.COMPLETED), detached);
     }
 
+    /**
+     * Tokens 50 ms apart (20 a second) are never held by a 10 ms interval; one written late holds the next, on
+     * time, only for the rest of the interval after it: the interval can shorten a gap, never lengthen one.
+     */
+    @Test
+    void atAReadersPaceTheIntervalHoldsOnlyAnEventThatFollowsALateOne() {
+        Delivery d = reader(1 << 20, Duration.ofMillis(10));
+        d.start(false);
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofMillis(50));
+            sink.chunk("on time ");
+            assertEquals(2 + i, transport.writes, "a token 50 ms after the last write goes out at once");
+        }
+        clock.advance(Duration.ofMillis(95)); // the next token is 45 ms late
+        sink.chunk("late ");
+        assertEquals(5, transport.writes);
+        clock.advance(Duration.ofMillis(5)); // and the one after it on time, 5 ms after that write
+        sink.chunk("held ");
+        clock.advance(Duration.ofMillis(5).minus(NS));
+        assertEquals(5, transport.writes, "held while the interval after the late write runs");
+        clock.advance(NS);
+        assertEquals(6, transport.writes, "written when it is over: a gap of 10 ms, not longer");
+        clock.advance(Duration.ofMillis(45));
+        sink.chunk("on time ");
+        assertEquals(7, transport.writes, "the pace goes on from the due times, at once again");
+        assertEquals(7, eventIds().size(), "start and six tokens, each once");
+        d.abort();
+    }
+
     @Test
     void withNoMinimumIntervalEveryEventIsWrittenAtOnce() {
         reader(1 << 20, Duration.ZERO).start(false);
