@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>wait for them, up to {@link #READERS_WAIT}, while busy sockets take it;</li>
  *   <li>end what remains: readers still busy are completed as they are, generations cancelled;</li>
  *   <li>close pools and stores: model listings, reply saves (queued ones run), backend and HTTP client, tools,
- *       conversation store, Redis, the scheduler;</li>
+ *       conversation store, the cluster's stream directory (its streams then lapse with the node's lease), Redis, the
+ *       scheduler;</li>
  *   <li>join the application's threads;</li>
  *   <li>wait for the container to finish, on its own threads, every request the steps above ended: a webapp
  *       unloaded before that is unloaded under them.</li>
