@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The node's one connection to Redis ({@code chat.cluster.redis-url}), shared by everything that needs Redis for
- * short commands: the rate limits now, the shared stream log later. Lettuce multiplexes every command over it, so
+ * short commands: the rate limits and the shared stream logs ({@link RedisEventLogs}, {@link RemoteStreams}). Lettuce multiplexes every command over it, so
  * one connection serves all requests; a blocking read ({@code XREAD BLOCK}) would stall it and must get a
  * connection of its own from {@link #client()}.
  *
@@ -207,8 +207,8 @@ public final class RedisConnection implements AutoCloseable {
     /** A command failed or went unanswered: logged once until Redis answers again. */
     public void failed(String why) {
         if (!closed && down.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); the rate limits let"
-                    + " requests through until it answers again");
+            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); until it answers"
+                    + " again the rate limits let requests through and stream events wait in memory");
         }
     }
 

@@ -98,12 +98,12 @@ public final class RedisServer implements AutoCloseable {
     @Override
     public void close() throws Exception {
         stop();
-        try (var files = Files.list(dir)) {
-            for (Path f : files.toList()) {
+        // with --appendonly yes Redis keeps its files in a directory of their own in dir
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(f);
             }
         }
-        Files.deleteIfExists(dir);
     }
 
     private static int freePort() throws IOException {

@@ -1,0 +1,154 @@
+package io.chatstream.cluster;
+
+import io.chatstream.cluster.RedisEventLogTest.CountingReader;
+import io.chatstream.stream.MemoryEventLog;
+import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.Framing;
+import io.lettuce.core.XAddArgs;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.chatstream.cluster.SharedLogFixture.T;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The reading half against a real {@code redis-server}: a node follows a stream another node writes, its readers
+ * woken as events come (through the subscription, well before the poll), terminated by the end marker; a notice
+ * that never came only delays; and a node costs Redis two connections however many streams it follows.
+ */
+@Timeout(60)
+class RemoteStreamTest {
+
+    @BeforeAll
+    static void redisInstalled() {
+        assumeTrue(RedisServer.available() || System.getenv("CI") != null, "redis-server is not installed");
+    }
+
+    private static RemoteStream follow(RemoteStreams node, String id) throws Exception {
+        return node.follow(id).toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aReaderOnAnotherNodeIsWokenForEachFlushAndTheEndTerminatesTheStream() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
+            // a poll slower than the test: only the subscription can bring the events in time
+            RemoteStreams other = f.reader(f.node(), Duration.ofMinutes(10));
+            assertTrue(Await.until(T, other::subscribed), "subscribed");
+            String id = SharedLogFixture.newId();
+            assertNull(follow(other, id), "a stream Redis does not know");
+
+            List<byte[]> events = SharedLogFixture.reply(id, 40);
+            RedisEventLog log = owner.create(id);
+            log.append(events.get(0), 0, events.get(0).length);
+            assertTrue(Await.until(T, () -> log.written() == 1));
+            RemoteStream remote = follow(other, id);
+            assertEquals(1, remote.lastSeq());
+            assertFalse(remote.isTerminated());
+            AtomicInteger wakes = new AtomicInteger();
+            assertTrue(remote.attach(new CountingReader(wakes)));
+
+            for (int i = 1; i < events.size() - 1; i++) {
+                byte[] e = events.get(i);
+                int seq = log.append(e, 0, e.length);
+                assertTrue(Await.until(Duration.ofSeconds(5), () -> remote.lastSeq() == seq), "event " + seq);
+            }
+            assertTrue(wakes.get() >= events.size() - 2, "woken per flush: " + wakes.get());
+            byte[] end = events.get(events.size() - 1);
+            log.append(end, 0, end.length);
+            log.ended();
+            assertTrue(Await.until(T, remote::isTerminated), "the end marker terminates it");
+            assertEquals(events.size(), remote.lastSeq());
+            assertEquals(0, other.following(), "a terminated stream is no longer followed");
+
+            // framed as the owner frames it: same id, same seqs, same bytes
+            MemoryEventLog expected = new MemoryEventLog();
+            events.forEach(e -> expected.append(e, 0, e.length));
+            byte[] idBytes = id.getBytes(StandardCharsets.US_ASCII);
+            for (int seq = 1; seq <= events.size(); seq++) {
+                ByteSink mine = new ByteSink(64);
+                ByteSink theirs = new ByteSink(64);
+                expected.frame(seq, Framing.SSE, idBytes, mine);
+                remote.frame(seq, Framing.SSE, theirs);
+                assertArrayEquals(mine.toByteArray(), theirs.toByteArray(), "event " + seq);
+            }
+            assertEquals(expected.bytesAfter(3), remote.bytesAfter(3));
+        }
+    }
+
+    @Test
+    void eventsWrittenWithoutANoticeArriveByThePoll() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RemoteStreams other = f.reader(f.node(), Duration.ofMillis(200));
+            String id = SharedLogFixture.newId();
+            List<byte[]> events = SharedLogFixture.reply(id, 3);
+            // written straight to Redis, no PUBLISH: as if the notice were lost
+            for (int seq = 1; seq <= 2; seq++) {
+                f.probe.xadd(StreamKeys.events(id), new XAddArgs().id("0-" + seq), "j",
+                        new String(events.get(seq - 1), StandardCharsets.UTF_8));
+            }
+            RemoteStream remote = follow(other, id);
+            assertEquals(2, remote.lastSeq());
+            for (int seq = 3; seq <= events.size(); seq++) {
+                f.probe.xadd(StreamKeys.events(id), new XAddArgs().id("0-" + seq), "j",
+                        new String(events.get(seq - 1), StandardCharsets.UTF_8));
+            }
+            assertTrue(Await.until(T, () -> remote.lastSeq() == events.size()), "read by the poll");
+            assertFalse(remote.isTerminated());
+            f.probe.hset(StreamKeys.meta(id), "end", Integer.toString(events.size()));
+            assertTrue(Await.until(T, remote::isTerminated), "the end marker, read by the poll");
+        }
+    }
+
+    @Test
+    void aNodeHoldsTwoConnectionsWhateverTheNumberOfStreamsItWritesAndFollows() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            long before = f.clients();
+            RedisConnection nodeA = f.node();
+            RedisEventLogs ownerA = f.writer(nodeA, Duration.ofSeconds(30));
+            RemoteStreams readerA = f.reader(nodeA, Duration.ofSeconds(1));
+            RedisConnection nodeB = f.node();
+            RedisEventLogs ownerB = f.writer(nodeB, Duration.ofSeconds(30));
+            RemoteStreams readerB = f.reader(nodeB, Duration.ofSeconds(1));
+            assertTrue(Await.until(T, () -> f.clients() == before + 4), "2 + 2: " + f.clients());
+
+            // each node writes 100 streams and follows the other's 100
+            List<RedisEventLog> logs = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                String id = SharedLogFixture.newId();
+                RedisEventLog log = (i % 2 == 0 ? ownerA : ownerB).create(id);
+                byte[] start = SharedLogFixture.reply(id, 0).get(0);
+                log.append(start, 0, start.length);
+                logs.add(log);
+                ids.add(id);
+            }
+            assertTrue(Await.until(T, () -> logs.stream().allMatch(l -> l.written() == 1)));
+            List<RemoteStream> followed = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                followed.add(follow(i % 2 == 0 ? readerB : readerA, ids.get(i)));
+            }
+            assertEquals(100, readerA.following());
+            assertEquals(100, readerB.following());
+            byte[] token = SharedLogFixture.reply("x", 1).get(1);
+            for (RedisEventLog log : logs) {
+                log.append(token, 0, token.length);
+            }
+            assertTrue(Await.until(T, () -> followed.stream().allMatch(s -> s.lastSeq() == 2)));
+            assertEquals(before + 4, f.clients(), "still two connections per node");
+        }
+    }
+}
