@@ -5,8 +5,10 @@ import io.chatstream.backend.ChatBackend;
 import io.chatstream.cluster.ClusterSettings;
 import io.chatstream.cluster.DirectorySharedStreams;
 import io.chatstream.cluster.RedisConnection;
+import io.chatstream.cluster.RedisEventLogs;
 import io.chatstream.cluster.RedisStreamDirectory;
 import io.chatstream.cluster.RedisUrl;
+import io.chatstream.cluster.RemoteStreams;
 import io.chatstream.cluster.StreamDirectory;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
@@ -80,8 +82,15 @@ public final class ChatApplication implements AutoCloseable {
     private final ChatRequestParser requestParser;
     private final ModelCatalog models;
     private final RedisConnection redis;
-    /** Null on one node. */
+    /** How often the streams of other nodes that readers here follow are read whatever the notices. */
+    private static final Duration REMOTE_POLL = Duration.ofSeconds(1);
+
+    /** Null on one node; so are the two below. */
     private final StreamDirectory directory;
+    /** The logs of this node's streams, written to Redis. */
+    private final RedisEventLogs sharedLogs;
+    /** The streams of other nodes, followed from here. */
+    private final RemoteStreams remoteStreams;
     private final RateLimiter rateLimiter;
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
@@ -108,6 +117,9 @@ public final class ChatApplication implements AutoCloseable {
         // refused with 503
         this.directory = redis == null ? null : RedisStreamDirectory.start(redis, UUID.randomUUID().toString(),
                 cluster, config.retain(), scheduler);
+        this.sharedLogs = redis == null ? null : new RedisEventLogs(redis, scheduler, config.retain(),
+                config.maxDuration());
+        this.remoteStreams = redis == null ? null : new RemoteStreams(redis, scheduler, REMOTE_POLL);
         this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
                 : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
         this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
@@ -153,9 +165,10 @@ public final class ChatApplication implements AutoCloseable {
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
         SharedStreams shared = directory == null ? SharedStreams.ONE_NODE
-                : new DirectorySharedStreams(directory, config.maxStreamsPerClient());
+                : new DirectorySharedStreams(directory, remoteStreams, config.maxStreamsPerClient());
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
-                SecretMasker.of(settings.apiKeysRead()), tools, EventLogs.IN_MEMORY, Ticker.SYSTEM, shared);
+                SecretMasker.of(settings.apiKeysRead()), tools, sharedLogs != null ? sharedLogs : EventLogs.IN_MEMORY,
+                Ticker.SYSTEM, shared);
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
         // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
         this.models = new ModelCatalog(backend, System::nanoTime, scheduler, modelsConfig.cacheFor(),
@@ -290,9 +303,11 @@ public final class ChatApplication implements AutoCloseable {
         replyLimits.sweep();
     }
 
-    /** Closes the directory, then the connection it uses. */
+    /** Closes the shared logs and the directory, then the connection they use. */
     private void closeRedis() {
         if (directory != null) {
+            sharedLogs.close();
+            remoteStreams.close();
             directory.close();
         }
         if (redis != null) {

@@ -5,24 +5,29 @@ import io.chatstream.stream.StreamSource;
 
 import java.lang.System.Logger.Level;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
  * The {@link SharedStreams} of a cluster node: its {@link StreamDirectory} (who runs what, the per-client count, the
- * {@code Idempotency-Key}s, stops) as the stream registry asks for it.
+ * {@code Idempotency-Key}s, stops) as the stream registry asks for it, and the {@link RemoteStreams} its readers
+ * follow the streams of other nodes through.
  */
 public final class DirectorySharedStreams implements SharedStreams {
 
     private static final System.Logger LOG = System.getLogger(DirectorySharedStreams.class.getName());
 
     private final StreamDirectory directory;
+    private final RemoteStreams remote;
     private final int maxPerClient;
 
-    /** @param maxPerClient {@code chat.limits.max-streams-per-client}, counted on all nodes */
-    public DirectorySharedStreams(StreamDirectory directory, int maxPerClient) {
+    /**
+     * @param remote       the streams of other nodes this node's readers follow, from the shared log
+     * @param maxPerClient {@code chat.limits.max-streams-per-client}, counted on all nodes
+     */
+    public DirectorySharedStreams(StreamDirectory directory, RemoteStreams remote, int maxPerClient) {
         this.directory = directory;
+        this.remote = remote;
         this.maxPerClient = maxPerClient;
     }
 
@@ -57,8 +62,7 @@ public final class DirectorySharedStreams implements SharedStreams {
 
     @Override
     public CompletionStage<StreamSource> follow(String streamId) {
-        // the events of another node's stream are not shared yet: it is unknown here
-        return CompletableFuture.completedFuture(null);
+        return remote.follow(streamId).thenApply(s -> s);
     }
 
     @Override

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Two dev servers, two JVM processes, one real {@code redis-server}, one fake OpenAI-compatible upstream that sends a
  * first chunk and then holds each reply open until its client closes the connection: the shared stream facts at
- * work. An {@code Idempotency-Key} repeated on the other node starts no second generation; the per-client limit
+ * work. An {@code Idempotency-Key} repeated on the other node starts no second generation but attaches to the
+ * stream, and a stream is read and resumed on either node, through the shared log; the per-client limit
  * counts both nodes; a {@code DELETE} on one node closes the other node's upstream connection; while Redis is away a
  * new generation gets {@code 503} with {@code Retry-After}, and the nodes recover by themselves.
  */
@@ -133,26 +134,51 @@ class ClusterStreamsTest {
             assertEquals(422, other.statusCode(), other.body());
             assertTrue(other.body().contains("\"idempotency_key_reused\""), other.body());
 
-            // the same request: node B knows the key's stream runs on A, whose events it cannot read yet
-            HttpResponse<String> repeat = send(post(b, "once").header("Idempotency-Key", "k-1"));
-            assertEquals(503, repeat.statusCode(), repeat.body());
-            assertTrue(repeat.body().contains("\"unavailable\""), repeat.body());
-            assertNotNull(repeat.headers().firstValue("Retry-After").orElse(null));
-            assertEquals(before + 1, generations.get(), "no second generation");
-
-            // and on the stream's own node the repeat attaches to it
-            try (SseRecorder again = SseRecorder.open(HTTP, post(a, "once").header("Idempotency-Key", "k-1")
+            // the same request attaches, on the other node, to the stream the first one started
+            try (SseRecorder repeat = SseRecorder.open(HTTP, post(b, "once").header("Idempotency-Key", "k-1")
                     .build())) {
-                assertEquals(200, again.status());
-                assertEquals(first.header("X-Stream-Id"), again.header("X-Stream-Id"));
+                assertEquals(200, repeat.status(), b::output);
+                assertEquals(first.header("X-Stream-Id"), repeat.header("X-Stream-Id"));
+                SseRecorder.Event start = repeat.nextEvent(T);
+                assertEquals("start", start.type());
+                assertEquals(1, start.seq());
+                assertEquals("thinking", repeat.nextEvent(T).content());
+                assertEquals(before + 1, generations.get(), "no second generation");
+
+                stopVia(b, first);
+                List<SseRecorder.Event> rest = repeat.readToEnd(T);
+                assertEquals("cancelled", rest.get(rest.size() - 1).json().get("finish_reason").asText(),
+                        "the reader on B sees A's end");
             }
             assertEquals(before + 1, generations.get(), "no second generation");
-            stopVia(b, first);
         }
     }
 
     @Test
     @Order(2)
+    void aStreamOfOneNodeIsReadAndResumedOnTheOther() throws Exception {
+        try (SseRecorder onA = start(a, post(a, "read me elsewhere"))) {
+            String id = onA.header("X-Stream-Id");
+            HttpRequest.Builder attach = HttpRequest.newBuilder(b.uri("/api/chat/streams/" + id));
+            try (SseRecorder onB = SseRecorder.open(HTTP, attach.build())) {
+                assertEquals(200, onB.status(), b::output);
+                assertEquals("start", onB.nextEvent(T).type());
+                SseRecorder.Event chunk = onB.nextEvent(T);
+                assertEquals("thinking", chunk.content());
+                stopVia(b, onA);
+                List<SseRecorder.Event> rest = onB.readToEnd(T);
+                SseRecorder.Event end = rest.get(rest.size() - 1);
+                assertEquals("end", end.type());
+                assertEquals(chunk.seq() + 1, end.seq(), "the same seqs on every node");
+                HttpResponse<String> done = send(HttpRequest.newBuilder(b.uri("/api/chat/streams/" + id))
+                        .header("Last-Event-ID", id + ":" + end.seq()));
+                assertEquals(204, done.statusCode(), "every event delivered, on the other node too");
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
     void aDeleteOnOneNodeClosesTheUpstreamConnectionOfTheOther() throws Exception {
         upstreamClosed.clear();
         try (SseRecorder r = start(a, post(a, "stop me"))) {
@@ -171,7 +197,7 @@ class ClusterStreamsTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void thePerClientLimitCountsBothNodes() throws Exception {
         try (SseRecorder onA = start(a, post(a, "one"));
              SseRecorder onB = start(b, post(b, "two"))) {
@@ -205,7 +231,7 @@ class ClusterStreamsTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void whileRedisIsAwayANewGenerationGets503AndTheNodesRecover() throws Exception {
         redis.stop();
         try {
@@ -244,7 +270,7 @@ class ClusterStreamsTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theEmbeddedDatabaseBesideRedisStopsStartUp() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> DevServerProcess.start("c",
                 Map.of("chat.cluster.redis-url", redis.url(), "chat.store.dir",
