@@ -335,7 +335,8 @@ public final class ChatApplication implements AutoCloseable {
     /**
      * Closes what the streams used, then the pools and stores, and joins their threads, each wait within
      * {@code deadline}: the model listings, the reply saves (the queued ones run, up to 5 s), the backend and its
-     * HTTP client, the tools, the store, Redis, and the scheduler last (the steps before still cancel its timers).
+     * HTTP client, the tools, the store, the shared logs and the stream directory, Redis, and the scheduler last
+     * (the steps before still cancel its timers).
      * Any stream still open is ended first, without waiting for its readers (none, after {@link #endStreams}).
      */
     public void close(Deadline deadline) {

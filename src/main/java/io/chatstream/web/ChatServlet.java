@@ -22,8 +22,9 @@ import java.util.Objects;
  * The chat API ({@code SPEC.md} sections 1 to 5), as a router: {@code POST /api/chat},
  * {@code GET /api/chat?prompt=}, {@code GET} and {@code DELETE /api/chat/streams/{id}}. Each request is let in by
  * the {@link ApiGate}; its body comes from {@link JsonBodies}; a new reply's stream is opened by the
- * {@link StreamOpener}, a running one found in the {@link StreamRegistry}; then {@link StreamResponses} hands the
- * response to the stream. No request thread is kept.
+ * {@link StreamOpener}, a running one found in the {@link StreamRegistry} (in a cluster, on whichever node runs it:
+ * followed from the shared log, stopped through the shared facts); then {@link StreamResponses} hands the response
+ * to the stream. No request thread is kept, nor waits for Redis.
  */
 final class ChatServlet extends HttpServlet {
 

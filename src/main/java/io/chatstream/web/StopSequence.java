@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ol>
  *
  * <p>Each step waits at most what is left of the bound, on a condition, a future or a thread's end (step 3 is the
- * stream registry's own wait); one line is logged when the bound was not enough. Steps 1 to 4 also run from the JVM's exit hook (see
- * {@link ChatContextListener}), whichever comes first; the other waits for them.
+ * stream registry's own wait); one line is logged when the bound was not enough. Steps 1 to 4 also run from the
+ * JVM's exit hook (see {@link ChatContextListener}), whichever comes first; the other waits for them.
  */
 final class StopSequence {
 

@@ -34,8 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * first chunk and then holds each reply open until its client closes the connection: the shared stream facts at
  * work. An {@code Idempotency-Key} repeated on the other node starts no second generation but attaches to the
  * stream, and a stream is read and resumed on either node, through the shared log; the per-client limit
- * counts both nodes; a {@code DELETE} on one node closes the other node's upstream connection; while Redis is away a
- * new generation gets {@code 503} with {@code Retry-After}, and the nodes recover by themselves.
+ * counts both nodes; a {@code DELETE} on one node closes the other node's upstream connection, and another
+ * principal's is a 404; while Redis is away a new generation gets {@code 503} with {@code Retry-After}, and the nodes
+ * recover by themselves.
  */
 @Timeout(180)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -43,8 +44,8 @@ class ClusterStreamsTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration T = Duration.ofSeconds(20);
-    private static final String CHUNK = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
-            + "\"delta\":{\"content\":\"thinking\"},\"finish_reason\":null}]}\n\n";
+    private static final String CHUNK = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"thinking\"},\"finish_reason\":null}]}\n\n";
 
     private static RedisServer redis;
     private static FakeUpstream upstream;
@@ -69,7 +70,7 @@ class ClusterStreamsTest {
         Map<String, String> settings = new HashMap<>(Map.of("chat.cluster.redis-url", redis.url(),
                 "chat.backend", "openai", "chat.openai.base-url", upstream.url("/v1"),
                 "chat.openai.api-key", "sk-test", "chat.openai.model", "m",
-                "chat.limits.max-streams-per-client", "2",
+                "chat.limits.max-streams-per-client", "2", "chat.auth.mode", "token", "chat.auth.tokens", "t1,t2",
                 // a stream whose reader the test drops goes on: only a DELETE ends it
                 "chat.stream.detach-grace-seconds", "120",
                 // a cluster's conversations need a shared database; these nodes keep none
@@ -91,8 +92,13 @@ class ClusterStreamsTest {
         }
     }
 
+    /** A request of the principal of token {@code t1}. */
+    private static HttpRequest.Builder request(DevServerProcess node, String path) {
+        return HttpRequest.newBuilder(node.uri(path)).header("Authorization", "Bearer t1");
+    }
+
     private static HttpRequest.Builder post(DevServerProcess node, String text) {
-        return HttpRequest.newBuilder(node.uri("/api/chat")).header("Content-Type", "application/json")
+        return request(node, "/api/chat").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"" + text + "\"}"));
     }
 
@@ -110,7 +116,7 @@ class ClusterStreamsTest {
     }
 
     private static HttpResponse<String> delete(DevServerProcess node, String streamId) throws Exception {
-        return send(HttpRequest.newBuilder(node.uri("/api/chat/streams/" + streamId)).DELETE());
+        return send(request(node, "/api/chat/streams/" + streamId).DELETE());
     }
 
     /** Stops on node {@code via} the stream {@code r} reads from another node; its reader sees it cancelled. */
@@ -159,7 +165,7 @@ class ClusterStreamsTest {
     void aStreamOfOneNodeIsReadAndResumedOnTheOther() throws Exception {
         try (SseRecorder onA = start(a, post(a, "read me elsewhere"))) {
             String id = onA.header("X-Stream-Id");
-            HttpRequest.Builder attach = HttpRequest.newBuilder(b.uri("/api/chat/streams/" + id));
+            HttpRequest.Builder attach = request(b, "/api/chat/streams/" + id);
             try (SseRecorder onB = SseRecorder.open(HTTP, attach.build())) {
                 assertEquals(200, onB.status(), b::output);
                 assertEquals("start", onB.nextEvent(T).type());
@@ -170,7 +176,7 @@ class ClusterStreamsTest {
                 SseRecorder.Event end = rest.get(rest.size() - 1);
                 assertEquals("end", end.type());
                 assertEquals(chunk.seq() + 1, end.seq(), "the same seqs on every node");
-                HttpResponse<String> done = send(HttpRequest.newBuilder(b.uri("/api/chat/streams/" + id))
+                HttpResponse<String> done = send(request(b, "/api/chat/streams/" + id)
                         .header("Last-Event-ID", id + ":" + end.seq()));
                 assertEquals(204, done.statusCode(), "every event delivered, on the other node too");
             }
@@ -181,11 +187,19 @@ class ClusterStreamsTest {
     @Order(3)
     void aDeleteOnOneNodeClosesTheUpstreamConnectionOfTheOther() throws Exception {
         upstreamClosed.clear();
+        int before = generations.get() + 1;
         try (SseRecorder r = start(a, post(a, "stop me"))) {
             String id = r.header("X-Stream-Id");
             HttpResponse<String> unknown = delete(b, id.substring(0, id.length() - 2)
                     + (id.endsWith("AA") ? "BB" : "AA"));
             assertEquals(404, unknown.statusCode(), "an id no node knows");
+            for (HttpRequest.Builder other : List.of(
+                    request(b, "/api/chat/streams/" + id).setHeader("Authorization", "Bearer t2").DELETE(),
+                    request(b, "/api/chat/streams/" + id).setHeader("Authorization", "Bearer t2"))) {
+                HttpResponse<String> hidden = send(other);
+                assertEquals(404, hidden.statusCode(), "another principal's stream is unknown: " + hidden.body());
+            }
+            assertEquals(before, generations.get());
             long asked = System.nanoTime();
             stopVia(b, r);
             Long closed = upstreamClosed.poll(5, TimeUnit.SECONDS);
