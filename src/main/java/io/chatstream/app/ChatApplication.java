@@ -4,6 +4,7 @@ import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
 import io.chatstream.cluster.ClusterSettings;
 import io.chatstream.cluster.DirectorySharedStreams;
+import io.chatstream.cluster.OwnerWatch;
 import io.chatstream.cluster.RedisConnection;
 import io.chatstream.cluster.RedisEventLogs;
 import io.chatstream.cluster.RedisStreamDirectory;
@@ -91,6 +92,8 @@ public final class ChatApplication implements AutoCloseable {
     private final RedisEventLogs sharedLogs;
     /** The streams of other nodes, followed from here. */
     private final RemoteStreams remoteStreams;
+    /** Ends those of them whose node vanished. */
+    private final OwnerWatch ownerWatch;
     private final RateLimiter rateLimiter;
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
@@ -120,6 +123,8 @@ public final class ChatApplication implements AutoCloseable {
         this.sharedLogs = redis == null ? null : new RedisEventLogs(redis, scheduler, config.retain(),
                 config.maxDuration());
         this.remoteStreams = redis == null ? null : new RemoteStreams(redis, scheduler, REMOTE_POLL);
+        this.ownerWatch = redis == null ? null : new OwnerWatch(redis, directory, remoteStreams, scheduler,
+                cluster.renewEvery(), config.retain());
         this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
                 : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
         this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
@@ -306,6 +311,7 @@ public final class ChatApplication implements AutoCloseable {
     /** Closes the shared logs and the directory, then the connection they use. */
     private void closeRedis() {
         if (directory != null) {
+            ownerWatch.close();
             sharedLogs.close();
             remoteStreams.close();
             directory.close();

@@ -75,6 +75,8 @@ class ClusterStreamsTest {
                 "chat.stream.detach-grace-seconds", "120",
                 // a cluster's conversations need a shared database; these nodes keep none
                 "chat.store.url", "off"));
+        // short, so that the readers of a killed node's stream learn it soon
+        settings.put("chat.cluster.lease-seconds", "2");
         a = DevServerProcess.start("a", settings);
         b = DevServerProcess.start("b", settings);
         for (DevServerProcess node : new DevServerProcess[] {a, b}) {
@@ -291,5 +293,34 @@ class ClusterStreamsTest {
                         System.getProperty("java.io.tmpdir") + "/chat-cluster-refused")));
         assertTrue(e.getMessage().contains("chat.store.url"), e.getMessage());
         assertNotEquals(-1, e.getMessage().indexOf("ended"), e.getMessage());
+    }
+
+    @Test
+    @Order(7)
+    void theStreamsOfAKilledNodeEndInterruptedForTheirReadersOnTheOtherNode() throws Exception {
+        try (SseRecorder onA = start(a, post(a, "the node dies"))) {
+            String id = onA.header("X-Stream-Id");
+            try (SseRecorder onB = SseRecorder.open(HTTP, request(b, "/api/chat/streams/" + id).build())) {
+                assertEquals(200, onB.status(), b::output);
+                assertEquals("start", onB.nextEvent(T).type());
+                assertEquals("chunk", onB.nextEvent(T).type());
+                long killed = System.nanoTime();
+                a.kill();
+                List<SseRecorder.Event> rest = onB.readToEnd(T);
+                long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+                SseRecorder.Event end = rest.get(rest.size() - 1);
+                assertEquals("error", end.type(), rest.toString());
+                assertEquals("interrupted", end.json().get("code").asText());
+                assertEquals(3, end.seq(), "right after the last event the node wrote");
+                // the lease lapses within 2 s of the last renewal; two answers a third of it apart then
+                assertTrue(took < 2 * 2000, "learnt in " + took + " ms");
+                HttpResponse<String> done = send(request(b, "/api/chat/streams/" + id)
+                        .header("Last-Event-ID", id + ":" + end.seq()));
+                assertEquals(204, done.statusCode(), "an interrupted stream has ended");
+            }
+        }
+        try (SseRecorder r = start(b, post(b, "the other node goes on"))) {
+            stopVia(b, r);
+        }
     }
 }
