@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ends the streams of a node that vanished (killed, crashed, cut off) for their readers on every node: every third
  * of {@code chat.cluster.lease-seconds} it asks the {@link StreamDirectory} whether the owner of each stream followed
- * here is gone ({@link StreamDirectory#ownerGone}); after two such answers in a row (one could follow a Redis
+ * here, whose log has no end yet, is gone; after two such answers in a row (one could follow a Redis
  * restart that lost the data, which the owner writes back within that time) it writes the terminal event
  * {@code error} / {@code interrupted} into the stream's shared log, after the last event there, with its end marker,
  * in one script that does nothing when an end is there already. Every follower, on any node, then reads the same
@@ -81,7 +83,7 @@ public final class OwnerWatch implements AutoCloseable {
             if (s.isTerminated()) {
                 continue;
             }
-            directory.ownerGone(s.id()).whenComplete((gone, failure) -> {
+            ownerGone(s.id()).whenComplete((gone, failure) -> {
                 if (failure != null || !gone) {
                     goneAnswers.remove(s.id());
                 } else if (goneAnswers.merge(s.id(), 1, Integer::sum) >= GONE_ANSWERS) {
@@ -90,6 +92,15 @@ public final class OwnerWatch implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * True when no node knows the stream, or its owner's lease lapsed: whatever state its facts say, since an owner
+     * that stopped may have recorded the end in the facts but not in the log, whose last events were then lost.
+     */
+    private CompletionStage<Boolean> ownerGone(String id) {
+        return directory.find(id).thenCompose(facts -> facts.isEmpty() ? CompletableFuture.completedFuture(true)
+                : directory.isAlive(facts.get().owner()).thenApply(alive -> !alive));
     }
 
     private void interrupt(RemoteStream s) {

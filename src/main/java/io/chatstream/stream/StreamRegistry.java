@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -233,7 +234,7 @@ public final class StreamRegistry {
                     } catch (RefusedException | BackendUnavailableException e) {
                         throw new CompletionException(e);
                     }
-                }, scheduler).thenCompose(f -> f);
+                }, this::onScheduler).thenCompose(f -> f);
     }
 
     /**
@@ -295,6 +296,15 @@ public final class StreamRegistry {
     /** Another node's stream, followed from here; null when it cannot be (see {@link SharedStreams#follow}). */
     public CompletionStage<StreamSource> follow(String id) {
         return shared.follow(id);
+    }
+
+    /** Runs {@code task} on the scheduler; once it stopped (the webapp stops), here: the stop refuses it then. */
+    private void onScheduler(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     /** A stop was asked, on some node, for a stream of this node's. */
