@@ -2,8 +2,15 @@ package io.chatstream.app;
 
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
+import io.chatstream.cluster.ClusterSettings;
+import io.chatstream.cluster.DirectorySharedStreams;
+import io.chatstream.cluster.OwnerWatch;
 import io.chatstream.cluster.RedisConnection;
+import io.chatstream.cluster.RedisEventLogs;
+import io.chatstream.cluster.RedisStreamDirectory;
 import io.chatstream.cluster.RedisUrl;
+import io.chatstream.cluster.RemoteStreams;
+import io.chatstream.cluster.StreamDirectory;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.ModelsConfig;
@@ -19,10 +26,13 @@ import io.chatstream.conversation.Conversations;
 import io.chatstream.conversation.ReplyRecorder;
 import io.chatstream.store.StoreConfig;
 import io.chatstream.protocol.ChatRequestParser;
+import io.chatstream.stream.EventLogs;
 import io.chatstream.stream.SecretMasker;
+import io.chatstream.stream.SharedStreams;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.stream.StreamRegistry;
 import io.chatstream.stream.BatchingExecutors;
+import io.chatstream.time.Ticker;
 import io.chatstream.tools.ServerTools;
 
 import java.lang.System.Logger.Level;
@@ -31,6 +41,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -43,8 +54,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
  * (created when a backend first asks), the backend, the server tools of {@code chat.tools} with their pool for tools
- * that block, the stream registry, the limits on new replies and, where
- * {@code chat.cluster.redis-url} is set and something needs it, the node's {@link RedisConnection}; unless
+ * that block, the stream registry, the limits on new replies and, where {@code chat.cluster.redis-url} is set, the
+ * node's {@link RedisConnection} and the {@link StreamDirectory} the nodes share, under a node id new at each
+ * start; unless
  * {@code chat.store.url} is {@code off}, the conversation store with its own bounded pool of {@code chat-store}
  * threads, the only threads that wait on the database.
  */
@@ -71,6 +83,17 @@ public final class ChatApplication implements AutoCloseable {
     private final ChatRequestParser requestParser;
     private final ModelCatalog models;
     private final RedisConnection redis;
+    /** How often the streams of other nodes that readers here follow are read whatever the notices. */
+    private static final Duration REMOTE_POLL = Duration.ofSeconds(1);
+
+    /** Null on one node; so are the two below. */
+    private final StreamDirectory directory;
+    /** The logs of this node's streams, written to Redis. */
+    private final RedisEventLogs sharedLogs;
+    /** The streams of other nodes, followed from here. */
+    private final RemoteStreams remoteStreams;
+    /** Ends those of them whose node vanished. */
+    private final OwnerWatch ownerWatch;
     private final RateLimiter rateLimiter;
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
@@ -81,6 +104,7 @@ public final class ChatApplication implements AutoCloseable {
                             List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         ToolsConfig toolsConfig = ToolsConfig.load(settings);
+        ClusterSettings cluster = ClusterSettings.load(settings);
         this.settings = settings;
         this.config = config;
         this.scheduler = BatchingExecutors.scheduler(config.schedulerThreads(), schedulerThreads);
@@ -91,7 +115,16 @@ public final class ChatApplication implements AutoCloseable {
         List<StreamObserver> observers = new ArrayList<>(extraObservers);
         observers.add(new StreamLog());
         StreamObserver others = CompositeObserver.of(observers);
-        this.redis = limits.enabled() ? openRedis(settings) : null;
+        this.redis = openRedis(settings);
+        // Redis may be away now: the directory renews and listens from whenever it comes; a generation meanwhile is
+        // refused with 503
+        this.directory = redis == null ? null : RedisStreamDirectory.start(redis, UUID.randomUUID().toString(),
+                cluster, config.retain(), scheduler);
+        this.sharedLogs = redis == null ? null : new RedisEventLogs(redis, scheduler, config.retain(),
+                config.maxDuration());
+        this.remoteStreams = redis == null ? null : new RemoteStreams(redis, scheduler, REMOTE_POLL);
+        this.ownerWatch = redis == null ? null : new OwnerWatch(redis, directory, remoteStreams, scheduler,
+                cluster.renewEvery(), config.retain());
         this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
                 : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
         this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
@@ -136,8 +169,11 @@ public final class ChatApplication implements AutoCloseable {
         }
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
+        SharedStreams shared = directory == null ? SharedStreams.ONE_NODE
+                : new DirectorySharedStreams(directory, remoteStreams, config.maxStreamsPerClient());
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
-                SecretMasker.of(settings.apiKeysRead()), tools);
+                SecretMasker.of(settings.apiKeysRead()), tools, sharedLogs != null ? sharedLogs : EventLogs.IN_MEMORY,
+                Ticker.SYSTEM, shared);
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
         // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
         this.models = new ModelCatalog(backend, System::nanoTime, scheduler, modelsConfig.cacheFor(),
@@ -181,7 +217,9 @@ public final class ChatApplication implements AutoCloseable {
                 + (app.tools.names().isEmpty() ? "" : ", tools " + String.join(", ", app.tools.names()))
                 + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
                 + limits.tokensPerDay() + " tokens a day (0: none), counted "
-                + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : ""));
+                + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : "")
+                + (app.directory != null ? ", cluster node " + app.directory.node() + " sharing streams through"
+                + " Redis at " + app.redis.url() : ""));
         return app;
     }
 
@@ -236,14 +274,15 @@ public final class ChatApplication implements AutoCloseable {
         return replyLimits;
     }
 
-    /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}, or nothing needs it). */
+    /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}, or a bad one). */
     public RedisConnection redis() {
         return redis;
     }
 
     /**
      * The connection to {@code chat.cluster.redis-url}, made in the background; null when unset, or when the URL
-     * is bad: then the limits count on this node alone, and one line says so. Start-up never waits for Redis.
+     * is bad: then streams and limits stay on this node alone, and one line says so. Start-up never waits for
+     * Redis.
      */
     private RedisConnection openRedis(Settings s) {
         String raw = s.string("chat.cluster.redis-url", "");
@@ -255,7 +294,7 @@ public final class ChatApplication implements AutoCloseable {
             url = RedisUrl.parse(raw);
         } catch (IllegalArgumentException e) {
             LOG.log(Level.ERROR, "Invalid setting chat.cluster.redis-url (" + e.getMessage() + "; expected"
-                    + " redis://[user:password@]host:port[/db] or rediss://): the rate limits are counted on this"
+                    + " redis://[user:password@]host:port[/db] or rediss://): streams and rate limits stay on this"
                     + " node alone");
             return null;
         }
@@ -269,7 +308,14 @@ public final class ChatApplication implements AutoCloseable {
         replyLimits.sweep();
     }
 
+    /** Closes the shared logs and the directory, then the connection they use. */
     private void closeRedis() {
+        if (directory != null) {
+            ownerWatch.close();
+            sharedLogs.close();
+            remoteStreams.close();
+            directory.close();
+        }
         if (redis != null) {
             redis.close();
         }
@@ -295,7 +341,8 @@ public final class ChatApplication implements AutoCloseable {
     /**
      * Closes what the streams used, then the pools and stores, and joins their threads, each wait within
      * {@code deadline}: the model listings, the reply saves (the queued ones run, up to 5 s), the backend and its
-     * HTTP client, the tools, the store, Redis, and the scheduler last (the steps before still cancel its timers).
+     * HTTP client, the tools, the store, the shared logs and the stream directory, Redis, and the scheduler last
+     * (the steps before still cancel its timers).
      * Any stream still open is ended first, without waiting for its readers (none, after {@link #endStreams}).
      */
     public void close(Deadline deadline) {

@@ -5,6 +5,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -102,6 +103,11 @@ public final class RemoteStreams implements AutoCloseable {
     /** The number of streams followed now (not terminated, not released). */
     public int following() {
         return followed.size();
+    }
+
+    /** The streams followed now. */
+    Collection<RemoteStream> followed() {
+        return followed.values();
     }
 
     void forget(RemoteStream s) {

@@ -10,6 +10,8 @@ public enum ErrorCode {
     UPSTREAM_RATE_LIMITED("upstream_rate_limited"),
     /** The upstream answered 401 or 403: the key is wrong or lacks rights. */
     UPSTREAM_AUTH("upstream_auth"),
+    /** The node that ran the generation went away (a cluster, {@code SPEC.md} section 10). */
+    INTERRUPTED("interrupted"),
     /** A fault of this server; details go to its log, not to the client. */
     INTERNAL("internal");
 

@@ -11,9 +11,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each stream is given what it works with in one {@link StreamRuntime} and tells its end through a callback: a
  * stream never calls into its registry.
+ *
+ * <p>In a cluster, the {@link SharedStreams} of all nodes admit each generation too (the per-client limit counts
+ * every node's, an {@code Idempotency-Key} is found on any node), hear its end, and stop it when a {@code DELETE}
+ * reached another node; streams other nodes run are found and followed through them. That path completes later
+ * ({@link #openAsync}); on one node it completes at once.
  */
 public final class StreamRegistry {
 
@@ -40,6 +49,7 @@ public final class StreamRegistry {
     private final Map<String, ChatStream> byIdempotencyKey = new ConcurrentHashMap<>();
     private final Map<String, Integer> runningPerClient = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
+    private final SharedStreams shared;
     private volatile boolean stopped;
 
     /** A registry whose streams mask nothing: for backends that have no secret. */
@@ -81,6 +91,17 @@ public final class StreamRegistry {
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
                           ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
                           ServerTools tools, EventLogs logs, Ticker ticker) {
+        this(config, backend, backendName, scheduler, observer, masker, tools, logs, ticker, SharedStreams.ONE_NODE);
+    }
+
+    /**
+     * @param shared the streams of all nodes: {@link SharedStreams#ONE_NODE}, or a cluster's
+     */
+    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
+                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
+                          ServerTools tools, EventLogs logs, Ticker ticker, SharedStreams shared) {
+        this.shared = shared;
+        shared.onStopRequested(this::stopRequested);
         this.config = config;
         this.backend = backend;
         this.backendName = backendName;
@@ -97,7 +118,9 @@ public final class StreamRegistry {
         /** {@code chat.limits.max-streams} reached, or the webapp is stopping: 503. */
         TOO_MANY,
         /** The {@code Idempotency-Key} is that of a retained stream of another request: 422. */
-        KEY_REUSED
+        KEY_REUSED,
+        /** The streams of the other nodes could not be asked (Redis is away or slow): 503, soon again. */
+        UNAVAILABLE
     }
 
     /** A generation was refused; nothing was started. */
@@ -154,12 +177,156 @@ public final class StreamRegistry {
         }
         admit(clientKey);
         String model = request.model() != null ? request.model() : backend.defaultModel();
-        ChatStream stream = new ChatStream(StreamIds.next(), clientKey, principal, model, backendName, idemKey,
+        return startAdmitted(StreamIds.next(), request, fingerprint, clientKey, principal, model, idemKey,
+                conversationReply);
+    }
+
+    /**
+     * As {@link #open(ChatRequest, String, String, String, String, ConversationReply)}, asking the streams of all
+     * nodes too: the answer is this node's new or retained stream, or, for an {@code Idempotency-Key} another node's
+     * stream holds, that stream as followed from here. Fails with a {@link RefusedException} or a
+     * {@link BackendUnavailableException}; on one node it is complete when returned.
+     */
+    public CompletionStage<StreamSource> openAsync(ChatRequest request, String fingerprint, String clientKey,
+                                                   String principal, String idempotencyKey,
+                                                   ConversationReply conversationReply) {
+        if (!shared.enabled()) {
+            try {
+                return CompletableFuture.completedFuture(open(request, fingerprint, clientKey, principal,
+                        idempotencyKey, conversationReply));
+            } catch (RefusedException | BackendUnavailableException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        String idemKey = idempotencyKey == null ? null : clientKey + '\n' + idempotencyKey;
+        String model = request.model() != null ? request.model() : backend.defaultModel();
+        String id = StreamIds.next();
+        try {
+            ChatStream existing = idemKey == null ? null : byIdempotencyKey.get(idemKey);
+            if (existing != null) {
+                return CompletableFuture.completedFuture(repeated(existing, fingerprint));
+            }
+            if (stopped) {
+                throw new RefusedException(Refusal.TOO_MANY);
+            }
+            admit(clientKey);
+        } catch (RefusedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        // the answer comes on a Redis thread; the backend's start runs on the scheduler, which never waits
+        return shared.register(id, clientKey, principal, model, fingerprint, idempotencyKey)
+                .handleAsync((claim, failure) -> {
+                    if (failure != null) {
+                        release(clientKey);
+                        throw new CompletionException(new RefusedException(Refusal.UNAVAILABLE));
+                    }
+                    if (claim.outcome() != SharedStreams.Claim.Outcome.REGISTERED) {
+                        release(clientKey);
+                        return claimed(claim, fingerprint);
+                    }
+                    if (stopped) { // while Redis answered
+                        shared.ended(id);
+                        throw new CompletionException(new RefusedException(Refusal.TOO_MANY));
+                    }
+                    try {
+                        return CompletableFuture.<StreamSource>completedFuture(startAdmitted(id, request,
+                                fingerprint, clientKey, principal, model, idemKey, conversationReply));
+                    } catch (RefusedException | BackendUnavailableException e) {
+                        throw new CompletionException(e);
+                    }
+                }, this::onScheduler).thenCompose(f -> f);
+    }
+
+    /**
+     * The stream of a repeated {@code Idempotency-Key}, on this node or another; null when no node holds it for
+     * this client. Fails with {@link Refusal#KEY_REUSED} for a key of another request, {@link Refusal#UNAVAILABLE}
+     * when the other nodes could not be asked.
+     *
+     * @param fingerprint the repeat's request fingerprint; null compares nothing
+     */
+    public CompletionStage<StreamSource> findByIdempotencyKeyAsync(String clientKey, String idempotencyKey,
+                                                                   String fingerprint) {
+        try {
+            ChatStream local = findByIdempotencyKey(clientKey, idempotencyKey, fingerprint);
+            if (local != null || idempotencyKey == null || !shared.enabled()) {
+                return CompletableFuture.completedFuture(local);
+            }
+        } catch (RefusedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return shared.findByIdempotencyKey(clientKey, idempotencyKey).handle((claim, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(new RefusedException(Refusal.UNAVAILABLE));
+            }
+            return claim.isEmpty() ? CompletableFuture.<StreamSource>completedFuture(null)
+                    : claimed(claim.get(), fingerprint);
+        }).thenCompose(f -> f);
+    }
+
+    /** The stream that holds a key, as a repeat with {@code fingerprint} gets it. */
+    private CompletionStage<StreamSource> claimed(SharedStreams.Claim claim, String fingerprint) {
+        if (claim.outcome() == SharedStreams.Claim.Outcome.TOO_MANY_FOR_CLIENT) {
+            return CompletableFuture.failedFuture(new RefusedException(Refusal.TOO_MANY_FOR_CLIENT));
+        }
+        if (!claim.sameRequest(fingerprint)) {
+            return CompletableFuture.failedFuture(new RefusedException(Refusal.KEY_REUSED));
+        }
+        ChatStream local = streams.get(claim.streamId());
+        if (local != null) {
+            return CompletableFuture.completedFuture(local);
+        }
+        return follow(claim.streamId()).thenCompose(s -> s != null ? CompletableFuture.completedFuture(s)
+                // the key's stream is known but cannot be read from here: a retry may reach its node
+                : CompletableFuture.failedFuture(new RefusedException(Refusal.UNAVAILABLE)));
+    }
+
+    /**
+     * What the nodes know of a stream this node does not hold: for the principal rule before a stop or a follow.
+     * Empty on one node, and when no node knows it.
+     */
+    public CompletionStage<Optional<SharedStreams.Facts>> findElsewhere(String id) {
+        return shared.find(id);
+    }
+
+    /** Asks the node that runs stream {@code id} to stop it ({@link #findElsewhere} first, for the principal). */
+    public CompletionStage<Boolean> requestStop(String id) {
+        return shared.requestStop(id);
+    }
+
+    /** Another node's stream, followed from here; null when it cannot be (see {@link SharedStreams#follow}). */
+    public CompletionStage<StreamSource> follow(String id) {
+        return shared.follow(id);
+    }
+
+    /** Runs {@code task} on the scheduler; once it stopped (the webapp stops), here: the stop refuses it then. */
+    private void onScheduler(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
+    /** A stop was asked, on some node, for a stream of this node's. */
+    private void stopRequested(String id) {
+        ChatStream s = streams.get(id);
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    /** Starts a generation admitted on this node (and, in a cluster, registered), or finds a repeat's stream. */
+    private ChatStream startAdmitted(String id, ChatRequest request, String fingerprint, String clientKey,
+                                     String principal, String model, String idemKey,
+                                     ConversationReply conversationReply)
+            throws RefusedException, BackendUnavailableException {
+        ChatStream stream = new ChatStream(id, clientKey, principal, model, backendName, idemKey,
                 fingerprint, conversationReply, runtime, this::terminated);
         if (idemKey != null) {
             ChatStream existing = byIdempotencyKey.putIfAbsent(idemKey, stream);
             if (existing != null) {
                 release(clientKey);
+                shared.ended(id);
                 stream.expired();
                 return repeated(existing, fingerprint);
             }
@@ -170,6 +337,7 @@ public final class StreamRegistry {
         } catch (BackendUnavailableException e) {
             expire(stream);
             release(clientKey);
+            shared.ended(id);
             throw e;
         }
         observer.streamStarted(stream);
@@ -277,6 +445,7 @@ public final class StreamRegistry {
     /** Called once by a stream when its terminal event is in: frees its admission, schedules its expiry. */
     private void terminated(ChatStream stream) {
         release(stream.clientKey());
+        shared.ended(stream.id());
         long retain = config.retain().toNanos();
         if (retain == 0) {
             expire(stream);

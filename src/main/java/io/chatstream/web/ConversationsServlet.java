@@ -350,10 +350,10 @@ final class ConversationsServlet extends HttpServlet {
                 options == null ? List.of() : options.tools(), options == null ? null : options.toolChoice());
         Message answered = path.get(path.size() - 1);
         ConversationReply target = new ConversationReply(conv.id(), UUID.randomUUID().toString(), answered.id());
-        opener.open(async, req, resp, caller, request, fingerprint, target, stream -> {
-            if (stream.conversationReply() != target) {
+        opener.open(async, req, resp, caller, request, fingerprint, target, found -> {
+            if (!(found instanceof ChatStream stream) || stream.conversationReply() != target) {
                 // the same Idempotency-Key again: that reply is saved already, this request only reads it
-                responses.deliver(async, req, resp, stream, 0, false);
+                responses.deliver(async, req, resp, found, 0, false);
                 return;
             }
             Message reply = Message.streamingReply(target.messageId(), conv.id(), answered.id(), stream.model(),

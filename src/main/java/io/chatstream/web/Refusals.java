@@ -23,6 +23,10 @@ final class Refusals {
     /** Answered when taking a request failed in a way the client cannot help: logged, and retried soon. */
     static final ApiError FAILED = new ApiError(503, "unavailable", "The server could not take this request now.", 1);
 
+    /** The streams of the other nodes could not be asked: Redis is away, or slow. */
+    static final ApiError CLUSTER_UNAVAILABLE = new ApiError(503, "unavailable", "The server cannot reach the"
+            + " state its nodes share; send the request again.", 2);
+
     private final int maxStreamsPerClient;
 
     /** @param maxStreamsPerClient {@code chat.limits.max-streams-per-client}, which a 429 names */
@@ -38,6 +42,7 @@ final class Refusals {
             case TOO_MANY -> new ApiError(503, "unavailable", "The server is at its limit of running replies.", 5);
             case KEY_REUSED -> new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used for"
                     + " another request; a retry must send the same body. Use a new key for a new request.");
+            case UNAVAILABLE -> CLUSTER_UNAVAILABLE;
         };
     }
 

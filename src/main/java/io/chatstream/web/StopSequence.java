@@ -23,15 +23,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>wait for them, up to {@link #READERS_WAIT}, while busy sockets take it;</li>
  *   <li>end what remains: readers still busy are completed as they are, generations cancelled;</li>
  *   <li>close pools and stores: model listings, reply saves (queued ones run), backend and HTTP client, tools,
- *       conversation store, Redis, the scheduler;</li>
+ *       conversation store, the cluster's stream directory (its streams then lapse with the node's lease), Redis, the
+ *       scheduler;</li>
  *   <li>join the application's threads;</li>
  *   <li>wait for the container to finish, on its own threads, every request the steps above ended: a webapp
  *       unloaded before that is unloaded under them.</li>
  * </ol>
  *
  * <p>Each step waits at most what is left of the bound, on a condition, a future or a thread's end (step 3 is the
- * stream registry's own wait); one line is logged when the bound was not enough. Steps 1 to 4 also run from the JVM's exit hook (see
- * {@link ChatContextListener}), whichever comes first; the other waits for them.
+ * stream registry's own wait); one line is logged when the bound was not enough. Steps 1 to 4 also run from the
+ * JVM's exit hook (see {@link ChatContextListener}), whichever comes first; the other waits for them.
  */
 final class StopSequence {
 

@@ -9,19 +9,19 @@ import io.chatstream.protocol.ApiError;
 import io.chatstream.stream.ChatStream;
 import io.chatstream.stream.ConversationReply;
 import io.chatstream.stream.StreamRegistry;
+import io.chatstream.stream.StreamSource;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Opens the stream of a new reply, for {@code POST /api/chat}, {@code GET /api/chat?prompt=} and a conversation's
  * messages alike: the repeat of an {@code Idempotency-Key} finds its retained stream; anything else asks the limits
- * on new replies ({@link ReplyLimits}), then the {@link StreamRegistry}, which admits the generation and starts it
- * on the backend. A repeat is no new reply: it is not counted.
+ * on new replies ({@link ReplyLimits}), then the {@link StreamRegistry}, which admits the generation (in a cluster,
+ * on all nodes) and starts it on the backend. A repeat is no new reply: it is not counted.
  */
 final class StreamOpener {
 
@@ -29,12 +29,7 @@ final class StreamOpener {
 
     /** What is done with a reply's stream once it is open; an {@link ApiError} it throws is the answer. */
     interface Opened {
-        void opened(ChatStream stream) throws ApiError, IOException;
-    }
-
-    /** A step of a request that may throw what the request answers. */
-    private interface Step {
-        void run() throws ApiError, IOException;
+        void opened(StreamSource stream) throws ApiError, IOException;
     }
 
     private final StreamRegistry registry;
@@ -49,9 +44,10 @@ final class StreamOpener {
 
     /**
      * Opens a new stream for {@code request}, or finds the retained one of the request's {@code Idempotency-Key}
-     * (which keeps its own {@link ChatStream#conversationReply()}), and hands it to {@code then}. Where the limits
-     * need Redis, their answer completes later, on another thread, and the request continues on a container thread
-     * then; until it does, no thread waits for it.
+     * (which keeps its own {@link ChatStream#conversationReply()}; in a cluster it may run on another node, and is
+     * then followed from here), and hands it to {@code then}. Where the limits or the registry need Redis, their
+     * answer completes later, on another thread, and the request continues on a container thread then; until it
+     * does, no thread waits for it.
      *
      * @param fingerprint the request's fingerprint, compared with a repeated key's first request; null: none
      * @param reply       the conversation message the stream writes, or null
@@ -64,44 +60,29 @@ final class StreamOpener {
             throw ApiError.invalid("Idempotency-Key must be 1 to 255 characters.");
         }
         String compared = idempotencyKey == null ? null : fingerprint;
-        ChatStream repeat;
-        try {
-            repeat = registry.findByIdempotencyKey(caller.clientKey(), idempotencyKey, compared);
-        } catch (StreamRegistry.RefusedException e) {
-            throw refusals.of(e.refusal());
-        }
-        if (repeat != null) {
-            then.opened(repeat);
-            return;
-        }
-        CompletableFuture<Decision> admission = limits.admit(caller.clientKey()).toCompletableFuture();
-        if (admission.isDone()) {
-            start(resp, caller, request, compared, idempotencyKey, reply, admission.join(), then);
-            return;
-        }
-        admission.thenAccept(decision -> continueLater(async, resp, caller, decision, () ->
-                start(resp, caller, request, compared, idempotencyKey, reply, decision, then)));
+        AsyncSteps.after(async, resp, registry.findByIdempotencyKeyAsync(caller.clientKey(), idempotencyKey,
+                compared), (repeat, failure) -> {
+                    if (failure != null) {
+                        throw refusal(failure);
+                    }
+                    if (repeat != null) {
+                        then.opened(repeat);
+                    } else {
+                        admit(async, resp, caller, request, compared, idempotencyKey, reply, then);
+                    }
+                }, null);
     }
 
-    /** Runs {@code step} on a container thread; a request the container already ended gives its admission back. */
-    private void continueLater(AsyncContext async, HttpServletResponse resp, ApiGate.Caller caller,
-                               Decision decision, Step step) {
-        try {
-            async.start(() -> {
-                try {
-                    step.run();
-                } catch (ApiError e) {
-                    Responses.error(async, resp, e);
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(Level.WARNING, "Starting a reply failed", e);
-                    Responses.error(async, resp, Refusals.FAILED);
-                }
-            });
-        } catch (IllegalStateException gone) {
-            // the container ended the request while the limits were asked (client gone, webapp stopping)
-            LOG.log(Level.DEBUG, () -> "A request ended before its admission came: " + gone);
-            limits.release(caller.clientKey(), decision);
-        }
+    /** Asks the limits on new replies, then {@link #start}s; a request gone meanwhile gives its admission back. */
+    private void admit(AsyncContext async, HttpServletResponse resp, ApiGate.Caller caller, ChatRequest request,
+                       String fingerprint, String idempotencyKey, ConversationReply reply, Opened then)
+            throws ApiError, IOException {
+        AsyncSteps.after(async, resp, limits.admit(caller.clientKey()), (decision, failure) -> {
+            if (failure != null) {
+                throw refusal(failure);
+            }
+            start(async, resp, caller, request, fingerprint, idempotencyKey, reply, decision, then);
+        }, decision -> limits.release(caller.clientKey(), decision));
     }
 
     /**
@@ -109,26 +90,42 @@ final class StreamOpener {
      * carries {@code RateLimit-Policy} and {@code RateLimit}; a refusal also {@code Retry-After}. A start counted
      * by the limits but refused by the registry or the backend is taken back, and that refusal keeps its own code.
      */
-    private void start(HttpServletResponse resp, ApiGate.Caller caller, ChatRequest request, String fingerprint,
-                       String idempotencyKey, ConversationReply reply, Decision decision, Opened then)
-            throws ApiError, IOException {
+    private void start(AsyncContext async, HttpServletResponse resp, ApiGate.Caller caller, ChatRequest request,
+                       String fingerprint, String idempotencyKey, ConversationReply reply, Decision decision,
+                       Opened then) throws ApiError, IOException {
         if (!decision.allowed()) {
             rateLimitFields(resp, caller.clientKey(), decision);
             throw Refusals.rateLimited(limits, decision);
         }
-        ChatStream stream;
-        try {
-            stream = registry.open(request, fingerprint, caller.clientKey(), caller.principal(), idempotencyKey,
-                    reply);
-        } catch (StreamRegistry.RefusedException e) {
-            limits.release(caller.clientKey(), decision);
-            throw refusals.of(e.refusal());
-        } catch (BackendUnavailableException e) {
-            limits.release(caller.clientKey(), decision);
-            throw Refusals.backendUnavailable(e);
+        AsyncSteps.after(async, resp, registry.openAsync(request, fingerprint, caller.clientKey(), caller.principal(),
+                idempotencyKey, reply), (stream, failure) -> {
+                    if (failure != null) {
+                        limits.release(caller.clientKey(), decision);
+                        throw refusal(failure);
+                    }
+                    rateLimitFields(resp, caller.clientKey(), decision);
+                    then.opened(stream);
+                }, stream -> {
+                    if (stream instanceof ChatStream s) {
+                        s.unattachedReaderLeft(); // no reader will come: the detach grace applies
+                    }
+                });
+    }
+
+    /** The answer to a failed step: a refusal's own, else logged and answered as a failure. */
+    private ApiError refusal(Throwable failure) {
+        Throwable cause = failure;
+        if (cause instanceof StreamRegistry.RefusedException e) {
+            return refusals.of(e.refusal());
         }
-        rateLimitFields(resp, caller.clientKey(), decision);
-        then.opened(stream);
+        if (cause instanceof BackendUnavailableException e) {
+            return Refusals.backendUnavailable(e);
+        }
+        if (cause instanceof ApiError e) {
+            return e;
+        }
+        LOG.log(Level.WARNING, "Starting a reply failed", cause);
+        return Refusals.FAILED;
     }
 
     /** {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers-12), where one is on. */

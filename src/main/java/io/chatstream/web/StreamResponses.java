@@ -2,6 +2,7 @@ package io.chatstream.web;
 
 import io.chatstream.protocol.ApiError;
 import io.chatstream.stream.ChatStream;
+import io.chatstream.stream.StreamSource;
 import io.chatstream.stream.Delivery;
 import io.chatstream.stream.StreamObserver;
 import io.chatstream.wire.Framing;
@@ -42,7 +43,7 @@ final class StreamResponses {
      * @param afterSeq the last event the reader has (0: none)
      * @param resumed  whether the reader reconnects (with {@code Last-Event-ID})
      */
-    void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, ChatStream stream,
+    void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, StreamSource stream,
                  long afterSeq, boolean resumed) throws ApiError, IOException {
         if (afterSeq > stream.lastSeq()) {
             throw ApiError.invalid("Last-Event-ID names an event this stream has not sent.");
@@ -75,7 +76,7 @@ final class StreamResponses {
                 if (d != null) {
                     d.onTransportError(cause);
                 } else {
-                    stream.unattachedReaderLeft();
+                    unattachedReaderLeft(stream);
                 }
             }
 
@@ -86,9 +87,16 @@ final class StreamResponses {
                 if (d != null) {
                     d.shutdown(shutdownRetryMillis.getAsLong());
                 } else {
-                    stream.unattachedReaderLeft();
+                    unattachedReaderLeft(stream);
                 }
             }
         });
+    }
+
+    /** A reader left before it was attached: a stream generated here may be left without readers now. */
+    private static void unattachedReaderLeft(StreamSource stream) {
+        if (stream instanceof ChatStream s) {
+            s.unattachedReaderLeft();
+        }
     }
 }

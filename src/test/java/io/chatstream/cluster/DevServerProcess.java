@@ -93,6 +93,11 @@ public final class DevServerProcess implements AutoCloseable {
         return "--- node " + name + " ---\n" + String.join("\n", output);
     }
 
+    /** Kills the node as {@code kill -9} would: no stop sequence runs, nothing is written to Redis. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** Stops the node as Ctrl+C would, and waits for its end. */
     @Override
     public void close() {
