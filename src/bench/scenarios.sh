@@ -159,6 +159,16 @@ await_port() {
 }
 
 # start_server NAME setting=value... : sets SERVER_PID and PORT
+# The demo's pace settings as the yardstick servers' options (FloorServer, the peers), into the caller's args array.
+pace_args() {
+  for s in "$@"; do
+    case "$s" in
+      chat.demo.tokens-per-second=*) args+=("--tokens-per-second=${s#*=}") ;;
+      chat.demo.reply-tokens=*) args+=("--reply-tokens=${s#*=}") ;;
+    esac
+  done
+}
+
 start_server() {
   local name=$1; shift
   local props=() jfr=()
@@ -176,12 +186,7 @@ start_server() {
     BASE_PATH=/chat
   elif [ "$CONTAINER" = floor ]; then
     local args=()
-    for s in "$@"; do
-      case "$s" in
-        chat.demo.tokens-per-second=*) args+=("--tokens-per-second=${s#*=}") ;;
-        chat.demo.reply-tokens=*) args+=("--reply-tokens=${s#*=}") ;;
-      esac
-    done
+    pace_args "$@"
     # shellcheck disable=SC2086
     "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" -cp "$CP" io.chatstream.bench.FloorServer --port=0 "${args[@]}" ${FLOOR_ARGS:-} \
       >"$log" 2>&1 &
@@ -189,12 +194,7 @@ start_server() {
     await_port "$log" "Floor server"
   elif [ "$CONTAINER" = peer-jetty ] || [ "$CONTAINER" = peer-node ]; then
     local args=()
-    for s in "$@"; do
-      case "$s" in
-        chat.demo.tokens-per-second=*) args+=("--tokens-per-second=${s#*=}") ;;
-        chat.demo.reply-tokens=*) args+=("--reply-tokens=${s#*=}") ;;
-      esac
-    done
+    pace_args "$@"
     if [ "$CONTAINER" = peer-jetty ]; then
       # shellcheck disable=SC2086
       "$JAVA" $SERVER_JVM_OPTS "${jfr[@]}" -cp "$CP" io.chatstream.bench.JettyPeer --port=0 "${args[@]}" >"$log" 2>&1 &
