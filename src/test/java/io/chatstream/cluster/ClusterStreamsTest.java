@@ -58,6 +58,8 @@ class ClusterStreamsTest {
     private static DevServerProcess b;
     /** Generations the upstream was asked for. */
     private static final AtomicInteger generations = new AtomicInteger();
+    /** Chunks the upstream wrote to {@link #TICKING} replies: time passing, as the model sees it. */
+    private static final AtomicInteger ticks = new AtomicInteger();
     /** One entry per upstream connection its client closed, holding System.nanoTime() of the close. */
     private static final BlockingQueue<Long> upstreamClosed = new LinkedBlockingQueue<>();
 
@@ -72,6 +74,7 @@ class ClusterStreamsTest {
                 try {
                     while (true) { // a chunk every 100 ms until the client closes
                         ex.pace(Duration.ofMillis(100)).write(CHUNK);
+                        ticks.incrementAndGet();
                     }
                 } catch (IOException closed) {
                     return;
@@ -278,6 +281,9 @@ class ClusterStreamsTest {
     @Order(5)
     void whileRedisIsAwayANewGenerationGets503AndTheNodesRecover() throws Exception {
         SseRecorder ticking = start(a, post(a, TICKING));
+        String id = ticking.header("X-Stream-Id");
+        SseRecorder onB = SseRecorder.open(HTTP, request(b, "/api/chat/streams/" + id).build());
+        assertEquals("start", onB.nextEvent(T).type());
         Map<String, Double> earlier = metrics(a);
         redis.stop();
         try {
@@ -306,7 +312,12 @@ class ClusterStreamsTest {
             return m.get("chat_cluster_log_lag_events") == 0
                     && m.get("chat_redis_reconnects_total") > earlier.get("chat_redis_reconnects_total");
         }), a::output);
-        stopVia(a, ticking);
+        // the restarted Redis lost a's lease, which a writes back within a third of the lease: b, which follows the
+        // stream, must not take a for dead meanwhile; 1.5 s of the model's time is past that
+        int now = ticks.get();
+        assertTrue(Await.until(T, () -> ticks.get() >= now + 15));
+        stopVia(a, onB);
+        ticking.close();
         for (DevServerProcess node : new DevServerProcess[] {a, b}) {
             SseRecorder[] back = new SseRecorder[1];
             assertTrue(Await.until(T, () -> {
