@@ -58,7 +58,8 @@ final class MetricsServlet extends HttpServlet {
             }
             return;
         }
-        byte[] body = metrics.scrape(registry, store, cluster == null ? null : cluster.get()).getBytes(StandardCharsets.UTF_8);
+        ClusterCounts counts = cluster == null ? null : cluster.get();
+        byte[] body = metrics.scrape(registry, store, counts).getBytes(StandardCharsets.UTF_8);
         Responses.whole(req, resp, 200, ChatMetrics.CONTENT_TYPE, body, "the metrics");
     }
 }
