@@ -16,6 +16,7 @@ import io.chatstream.config.ConfigException;
 import io.chatstream.config.ModelsConfig;
 import io.chatstream.config.Settings;
 import io.chatstream.config.ToolsConfig;
+import io.chatstream.metrics.ClusterCounts;
 import io.chatstream.models.ModelCatalog;
 import io.chatstream.limits.InMemoryRateLimiter;
 import io.chatstream.limits.Limits;
@@ -277,6 +278,11 @@ public final class ChatApplication implements AutoCloseable {
     /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}, or a bad one). */
     public RedisConnection redis() {
         return redis;
+    }
+
+    /** What this node saw of Redis, for the metrics; null on one node. */
+    public ClusterCounts clusterCounts() {
+        return redis == null ? null : new ClusterCounts(redis.errors(), redis.reconnects(), sharedLogs.lag());
     }
 
     /**

@@ -8,7 +8,10 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,21 +22,33 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Ends the streams of a node that vanished (killed, crashed, cut off) for their readers on every node: every third
- * of {@code chat.cluster.lease-seconds} it asks the {@link StreamDirectory} whether the owner of each stream followed
- * here, whose log has no end yet, is gone; after two such answers in a row (one could follow a Redis
- * restart that lost the data, which the owner writes back within that time) it writes the terminal event
- * {@code error} / {@code interrupted} into the stream's shared log, after the last event there, with its end marker,
- * in one script that does nothing when an end is there already. Every follower, on any node, then reads the same
- * event with the same seq; a {@code Last-Event-ID} resume after it is a {@code 204} like any ended stream's.
+ * Ends the streams of a node that vanished (killed, crashed, cut off) for their readers on every node, within
+ * {@code chat.cluster.lease-seconds} and a second of its death: every {@link #CHECK} it asks the
+ * {@link StreamDirectory} whether the owner of the streams followed here, whose logs have no end yet, is alive, one
+ * question per owner node, not per stream (each stream's owner is looked up once). After two "gone" answers in a row
+ * it writes the terminal event {@code error} / {@code interrupted} into each such stream's shared log, after the last
+ * event there, with its end marker, in one script that does nothing when an end is there already. Every follower, on
+ * any node, then reads the same event with the same seq; a {@code Last-Event-ID} resume after it is a {@code 204}
+ * like any ended stream's.
  *
- * <p>A question Redis does not answer counts as no answer: an outage ends no stream.
+ * <p>A Redis that restarted may have lost the leases and facts, which their owners write back within their renewal
+ * period (a third of the lease): a "gone" answered within that period and a {@link #CHECK} of Redis' return (the
+ * first answer after an outage, {@link RedisConnection#answeringSince}) does not count. Any other time, a lease that
+ * is missing has lapsed, so no wait is needed. A question Redis does not answer counts as no answer: an outage ends
+ * no stream.
  */
 public final class OwnerWatch implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(OwnerWatch.class.getName());
+    /** How often the owners of the followed streams are asked after: a lapsed lease is seen this much later. */
+    static final Duration CHECK = Duration.ofMillis(250);
     /** Answers "gone" in a row before a stream is ended. */
     private static final int GONE_ANSWERS = 2;
+    /**
+     * Stands for the owner of a stream no node knows (no facts): gone, as a lapsed owner is; followed by the
+     * stream's id where the streams are grouped, so that each such stream needs two answers of its own.
+     */
+    private static final String UNKNOWN = "\0";
 
     /**
      * KEYS: events, meta. ARGV: event JSON, expiry s, channel, id. Appends the event after the last one and marks
@@ -57,50 +72,74 @@ public final class OwnerWatch implements AutoCloseable {
     private final StreamDirectory directory;
     private final RemoteStreams streams;
     private final long retainSeconds;
+    /** How long after Redis' return a "gone" is not believed: the owners' renewal period and a check. */
+    private final long graceNanos;
+    /** The owner of each followed stream, once known; {@link #UNKNOWN} when no node knows it. */
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
+    /** Answers "gone" in a row, by owner node. */
     private final Map<String, Integer> goneAnswers = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> task;
 
     /**
-     * Starts watching, on {@code scheduler}, every {@code every} (a third of the lease).
+     * Starts watching, on {@code scheduler}, every {@link #CHECK}.
      *
-     * @param retain {@code chat.stream.retain-seconds}: how long an interrupted stream's log stays
+     * @param renewEvery how often a node renews its lease and writes back what a Redis restart lost
+     * @param retain     {@code chat.stream.retain-seconds}: how long an interrupted stream's log stays
      */
     public OwnerWatch(RedisConnection redis, StreamDirectory directory, RemoteStreams streams,
-                      ScheduledExecutorService scheduler, Duration every, Duration retain) {
+                      ScheduledExecutorService scheduler, Duration renewEvery, Duration retain) {
         this.redis = redis;
         this.directory = directory;
         this.streams = streams;
         this.retainSeconds = Math.max(1, retain.toSeconds());
-        long period = Math.max(1, every.toMillis());
-        this.task = scheduler.scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+        this.graceNanos = renewEvery.plus(CHECK).toNanos();
+        long period = CHECK.toNanos();
+        this.task = scheduler.scheduleWithFixedDelay(this::check, period, period, TimeUnit.NANOSECONDS);
     }
 
     private void check() {
+        Map<String, List<RemoteStream>> byOwner = new HashMap<>();
         Set<String> followed = new HashSet<>();
-        streams.followed().forEach(s -> followed.add(s.id()));
-        goneAnswers.keySet().retainAll(followed);
         for (RemoteStream s : streams.followed()) {
+            followed.add(s.id());
             if (s.isTerminated()) {
                 continue;
             }
-            ownerGone(s.id()).whenComplete((gone, failure) -> {
-                if (failure != null || !gone) {
-                    goneAnswers.remove(s.id());
-                } else if (goneAnswers.merge(s.id(), 1, Integer::sum) >= GONE_ANSWERS) {
-                    goneAnswers.remove(s.id());
-                    interrupt(s);
+            String owner = owners.get(s.id());
+            if (owner == null || owner.equals(UNKNOWN)) {
+                lookUp(s.id()); // again each time for an unknown one: its owner may write its facts back
+            }
+            if (owner != null) {
+                String key = owner.equals(UNKNOWN) ? UNKNOWN + s.id() : owner;
+                byOwner.computeIfAbsent(key, o -> new ArrayList<>()).add(s);
+            }
+        }
+        owners.keySet().retainAll(followed);
+        goneAnswers.keySet().retainAll(byOwner.keySet());
+        byOwner.forEach((owner, list) -> {
+            CompletionStage<Boolean> alive = owner.startsWith(UNKNOWN)
+                    ? CompletableFuture.completedFuture(false) : directory.isAlive(owner);
+            alive.whenComplete((yes, failure) -> {
+                if (failure != null || yes || System.nanoTime() - redis.answeringSince() < graceNanos) {
+                    goneAnswers.remove(owner);
+                } else if (goneAnswers.merge(owner, 1, Integer::sum) >= GONE_ANSWERS) {
+                    goneAnswers.remove(owner);
+                    list.forEach(this::interrupt);
                 }
             });
-        }
+        });
     }
 
     /**
-     * True when no node knows the stream, or its owner's lease lapsed: whatever state its facts say, since an owner
-     * that stopped may have recorded the end in the facts but not in the log, whose last events were then lost.
+     * Learns which node owns the stream, for the next check; a stream no node knows is {@link #UNKNOWN} until a
+     * later look finds its facts (lost by a Redis restart and written back by the owner within the grace).
      */
-    private CompletionStage<Boolean> ownerGone(String id) {
-        return directory.find(id).thenCompose(facts -> facts.isEmpty() ? CompletableFuture.completedFuture(true)
-                : directory.isAlive(facts.get().owner()).thenApply(alive -> !alive));
+    private void lookUp(String id) {
+        directory.find(id).whenComplete((facts, failure) -> {
+            if (failure == null) {
+                owners.put(id, facts.map(StreamFacts::owner).orElse(UNKNOWN));
+            }
+        });
     }
 
     private void interrupt(RemoteStream s) {

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The node's one connection to Redis ({@code chat.cluster.redis-url}), shared by everything that needs Redis for
@@ -60,6 +61,10 @@ public final class RedisConnection implements AutoCloseable {
     private final RedisClient client;
     private final RedisURI uri;
     private final AtomicBoolean down = new AtomicBoolean();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder reconnects = new LongAdder();
+    /** {@link System#nanoTime} of the first answer, and of the first after each outage. */
+    private volatile long answeringSince = System.nanoTime();
     /**
      * Every thread Lettuce made, to wait for at close: its executors report termination just before their last
      * thread ends, and a container that looks for the webapp's threads right after would still see that one.
@@ -155,6 +160,7 @@ public final class RedisConnection implements AutoCloseable {
                 }
                 connection = c;
                 LOG.log(Level.INFO, "Connected to Redis at " + url);
+                answeringSince = System.nanoTime();
                 answered();
                 return;
             }
@@ -204,8 +210,11 @@ public final class RedisConnection implements AutoCloseable {
         return url;
     }
 
-    /** A command failed or went unanswered: logged once until Redis answers again. */
+    /** A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. */
     public void failed(String why) {
+        if (!closed) {
+            errors.increment();
+        }
         if (!closed && down.compareAndSet(false, true)) {
             LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); until it answers"
                     + " again the rate limits let requests through and stream events wait in memory");
@@ -215,6 +224,8 @@ public final class RedisConnection implements AutoCloseable {
     /** Redis answered: its return after an outage is logged once. */
     public void answered() {
         if (down.compareAndSet(true, false)) {
+            answeringSince = System.nanoTime();
+            reconnects.increment();
             LOG.log(Level.INFO, "Redis at " + url + " is back");
         }
     }
@@ -222,6 +233,24 @@ public final class RedisConnection implements AutoCloseable {
     /** True after a failure and before the next answer. */
     public boolean isDown() {
         return down.get() || connection == null;
+    }
+
+    /** Commands that failed or went unanswered, and connections lost, since start-up. */
+    public long errors() {
+        return errors.sum();
+    }
+
+    /** Returns of Redis after an outage (the first answer after failures), since start-up. */
+    public long reconnects() {
+        return reconnects.sum();
+    }
+
+    /**
+     * {@link System#nanoTime} of Redis' last return: the first answer after start-up or after an outage. A Redis
+     * that restarted may have lost what the nodes wrote; they write it back within their renewal period from then.
+     */
+    public long answeringSince() {
+        return answeringSince;
     }
 
     /** Closes the connection, then Lettuce's threads, waiting up to 5 s for them to end. */

@@ -143,6 +143,12 @@ public final class RedisEventLog implements EventLog {
     @Override
     public void release() {
         released = true;
+        logs.closed(this);
+    }
+
+    /** Events appended here and not yet in Redis. */
+    int unwritten() {
+        return released ? 0 : Math.max(0, memory.size() - written);
     }
 
     /** The seq of the last event Redis holds, as far as this node knows. */
@@ -209,6 +215,7 @@ public final class RedisEventLog implements EventLog {
                 .whenCompleteAsync((top, t) -> {
                     if (t == null && top == last) {
                         endWritten = true;
+                        logs.closed(this);
                     }
                     written(top, t);
                 }, logs.scheduler);

@@ -4,6 +4,8 @@ import io.chatstream.stream.EventLogs;
 
 import java.time.Duration;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -34,6 +36,8 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
      */
     final Duration liveExpiry;
     private final Queue<RedisEventLog> due = new ConcurrentLinkedQueue<>();
+    /** The logs with events or an end not yet in Redis, for {@link #lag()}. */
+    private final Set<RedisEventLog> open = ConcurrentHashMap.newKeySet();
     private final ScheduledFuture<?> tick;
 
     /**
@@ -53,7 +57,23 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
 
     @Override
     public RedisEventLog create(String streamId) {
-        return new RedisEventLog(streamId, this);
+        RedisEventLog log = new RedisEventLog(streamId, this);
+        open.add(log);
+        return log;
+    }
+
+    /** {@code log} is all in Redis, end included, or was released: it counts no more in {@link #lag()}. */
+    void closed(RedisEventLog log) {
+        open.remove(log);
+    }
+
+    /** Events appended on this node and not yet in Redis: 0 while Redis keeps up, growing while it is away. */
+    public long lag() {
+        long n = 0;
+        for (RedisEventLog log : open) {
+            n += log.unwritten();
+        }
+        return n;
     }
 
     /** {@code log} has something to write: flushed at the next tick. */

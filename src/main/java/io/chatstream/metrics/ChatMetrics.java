@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code Last-Event-ID}), detached by reason ({@code completed}, {@code disconnected}, {@code too_slow},
  * {@code shutdown}); keep-alives and events written; {@code chunk} and {@code reasoning} events of ended
  * generations; new replies refused by a rate limit, by {@code limit}; time to first token and reply duration as histograms;
- * where conversations are on, the statements sent to their store.
+ * where conversations are on, the statements sent to their store; in a cluster, Redis' errors and returns and the
+ * events not yet in the shared log.
  */
 public final class ChatMetrics implements StreamObserver {
 
@@ -128,6 +129,16 @@ public final class ChatMetrics implements StreamObserver {
      * @param store the conversation store, or null where conversations are off
      */
     public String scrape(StreamRegistry registry, ConversationStore store) {
+        return scrape(registry, store, null);
+    }
+
+    /**
+     * As {@link #scrape(StreamRegistry, ConversationStore)}, with the node's view of Redis in a cluster:
+     * {@code chat_redis_errors_total}, {@code chat_redis_reconnects_total}, {@code chat_cluster_log_lag_events}.
+     *
+     * @param cluster what the node saw of Redis, or null on one node
+     */
+    public String scrape(StreamRegistry registry, ConversationStore store, ClusterCounts cluster) {
         PrometheusWriter out = new PrometheusWriter();
         out.family("chat_streams_open", "gauge", "Generations running now.")
                 .sample("chat_streams_open", registry.running());
@@ -178,6 +189,16 @@ public final class ChatMetrics implements StreamObserver {
         if (store != null) {
             out.family("chat_store_statements_total", "counter", "SQL statements sent to the conversation store.")
                     .sample("chat_store_statements_total", store.statements());
+        }
+        if (cluster != null) {
+            out.family("chat_redis_errors_total", "counter",
+                            "Redis commands that failed or went unanswered, and connections to Redis lost.")
+                    .sample("chat_redis_errors_total", cluster.redisErrors());
+            out.family("chat_redis_reconnects_total", "counter", "Returns of Redis after an outage.")
+                    .sample("chat_redis_reconnects_total", cluster.redisReconnects());
+            out.family("chat_cluster_log_lag_events", "gauge",
+                            "Events of this node's streams not yet in the shared log in Redis.")
+                    .sample("chat_cluster_log_lag_events", cluster.logLagEvents());
         }
         return out.toString();
     }

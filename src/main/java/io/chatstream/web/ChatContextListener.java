@@ -107,7 +107,8 @@ public final class ChatContextListener implements ServletContextListener {
         if (config.metricsAccess() != ChatConfig.MetricsAccess.OFF) { // off: a 404 like any unknown API path
             ApiGate metricsGate = config.metricsAccess() == ChatConfig.MetricsAccess.OPEN ? null : gate;
             add(ctx, "metrics", new MetricsServlet(metrics, registry,
-                    conversations == null ? null : conversations.store(), metricsGate), "/api/metrics");
+                    conversations == null ? null : conversations.store(), metricsGate,
+                    app.redis() == null ? null : app::clusterCounts), "/api/metrics");
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
 

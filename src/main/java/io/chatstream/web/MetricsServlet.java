@@ -1,6 +1,7 @@
 package io.chatstream.web;
 
 import io.chatstream.metrics.ChatMetrics;
+import io.chatstream.metrics.ClusterCounts;
 import io.chatstream.protocol.ApiError;
 import io.chatstream.store.ConversationStore;
 import io.chatstream.stream.StreamRegistry;
@@ -9,6 +10,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /api/metrics}: the webapp's {@link ChatMetrics} in the Prometheus text format. Who may read it is
@@ -23,16 +25,20 @@ final class MetricsServlet extends HttpServlet {
     private final transient StreamRegistry registry;
     private final transient ConversationStore store;
     private final transient ApiGate gate;
+    private final transient Supplier<ClusterCounts> cluster;
 
     /**
      * @param store the conversation store, or null where conversations are off
-     * @param gate  the API's gate, or null when the metrics are open to all
+     * @param gate    the API's gate, or null when the metrics are open to all
+     * @param cluster what the node sees of Redis, or null on one node
      */
-    MetricsServlet(ChatMetrics metrics, StreamRegistry registry, ConversationStore store, ApiGate gate) {
+    MetricsServlet(ChatMetrics metrics, StreamRegistry registry, ConversationStore store, ApiGate gate,
+                   Supplier<ClusterCounts> cluster) {
         this.metrics = metrics;
         this.registry = registry;
         this.store = store;
         this.gate = gate;
+        this.cluster = cluster;
     }
 
     @Override
@@ -52,7 +58,8 @@ final class MetricsServlet extends HttpServlet {
             }
             return;
         }
-        byte[] body = metrics.scrape(registry, store).getBytes(StandardCharsets.UTF_8);
+        ClusterCounts counts = cluster == null ? null : cluster.get();
+        byte[] body = metrics.scrape(registry, store, counts).getBytes(StandardCharsets.UTF_8);
         Responses.whole(req, resp, 200, ChatMetrics.CONTENT_TYPE, body, "the metrics");
     }
 }

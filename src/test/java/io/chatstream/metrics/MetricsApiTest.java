@@ -19,6 +19,7 @@ import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code GET /api/metrics} over real HTTP: the counters move with what streams and readers do; who may read. */
@@ -74,6 +75,8 @@ class MetricsApiTest {
             assertTrue(after.get("chat_events_sent_total") >= before.get("chat_events_sent_total") + 3);
             assertEquals(0, after.get("chat_streams_open"));
             assertEquals(0, after.get("chat_readers_open"));
+            assertNull(after.get("chat_redis_errors_total"), "the Redis families are a cluster's only");
+            assertNull(after.get("chat_cluster_log_lag_events"));
             assertEquals(1, after.get("chat_time_to_first_token_seconds_bucket{le=\"+Inf\"}"));
             // the first token came after about 1.25 s
             assertEquals(0, after.get("chat_time_to_first_token_seconds_bucket{le=\"1\"}"));
