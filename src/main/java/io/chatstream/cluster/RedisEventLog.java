@@ -8,6 +8,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -86,6 +87,8 @@ public final class RedisEventLog implements EventLog {
     private volatile boolean ended;
     private volatile boolean endWritten;
     private volatile boolean released;
+    /** Completed when the end marker is written, or when the log is released (nothing more will be written). */
+    private final CompletableFuture<Void> flushed = new CompletableFuture<>();
     /** Set for {@link #RETRY} after a failed write. */
     private volatile boolean backingOff;
 
@@ -143,6 +146,12 @@ public final class RedisEventLog implements EventLog {
     @Override
     public void release() {
         released = true;
+        flushed.complete(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> flushed() {
+        return flushed;
     }
 
     /** The seq of the last event Redis holds, as far as this node knows. */
@@ -209,6 +218,7 @@ public final class RedisEventLog implements EventLog {
                 .whenCompleteAsync((top, t) -> {
                     if (t == null && top == last) {
                         endWritten = true;
+                        flushed.complete(null);
                     }
                     written(top, t);
                 }, logs.scheduler);

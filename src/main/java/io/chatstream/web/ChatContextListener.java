@@ -19,6 +19,7 @@ import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -101,7 +102,7 @@ public final class ChatContextListener implements ServletContextListener {
                     config.maxMessages(), config.maxBodyBytes(), gate, requests, bodies, opener, responses),
                     "/api/conversations", "/api/conversations/*");
         }
-        add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
+        add(ctx, "health", new HealthServlet(app.backendName(), registry::draining), "/api/health");
         add(ctx, "models", new ModelsServlet(app.models(), gate, requests), "/api/models");
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
         if (config.metricsAccess() != ChatConfig.MetricsAccess.OFF) { // off: a 404 like any unknown API path
@@ -111,9 +112,10 @@ public final class ChatContextListener implements ServletContextListener {
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
 
-        StopSequence s = new StopSequence(bodies, diagnostics, app, requests, StopSequence.BOUND);
+        Duration bound = StopSequence.bound(app);
+        StopSequence s = new StopSequence(bodies, diagnostics, app, requests, bound);
         stop = s;
-        exitHook = new Thread(() -> s.endStreams(Deadline.in(StopSequence.BOUND)), "chat-exit");
+        exitHook = new Thread(() -> s.endStreams(Deadline.in(bound)), "chat-exit");
         exitHook.setContextClassLoader(null); // it runs while the container unloads the webapp
         Runtime.getRuntime().addShutdownHook(exitHook);
     }
