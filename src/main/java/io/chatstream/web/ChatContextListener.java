@@ -44,6 +44,14 @@ public final class ChatContextListener implements ServletContextListener {
      */
     public static final String CLOCK_ATTRIBUTE = "io.chatstream.limits.Clock";
 
+    /**
+     * The context attribute that holds the stop's first steps (a {@link Runnable}: refuse, tell readers, drain, end
+     * streams), for an embedding server to run before it stops the webapp, while its connectors still serve: a
+     * cluster node's health then says {@code draining} and its readers reconnect elsewhere. Run once, whoever
+     * runs it first (the exit hook, this, or the webapp's stop); the others wait for it.
+     */
+    public static final String END_STREAMS_ATTRIBUTE = "io.chatstream.web.EndStreams";
+
     /** Connection tests at once, server-wide ({@code GET /api/diagnostics}). */
     private static final int MAX_DIAGNOSTICS = 32;
     /** Connection tests at once of one client: a page runs one; a second tab, or a retry while one ends. */
@@ -115,7 +123,9 @@ public final class ChatContextListener implements ServletContextListener {
         Duration bound = StopSequence.bound(app);
         StopSequence s = new StopSequence(bodies, diagnostics, app, requests, bound);
         stop = s;
-        exitHook = new Thread(() -> s.endStreams(Deadline.in(bound)), "chat-exit");
+        Runnable endStreams = () -> s.endStreams(Deadline.in(bound));
+        ctx.setAttribute(END_STREAMS_ATTRIBUTE, endStreams);
+        exitHook = new Thread(endStreams, "chat-exit");
         exitHook.setContextClassLoader(null); // it runs while the container unloads the webapp
         Runtime.getRuntime().addShutdownHook(exitHook);
     }
@@ -124,6 +134,7 @@ public final class ChatContextListener implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(APP_ATTRIBUTE);
+        event.getServletContext().removeAttribute(END_STREAMS_ATTRIBUTE);
         removeExitHook();
         StopSequence s = stop;
         stop = null;
