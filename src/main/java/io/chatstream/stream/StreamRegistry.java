@@ -439,10 +439,10 @@ public final class StreamRegistry {
         List<StreamReader> readers = new ArrayList<>();
         List<ChatStream> runningNow = new ArrayList<>();
         for (ChatStream s : all) {
-            readers.addAll(List.of(s.drain(this::shutdownRetryMillis)));
-            if (!s.isTerminated()) {
+            if (!s.isTerminated()) { // before its readers go: one may end it the moment it is told
                 runningNow.add(s);
             }
+            readers.addAll(List.of(s.drain(this::shutdownRetryMillis)));
         }
         LOG.log(Level.INFO, "Draining " + runningNow.size() + " replies for up to " + drainTime.toSeconds() + " s");
         long start = System.nanoTime();
