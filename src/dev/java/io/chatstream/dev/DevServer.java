@@ -2,6 +2,7 @@ package io.chatstream.dev;
 
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
+import io.chatstream.web.ChatContextListener;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -81,11 +82,16 @@ public final class DevServer {
 
     /**
      * Stops the webapp first, while connections are still open, so every open stream gets its {@code retry:} and a
-     * clean end (as on a container's undeploy), then the server.
+     * clean end (as on a container's undeploy), then the server. The webapp's streams are ended before its stop
+     * begins, while it still serves: a cluster node drains then, its health saying {@code draining}.
      */
     public static void stop(Server server) throws Exception {
         WebAppContext webapp = server.getDescendant(WebAppContext.class);
         if (webapp != null) {
+            if (webapp.getServletContext().getAttribute(ChatContextListener.END_STREAMS_ATTRIBUTE)
+                    instanceof Runnable endStreams) {
+                endStreams.run();
+            }
             webapp.stop();
         }
         server.stop();

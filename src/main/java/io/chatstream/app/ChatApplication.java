@@ -67,6 +67,8 @@ public final class ChatApplication implements AutoCloseable {
     /** How long {@link #close()} gives busy connections to take their {@code retry:}. */
     private static final Duration READERS_WAIT = Duration.ofSeconds(2);
     /** The bound on the whole of {@link #close()}. */
+    /** How long the {@code interrupted} ends a drain writes get to reach Redis before the node lets go of it. */
+    private static final Duration INTERRUPTED_FLUSH_WAIT = Duration.ofSeconds(2);
     private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
     /** The most a pool of a start-up that failed half-way is given to end. */
     private static final Duration POOL_WAIT = Duration.ofSeconds(5);
@@ -96,6 +98,8 @@ public final class ChatApplication implements AutoCloseable {
     /** Ends those of them whose node vanished. */
     private final OwnerWatch ownerWatch;
     private final RateLimiter rateLimiter;
+    /** {@code chat.cluster.drain-seconds} on a cluster node; null on one node, whose stop does not drain. */
+    private final Duration drain;
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
     private final Conversations conversations;
@@ -126,6 +130,7 @@ public final class ChatApplication implements AutoCloseable {
         this.remoteStreams = redis == null ? null : new RemoteStreams(redis, scheduler, REMOTE_POLL);
         this.ownerWatch = redis == null ? null : new OwnerWatch(redis, directory, remoteStreams, scheduler,
                 cluster.renewEvery(), config.retain());
+        this.drain = redis == null ? null : cluster.drain();
         this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
                 : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
         this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
@@ -383,6 +388,27 @@ public final class ChatApplication implements AutoCloseable {
      */
     public void endStreams(Duration wait) {
         registry.shutdown(wait);
+    }
+
+    /**
+     * How long a stop may take beyond its own steps: {@code chat.cluster.drain-seconds} on a cluster node (its
+     * running generations go on that long), zero on one node.
+     */
+    public Duration drainTime() {
+        return drain == null ? Duration.ZERO : drain;
+    }
+
+    /**
+     * As {@link #endStreams(Duration)}, but on a cluster node the running generations go on into the shared log for
+     * up to {@code chat.cluster.drain-seconds} (within {@code deadline}) once their readers got their {@code retry:};
+     * those still running then end with {@code error} / {@code interrupted}, written to the shared log so readers on
+     * other nodes see it. On one node this is {@link #endStreams(Duration)} with {@code readersWait}.
+     */
+    public void drainStreams(Duration readersWait, Deadline deadline) {
+        if (drain != null) {
+            registry.drain(readersWait, deadline.atMost(drain), deadline.atMost(INTERRUPTED_FLUSH_WAIT));
+        }
+        endStreams(drain != null ? Duration.ZERO : deadline.atMost(readersWait));
     }
 
     /** As {@link PoolThreads#stop} within 5 s: a start-up that failed half-way. */

@@ -8,6 +8,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -86,6 +87,8 @@ public final class RedisEventLog implements EventLog {
     private volatile boolean ended;
     private volatile boolean endWritten;
     private volatile boolean released;
+    /** Completed when the end marker is written, or when the log is released (nothing more will be written). */
+    private final CompletableFuture<Void> flushed = new CompletableFuture<>();
     /** Set for {@link #RETRY} after a failed write. */
     private volatile boolean backingOff;
 
@@ -144,6 +147,12 @@ public final class RedisEventLog implements EventLog {
     public void release() {
         released = true;
         logs.closed(this);
+        flushed.complete(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> flushed() {
+        return flushed;
     }
 
     /** Events appended here and not yet in Redis. */
@@ -216,6 +225,7 @@ public final class RedisEventLog implements EventLog {
                     if (t == null && top == last) {
                         endWritten = true;
                         logs.closed(this);
+                        flushed.complete(null);
                     }
                     written(top, t);
                 }, logs.scheduler);

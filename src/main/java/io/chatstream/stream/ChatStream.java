@@ -17,6 +17,7 @@ import io.chatstream.wire.Framing;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -55,6 +56,8 @@ public final class ChatStream implements StreamSource {
     private final EventLog log;
     private final ReentrantLock lock = new ReentrantLock();
     private final Sink sink = new Sink();
+    /** Completed once the terminal event is in and the log holds it where it keeps it (see {@link EventLog#flushed}). */
+    private final CompletableFuture<Void> endFlushed = new CompletableFuture<>();
 
     private final Readers readers = new Readers();
     private volatile boolean terminated;
@@ -351,6 +354,44 @@ public final class ChatStream implements StreamSource {
         return r;
     }
 
+    /**
+     * A cluster node is stopping and drains: every reader gets {@code retry:} with jitter and is completed, so it
+     * reconnects to another node and follows the shared log there; the generation goes on into that log. No reader
+     * attaches here any more, and no detach grace starts: nobody reads here, by design.
+     */
+    StreamReader[] drain(java.util.function.LongSupplier jitteredRetry) {
+        StreamReader[] r;
+        lock.lock();
+        try {
+            closed = true;
+            r = readers.removeAll();
+            if (graceTimer != null) {
+                graceTimer.cancel(false);
+                graceTimer = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (StreamReader reader : r) {
+            reader.shutdown(jitteredRetry.getAsLong());
+        }
+        return r;
+    }
+
+    /** Completes once the stream has ended and its log holds the end where it keeps it; never fails. */
+    CompletableFuture<Void> endFlushed() {
+        return endFlushed;
+    }
+
+    /**
+     * The drain time of a stopping node is over: appends {@code error} / {@code interrupted} and cancels the
+     * backend. Returns false when the stream had already ended.
+     */
+    boolean interrupt() {
+        return endByServer(new ChatEvent.Error(ErrorCode.INTERRUPTED,
+                "The server that ran this reply stopped before it finished; send the request again."));
+    }
+
     /** Ends without an event: the stream never reached a client (the backend was unavailable). */
     private void terminateSilently() {
         lock.lock();
@@ -421,6 +462,7 @@ public final class ChatStream implements StreamSource {
         readers.wakeAll();
         if (event.isTerminal()) {
             log.ended();
+            log.flushed().whenComplete((v, t) -> endFlushed.complete(null));
             onTerminated.accept(this);
             runtime.observer().streamEnded(this, (ChatEvent.Terminal) event, ageNanos());
             if (outgrown) {

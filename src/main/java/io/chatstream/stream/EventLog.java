@@ -31,6 +31,15 @@ public interface EventLog {
     /** The terminal event is in: nothing more will be appended (a shared log sets its expiry, flushes). */
     default void ended() { }
 
+    /**
+     * Completes once everything appended, the end included, is where the log keeps it (at once for a log in memory;
+     * a shared log when Redis holds it, or when it is released): a stopping node waits for this before it lets go
+     * of Redis. Meaningful after {@link #ended()}.
+     */
+    default java.util.concurrent.CompletableFuture<Void> flushed() {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** The stream is forgotten here (retention over, or the webapp stops). */
     default void release() { }
 }

@@ -7,6 +7,7 @@ import io.chatstream.config.ChatConfig;
 import io.chatstream.time.Ticker;
 import io.chatstream.tools.ServerTools;
 
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class StreamRegistry {
 
+    private static final System.Logger LOG = System.getLogger(StreamRegistry.class.getName());
+
     private final ChatConfig config;
     private final ChatBackend backend;
     private final String backendName;
@@ -51,6 +54,7 @@ public final class StreamRegistry {
     private final AtomicInteger running = new AtomicInteger();
     private final SharedStreams shared;
     private volatile boolean stopped;
+    private volatile boolean draining;
 
     /** A registry whose streams mask nothing: for backends that have no secret. */
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
@@ -418,6 +422,58 @@ public final class StreamRegistry {
         readers.removeIf(StreamReader::isClosed);
         readers.forEach(StreamReader::abort);
         forgotten.forEach(ChatStream::expired);
+    }
+
+    /**
+     * A stopping cluster node's drain, before {@link #shutdown}: refuses new generations; every open reader gets its
+     * jittered {@code retry:} (it reconnects to another node, which follows the shared log) and is completed, those
+     * still busy after {@code readersWait} as they are; the running generations go on, and this waits up to
+     * {@code drainTime} for them to end and their logs to hold the end; those still running then end with
+     * {@code error} / {@code interrupted}, waited for in their logs up to {@code flushWait}. Every wait is on the
+     * streams' own futures. Called while the webapp stops, never on a request thread.
+     */
+    public void drain(Duration readersWait, Duration drainTime, Duration flushWait) {
+        stopped = true;
+        draining = true;
+        List<ChatStream> all = List.copyOf(streams.values());
+        List<StreamReader> readers = new ArrayList<>();
+        List<ChatStream> runningNow = new ArrayList<>();
+        for (ChatStream s : all) {
+            if (!s.isTerminated()) { // before its readers go: one may end it the moment it is told
+                runningNow.add(s);
+            }
+            readers.addAll(List.of(s.drain(this::shutdownRetryMillis)));
+        }
+        LOG.log(Level.INFO, "Draining " + runningNow.size() + " replies for up to " + drainTime.toSeconds() + " s");
+        long start = System.nanoTime();
+        awaitClosed(readers, readersWait);
+        readers.removeIf(StreamReader::isClosed);
+        readers.forEach(StreamReader::abort);
+        Duration left = drainTime.minusNanos(System.nanoTime() - start);
+        awaitAll(runningNow.stream().map(ChatStream::endFlushed).toList(), left.isNegative() ? Duration.ZERO : left);
+        List<ChatStream> unfinished = runningNow.stream().filter(s -> !s.isTerminated()).toList();
+        unfinished.forEach(ChatStream::interrupt);
+        awaitAll(unfinished.stream().map(ChatStream::endFlushed).toList(), flushWait);
+        LOG.log(Level.INFO, "Drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms: "
+                + (runningNow.size() - unfinished.size()) + " replies finished, " + unfinished.size()
+                + " ended as interrupted");
+    }
+
+    /** True from a stopping cluster node's {@link #drain} on: its health says {@code draining}. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Waits until every future is done, or {@code wait} is over. */
+    private static void awaitAll(List<CompletableFuture<Void>> futures, Duration wait) {
+        try {
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                    .get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // what is left is ended, or abandoned, by the caller
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until every reader has closed, or {@code wait} is over. */

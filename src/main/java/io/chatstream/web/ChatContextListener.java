@@ -19,6 +19,7 @@ import jakarta.servlet.ServletRegistration;
 
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 
@@ -42,6 +43,14 @@ public final class ChatContextListener implements ServletContextListener {
      * on, so a test moves a minute by hand instead of waiting one. Not a setting: nothing outside the JVM reaches it.
      */
     public static final String CLOCK_ATTRIBUTE = "io.chatstream.limits.Clock";
+
+    /**
+     * The context attribute that holds the stop's first steps (a {@link Runnable}: refuse, tell readers, drain, end
+     * streams), for an embedding server to run before it stops the webapp, while its connectors still serve: a
+     * cluster node's health then says {@code draining} and its readers reconnect elsewhere. Run once, whoever
+     * runs it first (the exit hook, this, or the webapp's stop); the others wait for it.
+     */
+    public static final String END_STREAMS_ATTRIBUTE = "io.chatstream.web.EndStreams";
 
     /** Connection tests at once, server-wide ({@code GET /api/diagnostics}). */
     private static final int MAX_DIAGNOSTICS = 32;
@@ -101,7 +110,7 @@ public final class ChatContextListener implements ServletContextListener {
                     config.maxMessages(), config.maxBodyBytes(), gate, requests, bodies, opener, responses),
                     "/api/conversations", "/api/conversations/*");
         }
-        add(ctx, "health", new HealthServlet(app.backendName()), "/api/health");
+        add(ctx, "health", new HealthServlet(app.backendName(), registry::draining), "/api/health");
         add(ctx, "models", new ModelsServlet(app.models(), gate, requests), "/api/models");
         add(ctx, "diagnostics", new DiagnosticsServlet(diagnostics, gate, requests), "/api/diagnostics");
         if (config.metricsAccess() != ChatConfig.MetricsAccess.OFF) { // off: a 404 like any unknown API path
@@ -112,9 +121,12 @@ public final class ChatContextListener implements ServletContextListener {
         }
         add(ctx, "api-not-found", new ApiNotFoundServlet(), "/api/*");
 
-        StopSequence s = new StopSequence(bodies, diagnostics, app, requests, StopSequence.BOUND);
+        Duration bound = StopSequence.bound(app);
+        StopSequence s = new StopSequence(bodies, diagnostics, app, requests, bound);
         stop = s;
-        exitHook = new Thread(() -> s.endStreams(Deadline.in(StopSequence.BOUND)), "chat-exit");
+        Runnable endStreams = () -> s.endStreams(Deadline.in(bound));
+        ctx.setAttribute(END_STREAMS_ATTRIBUTE, endStreams);
+        exitHook = new Thread(endStreams, "chat-exit");
         exitHook.setContextClassLoader(null); // it runs while the container unloads the webapp
         Runtime.getRuntime().addShutdownHook(exitHook);
     }
@@ -123,6 +135,7 @@ public final class ChatContextListener implements ServletContextListener {
     @Override
     public void contextDestroyed(ServletContextEvent event) {
         event.getServletContext().removeAttribute(APP_ATTRIBUTE);
+        event.getServletContext().removeAttribute(END_STREAMS_ATTRIBUTE);
         removeExitHook();
         StopSequence s = stop;
         stop = null;

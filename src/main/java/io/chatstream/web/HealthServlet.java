@@ -6,19 +6,33 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-/** {@code GET /api/health}: {@code 200 {"status":"ok","backend":NAME}}, open to all (load balancers probe it). */
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code GET /api/health}: {@code 200 {"status":"ok","backend":NAME}}, open to all (load balancers probe it);
+ * {@code 503 {"status":"draining","backend":NAME}} while a cluster node stops, so balancers send new work elsewhere.
+ */
 final class HealthServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
 
-    private final byte[] body;
+    private final byte[] ok;
+    private final byte[] drainingBody;
+    private final transient BooleanSupplier draining;
 
-    HealthServlet(String backendName) {
+    /** @param draining true while a cluster node stops (its stream registry drains) */
+    HealthServlet(String backendName, BooleanSupplier draining) {
+        this.ok = body("ok", backendName);
+        this.drainingBody = body("draining", backendName);
+        this.draining = draining;
+    }
+
+    private static byte[] body(String status, String backendName) {
         ByteSink out = new ByteSink(64);
-        out.ascii("{\"status\":\"ok\",\"backend\":");
+        out.ascii("{\"status\":\"" + status + "\",\"backend\":");
         EventJson.string(out, backendName);
         out.write('}');
-        this.body = out.toByteArray();
+        return out.toByteArray();
     }
 
     @Override
@@ -27,7 +41,8 @@ final class HealthServlet extends HttpServlet {
             Responses.error(resp, Responses.methodNotAllowed(resp, "GET"));
             return;
         }
-        resp.setStatus(200);
-        Responses.json(resp, body);
+        boolean stopping = draining.getAsBoolean();
+        resp.setStatus(stopping ? 503 : 200);
+        Responses.json(resp, stopping ? drainingBody : ok);
     }
 }

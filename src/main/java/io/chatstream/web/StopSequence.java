@@ -13,14 +13,18 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The webapp's stop, in the order it runs, bounded as a whole ({@link #BOUND}):
+ * The webapp's stop, in the order it runs, bounded as a whole ({@link #bound}):
  *
  * <ol>
  *   <li>refuse new work: request bodies still coming in are answered {@code 503} and no new one is read; no
- *       connection test opens; the stream registry admits no generation;</li>
+ *       connection test opens; the stream registry admits no generation; a cluster node's health says
+ *       {@code draining};</li>
  *   <li>tell readers to reconnect: every chat stream's reader gets its jittered {@code retry:}, every connection
  *       test its {@code shutdown} event;</li>
- *   <li>wait for them, up to {@link #READERS_WAIT}, while busy sockets take it;</li>
+ *   <li>wait for them, up to {@link #READERS_WAIT}, while busy sockets take it; a cluster node then drains: its
+ *       running generations go on into the shared log, for other nodes' readers, up to
+ *       {@code chat.cluster.drain-seconds} (waited on each stream's end), and those still running end with
+ *       {@code error} / {@code interrupted};</li>
  *   <li>end what remains: readers still busy are completed as they are, generations cancelled;</li>
  *   <li>close pools and stores: model listings, reply saves (queued ones run), backend and HTTP client, tools,
  *       conversation store, the cluster's stream directory (its streams then lapse with the node's lease), Redis, the
@@ -36,7 +40,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class StopSequence {
 
-    /** The bound on the whole stop: below the 30 s most init systems give a service before they kill it. */
+    /**
+     * The bound on the whole stop: below the 30 s most init systems give a service before they kill it; a cluster
+     * node's adds its drain time ({@link #bound(ChatApplication)}).
+     */
     static final Duration BOUND = Duration.ofSeconds(10);
     /** How long busy connections get to take their {@code retry:}. */
     static final Duration READERS_WAIT = Duration.ofSeconds(2);
@@ -59,6 +66,11 @@ final class StopSequence {
         this.app = app;
         this.requests = requests;
         this.bound = bound;
+    }
+
+    /** The bound of {@code app}'s stop: {@link #BOUND}, plus {@code chat.cluster.drain-seconds} on a cluster node. */
+    static Duration bound(ChatApplication app) {
+        return BOUND.plus(app.drainTime());
     }
 
     /** The whole stop, steps 1 to 7; returns within its bound, give or take a step that overran its share. */
@@ -86,7 +98,7 @@ final class StopSequence {
         try {
             bodies.stop(); // 1, and 4 for bodies still coming in
             diagnostics.close(); // 1, 2 and 4 for connection tests
-            app.endStreams(deadline.atMost(READERS_WAIT)); // 1 to 4 for chat streams
+            app.drainStreams(READERS_WAIT, deadline); // 1 to 4 for chat streams, with a cluster node's drain
         } finally {
             streamsEnded.complete(null);
         }
