@@ -53,6 +53,8 @@ final class StreamConnection {
     /** This connection is the one after the drop: set from the resume until its first event. */
     private boolean resuming;
     private int resumes;
+    /** {@link #lastSeq} when this connection's response began: 0, or the drop point after a resume. */
+    private int seqAtConnect;
 
     private Http http = Http.STATUS;
     private byte[] line = new byte[256];
@@ -115,6 +117,7 @@ final class StreamConnection {
         resumes++;
         stats.resumes++;
         resuming = true;
+        seqAtConnect = lastSeq;
         channel = newChannel;
         request = newRequest;
         key = null;
@@ -324,10 +327,10 @@ final class StreamConnection {
         } else if (len > 4 && sse[0] == 'i' && sse[1] == 'd' && sse[2] == ':' && sse[3] == ' ') {
             pendingSeq = seq(4, len);
         } else if (len > 7 && new String(sse, 0, 7, StandardCharsets.US_ASCII).equals("retry: ")) {
-            if (lastSeq == 0 && !retrySeen) {
+            if (!retrySeen) {
                 retrySeen = true;
                 lastFrameNanos = now;
-            } else if (lastSeq == 0) {
+            } else if (lastSeq == seqAtConnect) {
                 fail("a second retry before any event");
             }
             // a later retry: the server is shutting down; nothing to check
