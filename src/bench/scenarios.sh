@@ -292,6 +292,7 @@ start_fake() {
 # result FILE LABEL FIELD: a field of the load client's RESULT lines (a whole name: cpu_ms_per_1k is not
 # upstream_cpu_ms_per_1k)
 result() {
+  [ -f "$1" ] || return 0 # under pipefail, sed's failure on a missing file would end the script
   sed -n "s/^RESULT label=$2 \(.* \)\?$3=\([0-9.]*\).*/\2/p" "$1" 2>/dev/null | tail -1
 }
 
@@ -342,7 +343,9 @@ for s in "${SCENARIOS[@]}"; do
     s5)
       [ "$CONTAINER" = jetty ] || { echo "s5 runs two dev servers (embedded Jetty) only" >&2; continue; }
       start_redis || { status=1; continue; }
-      cluster=("${COMMON[@]}" chat.demo.tokens-per-second=20 "chat.cluster.redis-url=redis://127.0.0.1:$REDIS_PORT")
+      tokens=${S5_TOKENS:-200}
+      cluster=("${COMMON[@]}" "chat.demo.reply-tokens=$tokens" chat.demo.tokens-per-second=20
+        "chat.cluster.redis-url=redis://127.0.0.1:$REDIS_PORT")
       start_server s5-node1 "${cluster[@]}"
       NODE1_PID=$SERVER_PID
       NODE1_PORT=$PORT
@@ -351,7 +354,15 @@ for s in "${SCENARIOS[@]}"; do
       start_server s5-node2 "${cluster[@]}"
       NODE2_PID=$SERVER_PID
       start_lanes "$NODE1_PORT" "$PORT"
-      tokens=${S5_TOKENS:-200}
+      # each node connects to Redis in the background: the load starts once both have
+      for node in node1 node2; do
+        for _ in $(seq 1 100); do
+          grep -q "Connected to Redis at" "$OUT/s5-$node-$CONTAINER-server.log" && break
+          sleep 0.1
+        done
+        grep -q "Connected to Redis at" "$OUT/s5-$node-$CONTAINER-server.log" ||
+          echo "warning: s5-$node has not connected to Redis in 10 s; see $OUT/s5-$node-$CONTAINER-server.log" >&2
+      done
       s5=(--port="$PROXY_PORT" --path=/api/chat --lanes="$LANES" --reply-tokens="$tokens"
         --drop-after="${S5_DROP_AFTER:-$((tokens / 2))}" --timeline)
       # the warm-up takes both paths on both nodes: a generation written to Redis, a stream followed from it
