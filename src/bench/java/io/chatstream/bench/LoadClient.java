@@ -685,18 +685,19 @@ public final class LoadClient {
                         + redis.memoryUsage("chat:{" + id + "}:facts");
             }
         }
-        int n = Math.max(1, ids.size());
+        // no completed stream: nothing measured, and a target given is missed (-1)
+        double usedPerStream = ids.isEmpty() ? -1 : (after - before) / 1024.0 / ids.size();
+        double keysPerStream = ids.isEmpty() ? -1 : keys / 1024.0 / ids.size();
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "redis        used_memory %.1f MB before, %.1f MB after = %.1f KB per "
                         + "retained stream (%d); its keys (MEMORY USAGE of events, meta, facts) %.1f KB per stream%n",
-                before / 1048576.0, after / 1048576.0, (after - before) / 1024.0 / n, ids.size(),
-                keys / 1024.0 / n));
-        boolean pass = target(out, "redis-kb-per-stream", "Redis memory per retained stream <= %s KB",
-                (after - before) / 1024.0 / n, true);
+                before / 1048576.0, after / 1048576.0, usedPerStream, ids.size(), keysPerStream));
+        boolean pass = target(out, "redis-kb-per-stream", "Redis memory per retained stream <= %s KB", usedPerStream,
+                true);
         System.out.print(out);
         System.out.printf(Locale.ROOT, "RESULT label=%s redis_used_kb_per_stream=%.1f redis_keys_kb_per_stream=%.1f"
-                + " redis_used_mb_before=%.1f redis_used_mb_after=%.1f%n", label, (after - before) / 1024.0 / n,
-                keys / 1024.0 / n, before / 1048576.0, after / 1048576.0);
+                + " redis_used_mb_before=%.1f redis_used_mb_after=%.1f%n", label, usedPerStream, keysPerStream,
+                before / 1048576.0, after / 1048576.0);
         return pass;
     }
 
