@@ -81,8 +81,11 @@ public final class LoadClient {
     /** Processes measured apart ({@code --measure}), by name. */
     private final Map<String, Long> measured = new LinkedHashMap<>();
     private final int redisPort;
-    /** The ids of the streams that completed, for their keys in Redis. */
-    private final List<String> completedIds = java.util.Collections.synchronizedList(new ArrayList<>());
+    /**
+     * The ids of every stream the server started, for their keys in Redis: a stream the client failed on (a resume
+     * refused) still ran to its end on its node, and is retained as the others are.
+     */
+    private final List<String> streamIds = java.util.Collections.synchronizedList(new ArrayList<>());
     /** With {@code --conversations}: each stream's own request, a send to a conversation of its own. */
     private final ConversationSends sends;
 
@@ -489,8 +492,8 @@ public final class LoadClient {
 
         private void finish(StreamConnection c, boolean eof, String ioError, long now) {
             Outcome o = c.finish(eof, false, ioError);
-            if (o == Outcome.OK && redisPort > 0) {
-                completedIds.add(c.streamId());
+            if (redisPort > 0 && c.streamId() != null) {
+                streamIds.add(c.streamId());
             }
             closeQuietly(c.channel);
             open--;
@@ -666,7 +669,7 @@ public final class LoadClient {
 
     /**
      * Redis's memory after the run, the streams retained: {@code used_memory} against before, and {@code MEMORY
-     * USAGE} of each completed stream's keys (its events, its metadata, its directory entry), per stream.
+     * USAGE} of each started stream's keys (its events, its metadata, its directory entry), per stream.
      */
     private boolean reportRedisMemory(String label, long before) throws IOException, InterruptedException {
         // a stream's last events and its end mark are written by the owner's next flush (every 5 ms), after the
@@ -675,8 +678,8 @@ public final class LoadClient {
         long after;
         long keys = 0;
         List<String> ids;
-        synchronized (completedIds) {
-            ids = new ArrayList<>(completedIds);
+        synchronized (streamIds) {
+            ids = new ArrayList<>(streamIds);
         }
         try (RedisProbe redis = new RedisProbe(redisPort)) {
             after = redis.usedMemory();
@@ -685,7 +688,7 @@ public final class LoadClient {
                         + redis.memoryUsage("chat:{" + id + "}:facts");
             }
         }
-        // no completed stream: nothing measured, and a target given is missed (-1)
+        // no stream started: nothing measured, and a target given is missed (-1)
         double usedPerStream = ids.isEmpty() ? -1 : (after - before) / 1024.0 / ids.size();
         double keysPerStream = ids.isEmpty() ? -1 : keys / 1024.0 / ids.size();
         StringBuilder out = new StringBuilder();
