@@ -47,7 +47,7 @@ import java.util.function.Consumer;
  * The reconnect (last event before the drop to first after it) is reported apart from the event gap.
  * {@code --measure=name:pid,...} adds each named process's CPU per 1,000 events (the nodes and redis-server of a
  * cluster) and their sum; {@code --redis-port} adds Redis's {@code used_memory} before and after the run and
- * {@code MEMORY USAGE} of each completed stream's keys, per retained reply.
+ * {@code MEMORY USAGE} of each started stream's keys, per retained reply.
  *
  * <pre>
  * java -cp ... io.chatstream.bench.LoadClient --port=8080 --streams=1000 --ramp=2 --reply-tokens=200 \
