@@ -3,7 +3,7 @@
 # with --tomcat, against the WAR in Tomcat 10.1. Each starts a fresh server JVM, warms it up, runs the load client
 # (src/bench/java/io/chatstream/bench/LoadClient.java) and prints its report; exit status 1 when a target is missed.
 #
-#   src/bench/scenarios.sh s1|s2|s3|s4|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]
+#   src/bench/scenarios.sh s1|s2|s3|s4|s5|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]
 #
 # S1-S4 and S6 run with conversations off (chat.store.url=off): they neither read nor write a database, and nothing
 # under the home directory.
@@ -18,6 +18,15 @@
 # prints the SQL statements per reply (chat_store_statements_total). Then the first page of one owner's
 # S7_LIST_CONVERSATIONS conversations (default 10,000, seeded over HTTP), S7_LIST_REQUESTS times (default 1,000):
 # p99 under 20 ms.
+#
+# s5 is two nodes and Redis: a redis-server (Debian's /usr/bin/redis-server, or REDIS_SERVER) on a free loopback port
+# with a temp directory (removed afterwards), two dev servers with chat.cluster.redis-url set to it, and ProxyLanes
+# (src/bench/java/io/chatstream/bench/ProxyLanes.java: the tests' RoundRobinProxy, in a process of its own) in front.
+# S1's load (S5_STREAMS streams, default 1000, x 200 tokens at 20 tokens/s), each stream dropped by the client after
+# event S5_DROP_AFTER (default 100) and resumed at once with GET /api/chat/streams/{id} and Last-Event-ID on the
+# other node. Targets: every stream complete with every event once and in order; the CPU of both nodes and Redis per
+# 1,000 events at most 2x S1's (run "s1 s5"); Redis's used_memory per retained reply at most 64 KB.
+# S5_TOKENS (default 200) and S5_WARMUP (streams, default 2000) make a small run of the plumbing.
 #
 # s6 is the gateway path: the chat server with chat.backend=openai, then ollama, in front of FakeModelServer
 # (src/bench/java/io/chatstream/bench/FakeModelServer.java), a fake provider in a process of its own on a loopback
@@ -57,12 +66,12 @@ for a in "$@"; do
     --floor) CONTAINER=floor ;;
     --peer=jetty|--peer=node) CONTAINER=${a#--}; CONTAINER=${CONTAINER/=/-} ;;
     --jfr) JFR=1 ;;
-    s1|s2|s3|s4|s6|s7) SCENARIOS+=("$a") ;;
+    s1|s2|s3|s4|s5|s6|s7) SCENARIOS+=("$a") ;;
     all) SCENARIOS+=(s1 s2 s3 s4) ;;
-    *) echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]" >&2; exit 2 ;;
+    *) echo "usage: $0 s1|s2|s3|s4|s5|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]" >&2; exit 2 ;;
   esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]" >&2; exit 2; }
+[ ${#SCENARIOS[@]} -gt 0 ] || { echo "usage: $0 s1|s2|s3|s4|s5|s6|s7|all [--tomcat|--floor|--peer=jetty|--peer=node] [--jfr]" >&2; exit 2; }
 
 # 10,000 streams are 10,000 sockets in the client and as many in the server
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -117,7 +126,68 @@ stop_store() {
     STORE_DIR=
   fi
 }
-trap 'stop_server; stop_fake; stop_store' EXIT
+# S5's other processes: the first node, the proxy, redis-server (the second node is SERVER_PID)
+CLUSTER_PIDS=()
+REDIS_DIR=
+stop_cluster() {
+  local pid
+  for pid in "${CLUSTER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${CLUSTER_PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  CLUSTER_PIDS=()
+  if [ -n "$REDIS_DIR" ]; then
+    rm -rf "$REDIS_DIR"
+    REDIS_DIR=
+  fi
+}
+trap 'stop_server; stop_fake; stop_store; stop_cluster' EXIT
+
+# free_port: a free loopback port
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_redis: a throwaway redis-server, nothing saved; sets REDIS_PID, REDIS_PORT
+start_redis() {
+  local bin=${REDIS_SERVER:-/usr/bin/redis-server}
+  [ -x "$bin" ] || { echo "s5 needs redis-server (apt-get install redis-server, or REDIS_SERVER=<path>)" >&2; return 1; }
+  REDIS_DIR=$(mktemp -d -t chat-bench-redis.XXXXXX)
+  REDIS_PORT=$(free_port)
+  "$bin" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$REDIS_DIR" \
+    >"$OUT/s5-redis.log" 2>&1 &
+  REDIS_PID=$!
+  CLUSTER_PIDS+=("$REDIS_PID")
+  for _ in $(seq 1 100); do
+    grep -q "Ready to accept connections" "$OUT/s5-redis.log" && break
+    kill -0 "$REDIS_PID" 2>/dev/null || { cat "$OUT/s5-redis.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "redis: $("$bin" --version | awk '{print $3}') pid $REDIS_PID port $REDIS_PORT in $REDIS_DIR"
+}
+
+# start_lanes PORT...: ProxyLanes in front of the nodes; sets PROXY_PORT (round robin) and LANES (one per node)
+start_lanes() {
+  local log="$OUT/s5-proxy.log" pid
+  # shellcheck disable=SC2086
+  "$JAVA" ${PROXY_JVM_OPTS:--XX:+UseSerialGC -Xmx256m -Xss256k} -cp "$CP" io.chatstream.bench.ProxyLanes "$@" \
+    >"$log" 2>&1 &
+  pid=$!
+  CLUSTER_PIDS+=("$pid")
+  PROXY_PORT=
+  for _ in $(seq 1 100); do
+    PROXY_PORT=$(sed -n 's|^Proxy on 127.0.0.1: round robin \([0-9]*\), lanes .*|\1|p' "$log" | head -1)
+    [ -n "$PROXY_PORT" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$PROXY_PORT" ] || { echo "proxy did not start; see $log" >&2; exit 1; }
+  LANES=$(sed -n 's|^Proxy on 127.0.0.1: round robin [0-9]*, lanes \(.*\)|\1|p' "$log" | head -1 | tr ' ' ,)
+  echo "proxy: pid $pid, round robin on $PROXY_PORT, lanes $LANES"
+}
 
 # start_store h2|postgres: sets STORE_SETTINGS
 start_store() {
@@ -251,6 +321,7 @@ start_fake() {
 # result FILE LABEL FIELD: a field of the load client's RESULT lines (a whole name: cpu_ms_per_1k is not
 # upstream_cpu_ms_per_1k)
 result() {
+  [ -f "$1" ] || return 0 # under pipefail, sed's failure on a missing file would end the script
   sed -n "s/^RESULT label=$2 \(.* \)\?$3=\([0-9.]*\).*/\2/p" "$1" 2>/dev/null | tail -1
 }
 
@@ -298,6 +369,55 @@ for s in "${SCENARIOS[@]}"; do
       sleep 17 # the warm-up's streams outlive their connections by chat.stream.detach-grace-seconds (15 s)
       client --label=s4 --streams=10000 --ramp=10 --hold=60 --keepalive=5 --heap-probe --timeout=150 \
         --target-heap-kb-per-stream=16 --target-keepalive-p99-ms=100 | tee "$OUT/s4-$CONTAINER.txt" || status=1
+      ;;
+    s5)
+      [ "$CONTAINER" = jetty ] || { echo "s5 runs two dev servers (embedded Jetty) only" >&2; continue; }
+      start_redis || { status=1; continue; }
+      tokens=${S5_TOKENS:-200}
+      cluster=("${COMMON[@]}" "chat.demo.reply-tokens=$tokens" chat.demo.tokens-per-second=20
+        "chat.cluster.redis-url=redis://127.0.0.1:$REDIS_PORT")
+      start_server s5-node1 "${cluster[@]}"
+      NODE1_PID=$SERVER_PID
+      NODE1_PORT=$PORT
+      CLUSTER_PIDS+=("$SERVER_PID")
+      SERVER_PID=
+      start_server s5-node2 "${cluster[@]}"
+      NODE2_PID=$SERVER_PID
+      start_lanes "$NODE1_PORT" "$PORT"
+      # each node connects to Redis in the background: the load starts once both have
+      for node in node1 node2; do
+        for _ in $(seq 1 100); do
+          grep -q "Connected to Redis at" "$OUT/s5-$node-$CONTAINER-server.log" && break
+          sleep 0.1
+        done
+        grep -q "Connected to Redis at" "$OUT/s5-$node-$CONTAINER-server.log" ||
+          echo "warning: s5-$node has not connected to Redis in 10 s; see $OUT/s5-$node-$CONTAINER-server.log" >&2
+      done
+      s5=(--port="$PROXY_PORT" --path=/api/chat --lanes="$LANES" --reply-tokens="$tokens"
+        --drop-after="${S5_DROP_AFTER:-$((tokens / 2))}" --timeline)
+      # the warm-up takes both paths on both nodes: a generation written to Redis, a stream followed from it
+      # shellcheck disable=SC2086
+      "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --label=s5-warmup "${s5[@]}" \
+        --streams="${S5_WARMUP:-2000}" --ramp=2 --timeout=90 >/dev/null || true
+      settle
+      s1_cpu=$(result "$OUT/s1-$CONTAINER.txt" s1 cpu_ms_per_1k)
+      target=()
+      if [ -n "$s1_cpu" ]; then
+        target=("--target-measured-cpu-ms-per-1k=$(awk -v c="$s1_cpu" 'BEGIN { printf "%.2f", c * 2 }')")
+      else
+        echo "no S1 result in $OUT/s1-$CONTAINER.txt: s5 runs without its CPU target (run \"s1 s5\")" >&2
+      fi
+      # shellcheck disable=SC2086
+      "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --label=s5 "${s5[@]}" \
+        --streams="${S5_STREAMS:-1000}" --ramp=2 --timeout=120 \
+        --measure="node1:$NODE1_PID,node2:$NODE2_PID,redis:$REDIS_PID" --redis-port="$REDIS_PORT" \
+        --target-redis-kb-per-stream=64 "${target[@]}" ${BENCH_CLIENT_ARGS:-} | tee "$OUT/s5-$CONTAINER.txt" || status=1
+      s5_cpu=$(result "$OUT/s5-$CONTAINER.txt" s5 measured_cpu_ms_per_1k)
+      if [ -n "$s1_cpu" ] && [ -n "$s5_cpu" ]; then
+        awk -v a="$s1_cpu" -v b="$s5_cpu" 'BEGIN { printf "s5 (two nodes + Redis) vs s1 (one node): %.2f vs %.2f ms of CPU per 1,000 events = %.2fx (target <= 2x)\n", b, a, b / a }'
+      fi
+      stop_server
+      stop_cluster
       ;;
     s6)
       ! case "$CONTAINER" in floor|peer-*) true ;; *) false ;; esac || { echo "s6 measures the chat server's gateway path, which the floor server and the peers have not" >&2; continue; }

@@ -40,6 +40,15 @@ import java.util.function.Consumer;
  * and a measuring client should not bill its own wake-ups to the server it measures. It adds up to that much to the
  * times measured.
  *
+ * <p>With {@code --drop-after=N} each stream's connection is closed by the client after event N (mid-reply) and the
+ * stream resumed at once on a new connection, {@code GET <path>/streams/<id>} with {@code Last-Event-ID: <id>:N};
+ * every event must still arrive exactly once and in order. With {@code --lanes=P1,P2,...} (ports of
+ * {@link ProxyLanes}, one per node) stream i opens on lane i mod n and resumes on the next lane: on another node.
+ * The reconnect (last event before the drop to first after it) is reported apart from the event gap.
+ * {@code --measure=name:pid,...} adds each named process's CPU per 1,000 events (the nodes and redis-server of a
+ * cluster) and their sum; {@code --redis-port} adds Redis's {@code used_memory} before and after the run and
+ * {@code MEMORY USAGE} of each started stream's keys, per retained reply.
+ *
  * <pre>
  * java -cp ... io.chatstream.bench.LoadClient --port=8080 --streams=1000 --ramp=2 --reply-tokens=200 \
  *     --server-pid=1234 --target-gap-p99-ms=55
@@ -64,6 +73,19 @@ public final class LoadClient {
     private final long upstreamPid;
     private final long pollNanos;
     private final byte[] request;
+    /** Where stream i connects first: lane i mod n; its resume goes to the next lane. */
+    private final List<InetSocketAddress> lanes = new ArrayList<>();
+    private final int dropAfter;
+    /** {@code <path>/streams/}: what a resume asks for, with the stream's id after it. */
+    private final String attachPath;
+    /** Processes measured apart ({@code --measure}), by name. */
+    private final Map<String, Long> measured = new LinkedHashMap<>();
+    private final int redisPort;
+    /**
+     * The ids of every stream the server started, for their keys in Redis: a stream the client failed on (a resume
+     * refused) still ran to its end on its node, and is retained as the others are.
+     */
+    private final List<String> streamIds = java.util.Collections.synchronizedList(new ArrayList<>());
     /** With {@code --conversations}: each stream's own request, a send to a conversation of its own. */
     private final ConversationSends sends;
 
@@ -95,11 +117,30 @@ public final class LoadClient {
         serverPid = Long.parseLong(opt("server-pid", "0"));
         upstreamPid = Long.parseLong(opt("upstream-pid", "0"));
         pollNanos = Math.round(Double.parseDouble(opt("poll-ms", "0")) * 1e6);
+        dropAfter = Integer.parseInt(opt("drop-after", "0"));
+        redisPort = Integer.parseInt(opt("redis-port", "0"));
+        for (String lane : opt("lanes", Integer.toString(port)).split(",")) {
+            lanes.add(new InetSocketAddress(host, Integer.parseInt(lane.trim())));
+        }
+        if (!opt("measure", "").isEmpty()) {
+            for (String m : opts.get("measure").split(",")) {
+                int colon = m.indexOf(':');
+                if (colon <= 0) {
+                    throw new IllegalArgumentException("--measure=name:pid,name:pid");
+                }
+                measured.put(m.substring(0, colon), Long.parseLong(m.substring(colon + 1)));
+            }
+        }
         if (total < streams) {
             throw new IllegalArgumentException("--total must be at least --streams");
         }
         String prompt = opt("prompt", "hi");
         String path = opt("path", "/api/chat");
+        attachPath = path + "/streams/";
+        if (dropAfter < 0 || dropAfter > 0 && (expectedChunks == 0 || dropAfter > expectedChunks)) {
+            throw new IllegalArgumentException("--drop-after=N needs --reply-tokens, and N from 1 to it: the drop is"
+                    + " mid-reply");
+        }
         String head;
         if (opt("method", "GET").equalsIgnoreCase("POST")) {
             String maxTokens = opt("max-tokens", "");
@@ -189,6 +230,20 @@ public final class LoadClient {
         ProcSampler upstream = upstreamPid > 0 ? new ProcSampler(upstreamPid, ProcSampler.getconf("CLK_TCK", 100),
                 ProcSampler.getconf("PAGESIZE", 4096)) : null;
         long upstreamCpu0 = upstream == null ? 0 : upstream.sample();
+        Map<String, ProcSampler> others = new LinkedHashMap<>();
+        Map<String, Long> othersCpu0 = new LinkedHashMap<>();
+        measured.forEach((name, pid) -> {
+            ProcSampler p = new ProcSampler(pid, ProcSampler.getconf("CLK_TCK", 100),
+                    ProcSampler.getconf("PAGESIZE", 4096));
+            others.put(name, p);
+            othersCpu0.put(name, p.sample());
+        });
+        long redisMemory0 = -1;
+        if (redisPort > 0) {
+            try (RedisProbe redis = new RedisProbe(redisPort)) {
+                redisMemory0 = redis.usedMemory();
+            }
+        }
         long selfCpu0 = self.sample();
         startNanos = System.nanoTime();
         launched.set(streams);
@@ -223,6 +278,11 @@ public final class LoadClient {
         }
         long selfCpu1 = self.sample();
         long upstreamCpuNanos = upstream == null ? 0 : upstream.sample() - upstreamCpu0;
+        Map<String, Long> othersCpu = new LinkedHashMap<>();
+        others.forEach((name, p) -> {
+            othersCpu.put(name, p.sample() - othersCpu0.get(name));
+            p.close();
+        });
         Stats all = new Stats();
         for (Worker w : workers) {
             all.add(w.stats);
@@ -248,6 +308,12 @@ public final class LoadClient {
                     + "%nRESULT label=%s upstream_cpu_ms_per_1k=%.2f%n", upstreamPid, upstreamCpuNanos / 1e9,
                     perThousand(upstreamCpuNanos, all.events), label, perThousand(upstreamCpuNanos, all.events));
         }
+        if (!othersCpu.isEmpty()) {
+            pass &= reportMeasured(label, othersCpu, all.events);
+        }
+        if (redisPort > 0) {
+            pass &= reportRedisMemory(label, redisMemory0);
+        }
         return pass;
     }
 
@@ -270,13 +336,12 @@ public final class LoadClient {
 
         private void loop() {
             try {
-                InetSocketAddress address = new InetSocketAddress(host, port);
                 long deadline = startNanos + timeoutNanos;
                 boolean swept = false;
                 while (true) {
                     long now = System.nanoTime();
                     while (nextInitial < streams && !closeNow && startNanos + due(nextInitial) <= now) {
-                        open(nextInitial, address, now);
+                        open(nextInitial, now);
                         nextInitial += threads;
                     }
                     if (closeNow && !swept) {
@@ -295,7 +360,7 @@ public final class LoadClient {
                     long wait = nextInitial < streams ? Math.max(1, (startNanos + due(nextInitial) - now) / 1_000_000)
                             : 100;
                     // the consumer forms of select: no selected-key set, whose iteration costs its (grown) capacity
-                    Consumer<SelectionKey> ready = k -> handle(k, System.nanoTime(), address);
+                    Consumer<SelectionKey> ready = k -> handle(k, System.nanoTime());
                     if (pollNanos > 0) {
                         // poll instead of blocking in epoll_wait: a server's write to a loopback socket whose reader
                         // sleeps in epoll_wait also pays for waking it; the client's cost must not be billed to it
@@ -317,7 +382,7 @@ public final class LoadClient {
             return streams <= 1 ? 0 : rampNanos * i / streams;
         }
 
-        private void open(int index, InetSocketAddress address, long now) {
+        private void open(int index, long now) {
             lastLaunchNanos = now;
             SocketChannel ch = null;
             try {
@@ -325,16 +390,10 @@ public final class LoadClient {
                 ch.configureBlocking(false);
                 StreamConnection c = new StreamConnection(index, ch,
                         ByteBuffer.wrap(sends == null ? request : sends.request(index)), now, stats, startNanos,
-                        expectedChunks, keepAliveNanos);
+                        expectedChunks, keepAliveNanos, dropAfter);
                 open++;
                 peakOpen.accumulateAndGet(openNow.incrementAndGet(), Math::max);
-                if (ch.connect(address)) {
-                    c.connected = true;
-                    c.key = ch.register(selector, 0, c);
-                    writeRequest(c);
-                } else {
-                    c.key = ch.register(selector, SelectionKey.OP_CONNECT, c);
-                }
+                connect(c, lanes.get(index % lanes.size()));
             } catch (IOException e) {
                 stats.outcome(Outcome.CONNECT_FAILED, "stream " + index + ": " + e);
                 if (ch != null) {
@@ -342,11 +401,37 @@ public final class LoadClient {
                     open--;
                     openNow.decrementAndGet();
                 }
-                launchNext(address, now);
+                launchNext(now);
             }
         }
 
-        private void handle(SelectionKey k, long now, InetSocketAddress address) {
+        private void connect(StreamConnection c, InetSocketAddress address) throws IOException {
+            if (c.channel.connect(address)) {
+                c.connected = true;
+                c.key = c.channel.register(selector, 0, c);
+                writeRequest(c);
+            } else {
+                c.key = c.channel.register(selector, SelectionKey.OP_CONNECT, c);
+            }
+        }
+
+        /**
+         * The drop: closes the stream's connection at its drop point and asks for the rest on a new one, through the
+         * next lane (another node when there are several).
+         */
+        private void dropAndResume(StreamConnection c) throws IOException {
+            c.key.cancel();
+            closeQuietly(c.channel);
+            String id = c.streamId();
+            String head = "GET " + attachPath + id + " HTTP/1.1\r\nHost: " + host + ":" + port
+                    + "\r\nAccept: text/event-stream\r\nLast-Event-ID: " + id + ":" + c.lastSeq() + "\r\n\r\n";
+            SocketChannel ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            c.resume(ch, ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            connect(c, lanes.get((c.index + 1) % lanes.size()));
+        }
+
+        private void handle(SelectionKey k, long now) {
             StreamConnection c = (StreamConnection) k.attachment();
             if (c.isFinished()) {
                 return;
@@ -367,7 +452,7 @@ public final class LoadClient {
                         readBuffer.clear();
                         int n = c.channel.read(readBuffer);
                         if (n < 0) {
-                            finish(c, true, null, now, address);
+                            finish(c, true, null, now);
                             return;
                         }
                         if (n == 0) {
@@ -375,7 +460,11 @@ public final class LoadClient {
                         }
                         readBuffer.flip();
                         if (c.feed(readBuffer, now)) {
-                            finish(c, false, null, now, address);
+                            finish(c, false, null, now);
+                            return;
+                        }
+                        if (c.dropDue()) {
+                            dropAndResume(c);
                             return;
                         }
                         if (n < readBuffer.capacity()) {
@@ -389,9 +478,9 @@ public final class LoadClient {
                     closeQuietly(c.channel);
                     open--;
                     openNow.decrementAndGet();
-                    launchNext(address, now);
+                    launchNext(now);
                 } else {
-                    finish(c, false, e.toString(), now, address);
+                    finish(c, false, e.toString(), now);
                 }
             }
         }
@@ -401,22 +490,25 @@ public final class LoadClient {
             c.key.interestOps(c.request.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
         }
 
-        private void finish(StreamConnection c, boolean eof, String ioError, long now, InetSocketAddress address) {
+        private void finish(StreamConnection c, boolean eof, String ioError, long now) {
             Outcome o = c.finish(eof, false, ioError);
+            if (redisPort > 0 && c.streamId() != null) {
+                streamIds.add(c.streamId());
+            }
             closeQuietly(c.channel);
             open--;
             openNow.decrementAndGet();
             if (o == Outcome.OK && firstCompletionNanos == 0) {
                 firstCompletionNanos = now;
             }
-            launchNext(address, now);
+            launchNext(now);
         }
 
-        private void launchNext(InetSocketAddress address, long now) {
+        private void launchNext(long now) {
             if (holdNanos < 0 && !closeNow && launched.get() < total) {
                 int index = launched.getAndIncrement();
                 if (index < total) {
-                    open(index, address, now);
+                    open(index, now);
                 }
             }
         }
@@ -478,6 +570,12 @@ public final class LoadClient {
         out.append(line("first byte", s.ttfb));
         out.append(line("first token", s.ttft));
         out.append(line("event gap", s.gap));
+        if (dropAfter > 0) {
+            out.append(String.format(Locale.ROOT, "resumes      %,d (each stream dropped after event %d, resumed on %s)"
+                    + "; reconnect gap, not in the event gap: %s%n", s.resumes, dropAfter,
+                    lanes.size() > 1 ? "the next of " + lanes.size() + " lanes" : "the same address",
+                    percentiles(s.resumeGap)));
+        }
         if (keepAliveNanos > 0) {
             out.append(String.format(Locale.ROOT, "keep-alives  %,d (%d early); lateness %s%n", s.keepAlives,
                     s.earlyKeepAlives, percentiles(s.keepAliveLateness)));
@@ -514,13 +612,14 @@ public final class LoadClient {
         out.append(String.format(Locale.ROOT,
                 "RESULT label=%s ok=%d failed=%d events=%d rate_full=%.0f rate_overall=%.0f gap_p50_ms=%.1f "
                         + "gap_p99_ms=%.1f gap_max_ms=%.1f ttfb_p99_ms=%.1f ttft_p99_ms=%.1f rss_mb=%.0f threads=%d "
-                        + "cpu_ms_per_1k=%.2f ka_p99_ms=%.1f heap_kb_per_stream=%.1f%n",
+                        + "cpu_ms_per_1k=%.2f ka_p99_ms=%.1f heap_kb_per_stream=%.1f resumes=%d resume_gap_p99_ms=%.1f%n",
                 label, ok, failed + notRun, s.events, fullLoadRate, overallRate,
                 s.gap.getValueAtPercentile(50) / 1000.0, s.gap.getValueAtPercentile(99) / 1000.0,
                 s.gap.getMaxValue() / 1000.0, s.ttfb.getValueAtPercentile(99) / 1000.0,
                 s.ttft.getValueAtPercentile(99) / 1000.0,
                 server == null ? -1 : server.peakRssBytes() / 1048576.0, server == null ? -1 : server.peakThreads(),
-                serverMsPer1k, s.keepAliveLateness.getValueAtPercentile(99) / 1000.0, heapPerStreamKb));
+                serverMsPer1k, s.keepAliveLateness.getValueAtPercentile(99) / 1000.0, heapPerStreamKb, s.resumes,
+                s.resumeGap.getValueAtPercentile(99) / 1000.0));
         System.out.print(out);
         return pass;
     }
@@ -544,6 +643,65 @@ public final class LoadClient {
             n += s.eventsPerBucket[b];
         }
         return n * 1e9 / ((b1 - b0) * (double) Stats.BUCKET_NANOS);
+    }
+
+    /** The CPU of each process of {@code --measure} per 1,000 events the client received, and their sum. */
+    private boolean reportMeasured(String label, Map<String, Long> cpu, long events) {
+        StringBuilder out = new StringBuilder();
+        StringBuilder result = new StringBuilder("RESULT label=" + label);
+        long sum = 0;
+        for (Map.Entry<String, Long> e : cpu.entrySet()) {
+            sum += e.getValue();
+            out.append(String.format(Locale.ROOT, "%-12s pid %d: CPU %.2f s = %.2f ms per 1,000 events%n", e.getKey(),
+                    measured.get(e.getKey()), e.getValue() / 1e9, perThousand(e.getValue(), events)));
+            result.append(String.format(Locale.ROOT, " %s_cpu_ms_per_1k=%.2f", e.getKey(),
+                    perThousand(e.getValue(), events)));
+        }
+        out.append(String.format(Locale.ROOT, "%-12s CPU %.2f s = %.2f ms per 1,000 events (%s)%n", "all measured",
+                sum / 1e9, perThousand(sum, events), String.join(" + ", cpu.keySet())));
+        boolean pass = target(out, "measured-cpu-ms-per-1k", "CPU of " + String.join(" + ", cpu.keySet())
+                + " per 1,000 events <= %s ms", perThousand(sum, events), true);
+        System.out.print(out);
+        System.out.println(result.append(String.format(Locale.ROOT, " measured_cpu_ms_per_1k=%.2f",
+                perThousand(sum, events))));
+        return pass;
+    }
+
+    /**
+     * Redis's memory after the run, the streams retained: {@code used_memory} against before, and {@code MEMORY
+     * USAGE} of each started stream's keys (its events, its metadata, its directory entry), per stream.
+     */
+    private boolean reportRedisMemory(String label, long before) throws IOException, InterruptedException {
+        // a stream's last events and its end mark are written by the owner's next flush (every 5 ms), after the
+        // client has read them from memory
+        Thread.sleep(1000);
+        long after;
+        long keys = 0;
+        List<String> ids;
+        synchronized (streamIds) {
+            ids = new ArrayList<>(streamIds);
+        }
+        try (RedisProbe redis = new RedisProbe(redisPort)) {
+            after = redis.usedMemory();
+            for (String id : ids) {
+                keys += redis.memoryUsage("chat:{" + id + "}:events") + redis.memoryUsage("chat:{" + id + "}:meta")
+                        + redis.memoryUsage("chat:{" + id + "}:facts");
+            }
+        }
+        // no stream started: nothing measured, and a target given is missed (-1)
+        double usedPerStream = ids.isEmpty() ? -1 : (after - before) / 1024.0 / ids.size();
+        double keysPerStream = ids.isEmpty() ? -1 : keys / 1024.0 / ids.size();
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "redis        used_memory %.1f MB before, %.1f MB after = %.1f KB per "
+                        + "retained stream (%d); its keys (MEMORY USAGE of events, meta, facts) %.1f KB per stream%n",
+                before / 1048576.0, after / 1048576.0, usedPerStream, ids.size(), keysPerStream));
+        boolean pass = target(out, "redis-kb-per-stream", "Redis memory per retained stream <= %s KB", usedPerStream,
+                true);
+        System.out.print(out);
+        System.out.printf(Locale.ROOT, "RESULT label=%s redis_used_kb_per_stream=%.1f redis_keys_kb_per_stream=%.1f"
+                + " redis_used_mb_before=%.1f redis_used_mb_after=%.1f%n", label, usedPerStream, keysPerStream,
+                before / 1048576.0, after / 1048576.0);
+        return pass;
     }
 
     private static double perThousand(long cpuNanos, long events) {

@@ -38,6 +38,11 @@ final class Stats {
     final Histogram ttfb = new Histogram(HOUR_MICROS, 3);
     final Histogram ttft = new Histogram(HOUR_MICROS, 3);
     final Histogram keepAliveLateness = new Histogram(HOUR_MICROS, 3);
+    /**
+     * From the last event before a dropped connection to the first on the resumed one: the reconnect, recorded
+     * apart from {@link #gap}.
+     */
+    final Histogram resumeGap = new Histogram(HOUR_MICROS, 3);
     final Map<Outcome, Integer> outcomes = new EnumMap<>(Outcome.class);
     final Map<Integer, Integer> statuses = new TreeMap<>();
     final long[] eventsPerBucket = new long[36_000];
@@ -45,6 +50,8 @@ final class Stats {
     final long[] longGapsPerBucket = new long[36_000];
     long events;
     long keepAlives;
+    /** Connections dropped on purpose and resumed with {@code Last-Event-ID}. */
+    long resumes;
     /** Keep-alives that came more than 1 ms before the keep-alive period was over. */
     long earlyKeepAlives;
     long bytes;
@@ -91,6 +98,8 @@ final class Stats {
         ttfb.add(o.ttfb);
         ttft.add(o.ttft);
         keepAliveLateness.add(o.keepAliveLateness);
+        resumeGap.add(o.resumeGap);
+        resumes += o.resumes;
         o.outcomes.forEach((k, v) -> outcomes.merge(k, v, Integer::sum));
         o.statuses.forEach((k, v) -> statuses.merge(k, v, Integer::sum));
         for (int i = 0; i < eventsPerBucket.length; i++) {

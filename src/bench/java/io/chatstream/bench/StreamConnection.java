@@ -17,6 +17,12 @@ import java.util.Arrays;
  *
  * <p>Event types are read from the fixed start of the server's compact JSON, {@code {"type":"...",}; the client
  * decodes nothing else, so it stays cheap next to the server it measures.
+ *
+ * <p>With a drop point ({@code dropAfter} events) the stream is read over two connections: the parser stops at that
+ * event ({@link #dropDue()}), the caller closes the connection and {@linkplain #resume resumes} on a new one with
+ * {@code Last-Event-ID}; the seq, chunk and terminal checks run across both, so every event must arrive exactly once
+ * and in order. The gap from the last event before the drop to the first after it is recorded apart
+ * ({@link Stats#resumeGap}), not as an event gap.
  */
 final class StreamConnection {
 
@@ -31,8 +37,8 @@ final class StreamConnection {
     private static final byte[] KEEP_ALIVE = ": keep-alive".getBytes(StandardCharsets.US_ASCII);
 
     final int index;
-    final SocketChannel channel;
-    final ByteBuffer request;
+    SocketChannel channel;
+    ByteBuffer request;
     final long connectNanos;
     SelectionKey key;
     /** The TCP connection is established (the request may still be on its way). */
@@ -42,6 +48,13 @@ final class StreamConnection {
     private final long runStartNanos;
     private final int expectedChunks;
     private final long keepAliveNanos;
+    /** Drop the connection after this event (0: never); once only. */
+    private final int dropAfter;
+    /** This connection is the one after the drop: set from the resume until its first event. */
+    private boolean resuming;
+    private int resumes;
+    /** {@link #lastSeq} when this connection's response began: 0, or the drop point after a resume. */
+    private int seqAtConnect;
 
     private Http http = Http.STATUS;
     private byte[] line = new byte[256];
@@ -70,7 +83,7 @@ final class StreamConnection {
     private boolean finished;
 
     StreamConnection(int index, SocketChannel channel, ByteBuffer request, long connectNanos, Stats stats,
-                     long runStartNanos, int expectedChunks, long keepAliveNanos) {
+                     long runStartNanos, int expectedChunks, long keepAliveNanos, int dropAfter) {
         this.index = index;
         this.channel = channel;
         this.request = request;
@@ -79,6 +92,48 @@ final class StreamConnection {
         this.runStartNanos = runStartNanos;
         this.expectedChunks = expectedChunks;
         this.keepAliveNanos = keepAliveNanos;
+        this.dropAfter = dropAfter;
+    }
+
+    /** The parser stopped at the drop point: the caller closes this connection and {@linkplain #resume resumes}. */
+    boolean dropDue() {
+        return dropAfter > 0 && resumes == 0 && lastSeq == dropAfter && terminal == null && failure == null;
+    }
+
+    /** The stream's id, as the first response's {@code X-Stream-Id} gave it (null before its headers). */
+    String streamId() {
+        return streamId == null ? null : new String(streamId, StandardCharsets.US_ASCII);
+    }
+
+    int lastSeq() {
+        return lastSeq;
+    }
+
+    /**
+     * Goes on over a new connection whose request asks for the events after {@link #lastSeq()}: the HTTP and
+     * event-stream parsers start again (a new status line, headers, {@code retry:}), what was checked so far stays.
+     */
+    void resume(SocketChannel newChannel, ByteBuffer newRequest) {
+        resumes++;
+        stats.resumes++;
+        resuming = true;
+        seqAtConnect = lastSeq;
+        channel = newChannel;
+        request = newRequest;
+        key = null;
+        connected = false;
+        http = Http.STATUS;
+        line = new byte[256];
+        lineLen = 0;
+        status = 0;
+        chunked = false;
+        contentLength = -1;
+        remaining = 0;
+        sseLen = 0;
+        sseCr = false;
+        retrySeen = false;
+        pendingSeq = -1;
+        pendingType = null;
     }
 
     boolean isFinished() {
@@ -100,7 +155,7 @@ final class StreamConnection {
         byte[] a = buf.array();
         int p = buf.arrayOffset() + buf.position();
         int end = buf.arrayOffset() + buf.limit();
-        while (p < end && failure == null && http != Http.DONE) {
+        while (p < end && failure == null && http != Http.DONE && !dropDue()) {
             switch (http) {
                 case CHUNK_DATA, SIZED_BODY -> {
                     int n = (int) Math.min(remaining, end - p);
@@ -163,7 +218,13 @@ final class StreamConnection {
                 switch (name) {
                     case "transfer-encoding" -> chunked = value.toLowerCase(java.util.Locale.ROOT).contains("chunked");
                     case "content-length" -> contentLength = Long.parseLong(value);
-                    case "x-stream-id" -> streamId = value.getBytes(StandardCharsets.US_ASCII);
+                    case "x-stream-id" -> {
+                        byte[] id = value.getBytes(StandardCharsets.US_ASCII);
+                        if (streamId != null && !Arrays.equals(streamId, id)) {
+                            fail("the resumed response is of another stream");
+                        }
+                        streamId = id;
+                    }
                     default -> {
                     }
                 }
@@ -204,7 +265,7 @@ final class StreamConnection {
     private void endOfHeaders() {
         stats.statuses.merge(status, 1, Integer::sum);
         if (status != 200) {
-            fail("status " + status);
+            fail("status " + status + (resumes > 0 ? " on the resume after event " + lastSeq : ""));
             return;
         }
         if (streamId == null) {
@@ -225,7 +286,7 @@ final class StreamConnection {
     /** Event-stream bytes: lines end with LF, CRLF or CR; a blank line ends a frame. */
     private void sse(byte[] a, int off, int len, long now) {
         int end = off + len;
-        for (int p = off; p < end && failure == null; p++) {
+        for (int p = off; p < end && failure == null && !dropDue(); p++) {
             byte b = a[p];
             if (b == '\n' && sseCr) {
                 sseCr = false; // the LF of a CRLF
@@ -266,10 +327,10 @@ final class StreamConnection {
         } else if (len > 4 && sse[0] == 'i' && sse[1] == 'd' && sse[2] == ':' && sse[3] == ' ') {
             pendingSeq = seq(4, len);
         } else if (len > 7 && new String(sse, 0, 7, StandardCharsets.US_ASCII).equals("retry: ")) {
-            if (lastSeq == 0 && !retrySeen) {
+            if (!retrySeen) {
                 retrySeen = true;
                 lastFrameNanos = now;
-            } else if (lastSeq == 0) {
+            } else if (lastSeq == seqAtConnect) {
                 fail("a second retry before any event");
             }
             // a later retry: the server is shutting down; nothing to check
@@ -357,7 +418,10 @@ final class StreamConnection {
         }
         lastSeq = (int) seq;
         stats.event(now, runStartNanos);
-        if (lastEventNanos >= 0) {
+        if (resuming) {
+            resuming = false;
+            stats.resumeGap.recordValue((now - lastEventNanos) / 1000);
+        } else if (lastEventNanos >= 0) {
             stats.gap(now, runStartNanos, now - lastEventNanos);
         }
         lastEventNanos = now;
