@@ -113,7 +113,7 @@ class DockerfileIT {
         assertEquals(PROJECT.toAbsolutePath().normalize(), root.toAbsolutePath().normalize());
         assertTrue(Files.isRegularFile(root.resolve(dockerfile.group(1))));
         assertTrue(compose.contains("CHAT_OLLAMA_BASE_URL: http://ollama:11434"), "the app reaches the ollama service");
-        assertTrue(Pattern.compile("(?m)^  ollama:\\n    profiles: \\[\"ollama\"]").matcher(compose).find(),
+        assertTrue(Pattern.compile("(?m)^  ollama:\\n(?:    .*\\n)*?    profiles: \\[\"ollama\"]").matcher(compose).find(),
                 "ollama is optional (a profile)");
     }
 
