@@ -36,14 +36,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Two real Tomcat 11 nodes with {@code chat.war} on one real {@code redis-server}, behind the tests' round-robin
  * balancer, which checks {@code GET /chat/api/health} as a balancer's active check does: every request may land on
- * either node. Replies are the demo's, short and slow (40 answer tokens at 15 a second, under 4 s);
+ * either node. Replies are the demo's, short and slow (40 answer tokens at 10 a second, under 6 s);
  * {@code chat.cluster.drain-seconds} is longer than a reply. Everything is seen as a user sees it, over real HTTP
  * through the balancer, by readers that reconnect as {@code EventSource} does ({@link ResumingReader}).
  *
- * <p>What Tomcat does when a webapp stops: it takes the context out of its request mapper first (new requests to
- * {@code /chat} get Tomcat's own {@code 404}), stops the servlets and filters, then calls the webapp's
- * {@code contextDestroyed}, which drains; the responses already open are served all the while, so the readers get
- * their {@code retry:}. A balancer reads the {@code 404} of the health check as down.
+ * <p>What Tomcat does when a webapp stops ({@code StandardContext.stop}): it takes the context out of its request
+ * mapper first (new requests to {@code /chat} get Tomcat's own {@code 404}), waits up to the context's
+ * {@code unloadDelay} (2 s) for the asynchronous requests in progress to complete (an open stream completes only when
+ * the drain tells its reader to go, so this wait runs out), stops the servlets and filters, then calls the webapp's
+ * {@code contextDestroyed}, which drains. The responses already open are served all the while, so the readers get
+ * every event and then their {@code retry:}. A balancer reads the {@code 404} of the health check as down.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,7 +54,7 @@ class TomcatClusterIT {
 
     private static final String MESSAGE = "Hello, cluster";
     private static final int REPLY_TOKENS = 40;
-    private static final int DRAIN_SECONDS = 8;
+    private static final int DRAIN_SECONDS = 10;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private RedisServer redis;
@@ -73,7 +75,7 @@ class TomcatClusterIT {
                 "chat.cluster.drain-seconds", Integer.toString(DRAIN_SECONDS),
                 "chat.store.url", "off",
                 "chat.demo.reply-tokens", Integer.toString(REPLY_TOKENS),
-                "chat.demo.tokens-per-second", "15",
+                "chat.demo.tokens-per-second", "10",
                 "chat.sse.retry-millis", "500",
                 "chat.sse.keepalive-seconds", "2",
                 "chat.limits.max-streams-per-client", "1000");
