@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Two real Tomcat 11 nodes with {@code chat.war} on one real {@code redis-server}, behind the tests' round-robin
  * balancer, which checks {@code GET /chat/api/health} as a balancer's active check does: every request may land on
- * either node. Replies are the demo's, short and slow (40 answer tokens at 10 a second, under 6 s);
+ * either node. Replies are the demo's, short and slow (60 answer tokens at 10 a second, under 8 s);
  * {@code chat.cluster.drain-seconds} is longer than a reply. Everything is seen as a user sees it, over real HTTP
  * through the balancer, by readers that reconnect as {@code EventSource} does ({@link ResumingReader}).
  *
@@ -53,8 +53,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TomcatClusterIT {
 
     private static final String MESSAGE = "Hello, cluster";
-    private static final int REPLY_TOKENS = 40;
-    private static final int DRAIN_SECONDS = 10;
+    /** Enough for a reply to run on through Tomcat's wait before the drain (see the class comment). */
+    private static final int REPLY_TOKENS = 60;
+    private static final int DRAIN_SECONDS = 12;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private RedisServer redis;
@@ -173,12 +174,15 @@ class TomcatClusterIT {
     void aNodeUndeployedMidReplyFinishesItsRepliesForReadersOnTheOtherNode() throws Exception {
         List<ResumingReader> onA = new ArrayList<>();
         List<ResumingReader> onB = new ArrayList<>();
+        List<ResumingReader> started = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            ResumingReader started = ResumingReader.post("/chat", a.port, proxy.port(), MESSAGE);
-            awaitEvents(started, 3);
-            onA.add(started);
-            onA.add(ResumingReader.attach("/chat", a.port, proxy.port(), started.streamId()));
-            onB.add(ResumingReader.attach("/chat", b.port, proxy.port(), started.streamId()));
+            started.add(ResumingReader.post("/chat", a.port, proxy.port(), MESSAGE));
+        }
+        for (ResumingReader r : started) {
+            awaitEvents(r, 1); // the start event: the stream's id is known
+            onA.add(r);
+            onA.add(ResumingReader.attach("/chat", a.port, proxy.port(), r.streamId()));
+            onB.add(ResumingReader.attach("/chat", b.port, proxy.port(), r.streamId()));
         }
         for (ResumingReader r : onA) {
             awaitEvents(r, 4);
