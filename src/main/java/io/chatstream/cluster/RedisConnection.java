@@ -152,9 +152,9 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /**
-     * Drops the thread-locals Netty filled on the calling thread while it set a connection up (a cache of its
-     * channel pipelines). That thread is the container's, which outlives the webapp: left there, they would hold the
-     * webapp's classes, and Tomcat reports each as a leak when the webapp stops. Netty's own threads keep theirs.
+     * Drops the thread-locals (caches) Netty filled on the calling thread while it set a connection up. That thread
+     * is the container's, which outlives the webapp: left there, they would hold the webapp's classes, and Tomcat
+     * reports each as a leak when the webapp stops. Netty's own threads keep theirs.
      */
     private static void forgetNettyLocals() {
         if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
