@@ -16,6 +16,8 @@ import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.ThreadFactoryProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.lang.System.Logger.Level;
@@ -145,7 +147,19 @@ public final class RedisConnection implements AutoCloseable {
         RedisConnection c = new RedisConnection(url, scheduler);
         LOG.log(Level.INFO, "Connecting to Redis at " + url);
         c.connect(1);
+        forgetNettyLocals();
         return c;
+    }
+
+    /**
+     * Drops the thread-locals (caches) Netty filled on the calling thread while it set a connection up. That thread
+     * is the container's, which outlives the webapp: left there, they would hold the webapp's classes, and Tomcat
+     * reports each as a leak when the webapp stops. Netty's own threads keep theirs.
+     */
+    private static void forgetNettyLocals() {
+        if (!(Thread.currentThread() instanceof FastThreadLocalThread)) {
+            FastThreadLocal.removeAll();
+        }
     }
 
     private void connect(int attempt) {
@@ -198,7 +212,10 @@ public final class RedisConnection implements AutoCloseable {
      * background; Lettuce reconnects it and subscribes it again by itself. Closed by its user, before this.
      */
     public CompletableFuture<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
-        return client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
+        CompletableFuture<StatefulRedisPubSubConnection<String, String>> c =
+                client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
+        forgetNettyLocals();
+        return c;
     }
 
     /** The client, for a connection of one's own (a blocking read). Closed with this. */

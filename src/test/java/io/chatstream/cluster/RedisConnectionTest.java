@@ -97,6 +97,43 @@ class RedisConnectionTest {
         }
     }
 
+    /**
+     * Opening and subscribing run on a container's thread (the webapp's start), which outlives the webapp: Netty's
+     * thread-locals left there hold the webapp's classes, and Tomcat reports each as a leak when the webapp stops.
+     */
+    @Test
+    void openingAndSubscribingLeaveNothingOfNettyOnTheCallersThread() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            RedisConnection[] c = new RedisConnection[1];
+            assertFalse(leavesNettyLocals(() -> c[0] = RedisConnection.open(RedisUrl.parse(redis.url()), scheduler)),
+                    "open");
+            try {
+                assertTrue(Await.until(Duration.ofSeconds(10), () -> c[0].async() != null), "connected");
+                java.util.concurrent.CompletableFuture<?>[] pubSub = new java.util.concurrent.CompletableFuture<?>[1];
+                assertFalse(leavesNettyLocals(() -> pubSub[0] = c[0].connectPubSub()), "connectPubSub");
+                ((io.lettuce.core.pubsub.StatefulRedisPubSubConnection<?, ?>) pubSub[0].get(5, TimeUnit.SECONDS))
+                        .close();
+            } finally {
+                c[0].close();
+            }
+        }
+    }
+
+    /** Whether {@code action}, run on a plain thread of its own, leaves Netty's thread-local map on that thread. */
+    private static boolean leavesNettyLocals(Runnable action) throws Exception {
+        java.util.concurrent.CompletableFuture<Boolean> left = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                action.run();
+                left.complete(io.netty.util.internal.InternalThreadLocalMap.getIfSet() != null);
+            } catch (RuntimeException e) {
+                left.completeExceptionally(e);
+            }
+        }, "container-thread");
+        t.start();
+        return left.get(10, TimeUnit.SECONDS);
+    }
+
     @Test
     void openReturnsWhileRedisHasNotAnswered() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {

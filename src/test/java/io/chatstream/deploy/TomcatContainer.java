@@ -26,6 +26,8 @@ final class TomcatContainer extends Container {
 
     private final Path home;
     private final boolean answersBrokenChunks;
+    /** More JVM system properties of this container's process: a cluster node's settings. */
+    private final Map<String, String> nodeProperties = new java.util.TreeMap<>();
 
     private TomcatContainer(String name, Path home, boolean answersBrokenChunks) throws IOException {
         super(name);
@@ -80,6 +82,57 @@ final class TomcatContainer extends Container {
         } catch (Exception | Error e) {
             tomcat.close();
             throw e;
+        }
+    }
+
+    /**
+     * A cluster node: Tomcat with {@code webapps/chat.war} alone, its settings as JVM system properties (as an
+     * operator puts them in {@code bin/setenv.sh}, so every version of the WAR gets them), and the host's
+     * {@code undeployOldVersions} on: a WAR dropped in as {@code chat##<version>.war} takes new requests at once
+     * and the older version is undeployed once the new one runs (Tomcat's parallel deployment, see
+     * {@link #deployVersion}).
+     */
+    static TomcatContainer startNode(String name, Path home, Map<String, String> settings) throws Exception {
+        TomcatContainer tomcat = new TomcatContainer(name, home, true);
+        try {
+            tomcat.nodeProperties.putAll(settings);
+            tomcat.installBase();
+            Path serverXml = tomcat.base.resolve("conf/server.xml");
+            Files.writeString(serverXml, replaceOnce(Files.readString(serverXml, StandardCharsets.UTF_8),
+                    "unpackWARs=\"true\" autoDeploy=\"true\">",
+                    "unpackWARs=\"true\" autoDeploy=\"true\" undeployOldVersions=\"true\">"), StandardCharsets.UTF_8);
+            copy(war(), tomcat.base.resolve("webapps/chat.war"));
+            tomcat.launch(List.of("sh", home.resolve("bin/catalina.sh").toString(), "run"), tomcat.base,
+                    tomcat.environment());
+            tomcat.awaitStarted(List.of(CHAT));
+            return tomcat;
+        } catch (Exception | Error e) {
+            tomcat.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Drops {@code chat.war} into the node's {@code webapps/} as {@code <context>##<version>.war}: a new version of
+     * the webapp, which Tomcat starts beside the running one, sends new requests to once it runs, then undeploys the
+     * older one (see {@link #startNode}). Returns at once. The WAR is written beside and moved in, so the deployer
+     * never sees half of it.
+     */
+    void deployVersion(String context, String version) throws IOException {
+        Path staged = base.resolve("temp/" + context + "##" + version + ".war");
+        copy(war(), staged);
+        Files.move(staged, base.resolve("webapps/" + context + "##" + version + ".war"),
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Undeploys every version of a node's webapp by removing its WARs from {@code webapps/}; returns at once. */
+    void undeployAll(String context) throws IOException {
+        try (Stream<Path> wars = Files.list(base.resolve("webapps"))) {
+            for (Path war : wars.filter(p -> p.getFileName().toString().equals(context + ".war")
+                    || p.getFileName().toString().startsWith(context + "##")
+                    && p.getFileName().toString().endsWith(".war")).toList()) {
+                Files.delete(war);
+            }
         }
     }
 
@@ -150,8 +203,10 @@ final class TomcatContainer extends Container {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("CATALINA_HOME", home.toString());
         env.put("CATALINA_BASE", base.toString());
-        env.put("CATALINA_OPTS", SYSTEM_PROPERTIES.entrySet().stream()
-                .map(e -> "-D" + e.getKey() + "=" + e.getValue()).sorted().collect(Collectors.joining(" "))
+        Map<String, String> properties = new java.util.TreeMap<>(SYSTEM_PROPERTIES);
+        properties.putAll(nodeProperties);
+        env.put("CATALINA_OPTS", properties.entrySet().stream()
+                .map(e -> "-D" + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "))
                 + " -Xmx768m -Xss512k " + JIT);
         return env;
     }
