@@ -254,7 +254,8 @@ public final class RedisConnection implements AutoCloseable {
                     + " again the rate limits let requests through and stream events wait in memory, for up to "
                     + outage.toSeconds() + " s");
             try {
-                scheduler.schedule(() -> outageOver(since), outage.toNanos(), TimeUnit.NANOSECONDS);
+                scheduler.schedule(() -> outageOver(since), since + outage.toNanos() - ticker.nanoTime(),
+                        TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException stopping) {
                 // the webapp stops: nothing is left to end
             }
@@ -285,6 +286,11 @@ public final class RedisConnection implements AutoCloseable {
      */
     public void whenOut(Runnable listener) {
         outListeners.add(listener);
+    }
+
+    /** The ticker's time of the first failure after the last answer: where the outage bound is counted from. */
+    long downSince() {
+        return downSince;
     }
 
     /** True from the moment an outage lasted {@code chat.cluster.outage-seconds} until Redis answers again. */
