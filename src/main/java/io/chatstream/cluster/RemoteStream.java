@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -178,8 +179,13 @@ public final class RemoteStream implements StreamSource {
         } finally {
             lock.unlock();
         }
-        ScheduledFuture<?> bound = streams.scheduler.schedule(() -> reached(w), CATCH_UP.toNanos(),
-                TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> bound;
+        try {
+            bound = streams.scheduler.schedule(() -> reached(w), CATCH_UP.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) { // the webapp stops: judged now, with what is here
+            reached(w);
+            return w.future();
+        }
         w.future().whenComplete((v, t) -> bound.cancel(false));
         if (log.size() >= seq || terminated) { // it came while the waiter was added
             reached(w);
