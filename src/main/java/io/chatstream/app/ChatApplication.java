@@ -105,12 +105,12 @@ public final class ChatApplication implements AutoCloseable {
     private final Conversations conversations;
     private final StorePool store;
 
-    private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
-                            List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
+    private ChatApplication(Settings settings, ChatConfig config, Limits limits, RedisUrl redisUrl,
+                            StoreConfig storeConfig, List<StreamObserver> extraObservers, ClassLoader backends,
+                            Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         ToolsConfig toolsConfig = ToolsConfig.load(settings);
         ClusterSettings cluster = ClusterSettings.load(settings);
-        RedisUrl redisUrl = ClusterSettings.redisUrl(settings);
         this.settings = settings;
         this.config = config;
         this.scheduler = BatchingExecutors.scheduler(config.schedulerThreads(), schedulerThreads);
@@ -217,8 +217,12 @@ public final class ChatApplication implements AutoCloseable {
                                         String contextPath, Clock clock) {
         ChatConfig config = ChatConfig.load(settings);
         Limits limits = Limits.load(settings);
+        // before the store's settings, which refuse the embedded database beside a Redis URL: a malformed URL is
+        // what to report then
+        RedisUrl redisUrl = ClusterSettings.redisUrl(settings);
         StoreConfig storeConfig = StoreConfig.load(settings, contextPath);
-        ChatApplication app = new ChatApplication(settings, config, limits, storeConfig, observers, backends, clock);
+        ChatApplication app = new ChatApplication(settings, config, limits, redisUrl, storeConfig, observers,
+                backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
                 + (app.tools.names().isEmpty() ? "" : ", tools " + String.join(", ", app.tools.names()))
