@@ -38,7 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The view here runs behind the owner's, which delivers from memory before its next flush: a client that read
  * seq N on the owner and resumes here at once may find fewer. {@link #reach} lets such a request wait, without a
- * thread, up to {@link #CATCH_UP} for seq N to come (or the end), before it is judged.
+ * thread, up to {@link #CATCH_UP} for seq N to come (or the end), before it is judged; and a stream whose first event
+ * is not in Redis yet is waited for as long before it counts as unknown.
  *
  * <p>When Redis cannot be read for {@code chat.cluster.outage-seconds} ({@link RedisConnection#whenOut}), the stream
  * ends here with {@code error} / {@code internal} after the last event read, as the owner ends its own; that end is
@@ -63,7 +64,9 @@ public final class RemoteStream implements StreamSource {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean fetching = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
-    /** Completes after the first fetch: with this, or with null when Redis knows no such stream. */
+    /** Set once a read found nothing of the stream in Redis: {@link #awaitFirst}. */
+    private final AtomicBoolean awaitingFirst = new AtomicBoolean();
+    /** Completes after the first event is read: with this; with null when Redis holds nothing of the stream. */
     private final CompletableFuture<RemoteStream> found = new CompletableFuture<>();
     private final Readers readers = new Readers();
     /** Requests waiting in {@link #reach}; each keeps the stream followed, as a reader does. Added under the lock. */
@@ -288,9 +291,9 @@ public final class RemoteStream implements StreamSource {
         }
         cutOff = false; // Redis answered: the outage is over before it ended the stream
         streams.redis.answered();
-        if (entries.isEmpty() && end == null && log.size() == 0) { // no such stream (yet): not followed
+        if (entries.isEmpty() && end == null && log.size() == 0) {
             fetching.set(false);
-            release();
+            awaitFirst();
             return;
         }
         boolean more = false;
@@ -320,6 +323,27 @@ public final class RemoteStream implements StreamSource {
         fetching.set(false);
         if (entries.size() == BATCH || again.get()) {
             fetch();
+        }
+    }
+
+    /**
+     * Redis holds nothing of the stream: unknown, or not written yet (its facts are registered before its first
+     * event, which its owner may have delivered already). Followed for up to {@link #CATCH_UP} more, as the notices
+     * and the poll read it; if nothing came by then, the stream is unknown here: {@link #found} completes with null.
+     */
+    private void awaitFirst() {
+        if (!awaitingFirst.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable giveUp = () -> {
+            if (log.size() == 0 && !terminated) {
+                release();
+            }
+        };
+        try {
+            streams.scheduler.schedule(giveUp, CATCH_UP.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+            giveUp.run();
         }
     }
 

@@ -92,8 +92,8 @@ public final class RemoteStreams implements AutoCloseable {
 
     /**
      * Follows stream {@code id}: completes after its first read from Redis with the stream (holding every event
-     * Redis has so far, then filled as the owner writes), or with null when Redis knows no such stream; fails when
-     * Redis cannot be read. Followers of one id share one {@link RemoteStream} while it is followed.
+     * Redis has so far, then filled as the owner writes), or with null when Redis holds nothing of it, nor does
+     * within {@link RemoteStream#CATCH_UP} (its first event may be on its way); fails when Redis cannot be read. Followers of one id share one {@link RemoteStream} while it is followed.
      */
     public CompletionStage<RemoteStream> follow(String id) {
         RemoteStream[] made = new RemoteStream[1];

@@ -179,10 +179,25 @@ class RemoteStreamTest {
             RemoteStreams other = new RemoteStreams(f.node(), clock, Duration.ofHours(1));
             try {
                 assertTrue(pump(clock, other::subscribed), "subscribed");
+                // a stream Redis holds nothing of: unknown once the bound is over
+                CompletableFuture<RemoteStream> unknown = other.follow(SharedLogFixture.newId()).toCompletableFuture();
+                // the poll, and the timer the first read set when it found nothing
+                assertTrue(pump(clock, () -> other.following() == 1 && clock.pending() == 2), "read, found empty");
+                clock.advance(RemoteStream.CATCH_UP.minusMillis(1));
+                assertFalse(unknown.isDone());
+                clock.advance(Duration.ofMillis(1));
+                assertTrue(unknown.isDone());
+                assertNull(unknown.get());
+                assertEquals(0, other.following());
+
+                // a stream whose owner delivered its first events before it wrote them: followed once they come
                 String id = SharedLogFixture.newId();
                 List<byte[]> events = SharedLogFixture.reply(id, 8); // seqs 1 to 10
-                xadd(f, id, events, 1, 3);
                 CompletableFuture<RemoteStream> followed = other.follow(id).toCompletableFuture();
+                assertTrue(pump(clock, () -> clock.pending() == 2), "read, found empty");
+                clock.advance(Duration.ofMillis(500));
+                xadd(f, id, events, 1, 3);
+                f.probe.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, 3));
                 assertTrue(pump(clock, followed::isDone));
                 RemoteStream remote = followed.get();
                 assertEquals(3, remote.lastSeq());
