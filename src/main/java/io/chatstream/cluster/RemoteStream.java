@@ -289,7 +289,9 @@ public final class RemoteStream implements StreamSource {
             fetching.set(false);
             return; // else the safety poll tries again
         }
-        cutOff = false; // Redis answered: the outage is over before it ended the stream
+        if (cutOff) {
+            cutOff = false; // Redis answered: the outage is over before it ended the stream
+        }
         streams.redis.answered();
         if (entries.isEmpty() && end == null && log.size() == 0) {
             fetching.set(false);
