@@ -105,8 +105,9 @@ public final class ChatApplication implements AutoCloseable {
     private final Conversations conversations;
     private final StorePool store;
 
-    private ChatApplication(Settings settings, ChatConfig config, Limits limits, StoreConfig storeConfig,
-                            List<StreamObserver> extraObservers, ClassLoader backends, Clock clock) {
+    private ChatApplication(Settings settings, ChatConfig config, Limits limits, RedisUrl redisUrl,
+                            StoreConfig storeConfig, List<StreamObserver> extraObservers, ClassLoader backends,
+                            Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         ToolsConfig toolsConfig = ToolsConfig.load(settings);
         ClusterSettings cluster = ClusterSettings.load(settings);
@@ -120,7 +121,7 @@ public final class ChatApplication implements AutoCloseable {
         List<StreamObserver> observers = new ArrayList<>(extraObservers);
         observers.add(new StreamLog());
         StreamObserver others = CompositeObserver.of(observers);
-        this.redis = openRedis(settings);
+        this.redis = openRedis(redisUrl, cluster);
         // Redis may be away now: the directory renews and listens from whenever it comes; a generation meanwhile is
         // refused with 503
         this.directory = redis == null ? null : RedisStreamDirectory.start(redis, UUID.randomUUID().toString(),
@@ -216,8 +217,12 @@ public final class ChatApplication implements AutoCloseable {
                                         String contextPath, Clock clock) {
         ChatConfig config = ChatConfig.load(settings);
         Limits limits = Limits.load(settings);
+        // before the store's settings, which refuse the embedded database beside a Redis URL: a malformed URL is
+        // what to report then
+        RedisUrl redisUrl = ClusterSettings.redisUrl(settings);
         StoreConfig storeConfig = StoreConfig.load(settings, contextPath);
-        ChatApplication app = new ChatApplication(settings, config, limits, storeConfig, observers, backends, clock);
+        ChatApplication app = new ChatApplication(settings, config, limits, redisUrl, storeConfig, observers,
+                backends, clock);
         LOG.log(Level.INFO, "Chat server started: backend " + app.backendName + ", keep-alive "
                 + config.keepAlive().toSeconds() + " s, auth " + config.authMode().name().toLowerCase()
                 + (app.tools.names().isEmpty() ? "" : ", tools " + String.join(", ", app.tools.names()))
@@ -280,7 +285,7 @@ public final class ChatApplication implements AutoCloseable {
         return replyLimits;
     }
 
-    /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}, or a bad one). */
+    /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}). */
     public RedisConnection redis() {
         return redis;
     }
@@ -291,25 +296,11 @@ public final class ChatApplication implements AutoCloseable {
     }
 
     /**
-     * The connection to {@code chat.cluster.redis-url}, made in the background; null when unset, or when the URL
-     * is bad: then streams and limits stay on this node alone, and one line says so. Start-up never waits for
-     * Redis.
+     * The connection to {@code chat.cluster.redis-url}, made in the background; null when unset. Start-up never waits
+     * for Redis: while it is away, generations are refused with {@code 503}.
      */
-    private RedisConnection openRedis(Settings s) {
-        String raw = s.string("chat.cluster.redis-url", "");
-        if (raw.isEmpty()) {
-            return null;
-        }
-        RedisUrl url;
-        try {
-            url = RedisUrl.parse(raw);
-        } catch (IllegalArgumentException e) {
-            LOG.log(Level.ERROR, "Invalid setting chat.cluster.redis-url (" + e.getMessage() + "; expected"
-                    + " redis://[user:password@]host:port[/db] or rediss://): streams and rate limits stay on this"
-                    + " node alone");
-            return null;
-        }
-        return RedisConnection.open(url, scheduler);
+    private RedisConnection openRedis(RedisUrl url, ClusterSettings cluster) {
+        return url == null ? null : RedisConnection.open(url, scheduler, Ticker.SYSTEM, cluster.outage());
     }
 
     private void sweepLimits() {

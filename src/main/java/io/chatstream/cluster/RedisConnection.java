@@ -1,5 +1,6 @@
 package io.chatstream.cluster;
 
+import io.chatstream.time.Ticker;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -23,9 +24,12 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
@@ -46,6 +50,11 @@ import java.util.concurrent.atomic.LongAdder;
  * request through). Losing Redis is logged once, and its return once, however many commands fail meanwhile
  * ({@link #failed}, {@link #answered}).
  *
+ * <p>An outage longer than {@code chat.cluster.outage-seconds} (measured on the injected {@link Ticker} from the
+ * first failure after the last answer) is where waiting stops: the listeners given to {@link #whenOut} are told once
+ * per outage, on the scheduler, and {@link #isOut()} is true until Redis answers again. The shared logs then end the
+ * streams whose events cannot be written or read ({@link #outageMessage()}).
+ *
  * <p>{@link #close()} closes the connection and shuts down Lettuce's event loops and timer, and waits for their
  * threads, so a container that checks for threads left behind by a stopped webapp finds none.
  */
@@ -59,6 +68,13 @@ public final class RedisConnection implements AutoCloseable {
 
     private final RedisUrl url;
     private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
+    /** {@code chat.cluster.outage-seconds}. */
+    private final Duration outage;
+    /** {@link #ticker} at the first failure after the last answer (or at the start, until the first answer). */
+    private volatile long downSince;
+    private volatile boolean out;
+    private final List<Runnable> outListeners = new CopyOnWriteArrayList<>();
     private final ClientResources resources;
     private final RedisClient client;
     private final RedisURI uri;
@@ -85,9 +101,12 @@ public final class RedisConnection implements AutoCloseable {
     private volatile ScheduledFuture<?> retry;
     private volatile boolean closed;
 
-    private RedisConnection(RedisUrl url, ScheduledExecutorService scheduler) {
+    private RedisConnection(RedisUrl url, ScheduledExecutorService scheduler, Ticker ticker, Duration outage) {
         this.url = url;
         this.scheduler = scheduler;
+        this.ticker = ticker;
+        this.outage = outage;
+        this.downSince = ticker.nanoTime();
         // the threads Netty makes inherit the context class loader of the thread that builds them: not the webapp's
         Thread self = Thread.currentThread();
         ClassLoader loader = self.getContextClassLoader();
@@ -139,12 +158,25 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /**
-     * Starts connecting to {@code url} in the background and returns at once.
-     *
-     * @param scheduler where the first connection is tried again when Redis is not there yet
+     * As {@link #open(RedisUrl, ScheduledExecutorService, Ticker, Duration)}, on the machine's clock, with the
+     * default outage bound.
      */
     public static RedisConnection open(RedisUrl url, ScheduledExecutorService scheduler) {
-        RedisConnection c = new RedisConnection(url, scheduler);
+        return open(url, scheduler, Ticker.SYSTEM, ClusterSettings.DEFAULTS.outage());
+    }
+
+    /**
+     * Starts connecting to {@code url} in the background and returns at once.
+     *
+     * @param scheduler where the first connection is tried again when Redis is not there yet, and where the outage
+     *                  bound is checked
+     * @param ticker    {@code scheduler}'s clock, on which outages are measured
+     * @param outage    {@code chat.cluster.outage-seconds}: how long an outage lasts before {@link #whenOut}'s
+     *                  listeners are told
+     */
+    public static RedisConnection open(RedisUrl url, ScheduledExecutorService scheduler, Ticker ticker,
+                                       Duration outage) {
+        RedisConnection c = new RedisConnection(url, scheduler, ticker, outage);
         LOG.log(Level.INFO, "Connecting to Redis at " + url);
         c.connect(1);
         forgetNettyLocals();
@@ -233,14 +265,66 @@ public final class RedisConnection implements AutoCloseable {
             errors.increment();
         }
         if (!closed && down.compareAndSet(false, true)) {
+            long since = ticker.nanoTime();
+            downSince = since;
             LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); until it answers"
-                    + " again the rate limits let requests through and stream events wait in memory");
+                    + " again the rate limits let requests through and stream events wait in memory, for up to "
+                    + outage.toSeconds() + " s");
+            try {
+                scheduler.schedule(() -> outageOver(since), since + outage.toNanos() - ticker.nanoTime(),
+                        TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // the webapp stops: nothing is left to end
+            }
         }
+    }
+
+    /** The outage that began at {@code since} has lasted the bound, unless Redis answered meanwhile. */
+    private void outageOver(long since) {
+        if (closed || !down.get() || downSince != since) {
+            return;
+        }
+        out = true;
+        LOG.log(Level.WARNING, "Redis at " + url + " has been unreachable for " + outage.toSeconds() + " s"
+                + " (chat.cluster.outage-seconds): the streams whose events cannot be written or read end with"
+                + " error / internal; new ones are refused until it answers");
+        for (Runnable r : outListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "Ending the streams after the Redis outage failed", e);
+            }
+        }
+    }
+
+    /**
+     * {@code listener} runs, on the scheduler, each time an outage lasts {@code chat.cluster.outage-seconds}; from
+     * then until Redis answers, {@link #isOut()} is true.
+     */
+    public void whenOut(Runnable listener) {
+        outListeners.add(listener);
+    }
+
+    /** The ticker's time of the first failure after the last answer: where the outage bound is counted from. */
+    long downSince() {
+        return downSince;
+    }
+
+    /** True from the moment an outage lasted {@code chat.cluster.outage-seconds} until Redis answers again. */
+    public boolean isOut() {
+        return out && down.get(); // an answer that came while the listeners ran wins
+    }
+
+    /** The message of the {@code error} / {@code internal} that ends a stream an outage cut off. */
+    public String outageMessage() {
+        return "Redis, through which the servers share this reply, could not be reached for " + outage.toSeconds()
+                + " s; send the request again.";
     }
 
     /** Redis answered: its return after an outage is logged once. */
     public void answered() {
         if (down.compareAndSet(true, false)) {
+            out = false;
             answeringSince = System.nanoTime();
             reconnects.increment();
             LOG.log(Level.INFO, "Redis at " + url + " is back");

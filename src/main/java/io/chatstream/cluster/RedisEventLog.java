@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The log of a stream this node runs, kept in memory for the readers here and written to Redis for the readers on
@@ -25,6 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the first seq not known to be written; when it comes back, each is written once. When Redis came back without the
  * key (a restart without persistence), the script answers that it holds nothing and the whole log is written again
  * from seq 1.
+ *
+ * <p>An outage is waited out for {@code chat.cluster.outage-seconds} ({@link RedisConnection#whenOut}); then a running
+ * stream with events Redis does not have, or whose write fails from then until Redis answers, is told through
+ * {@link #onFailure} and ends with {@code error} / {@code internal}. That end is appended here like any event, so the
+ * writes, still tried every {@link #RETRY}, take it to Redis with the end marker once Redis is back, and every reader
+ * on every node sees the same end.
  *
  * <p>{@link #ended()} flushes, then sets the end marker ({@code HSET chat:{id}:meta end <lastSeq>}) and
  * {@code EXPIRE}s both keys {@code chat.stream.retain-seconds} from then. The keys need no trimming:
@@ -91,6 +98,9 @@ public final class RedisEventLog implements EventLog {
     private final CompletableFuture<Void> flushed = new CompletableFuture<>();
     /** Set for {@link #RETRY} after a failed write. */
     private volatile boolean backingOff;
+    /** Told once when the outage bound ends the stream; null until its stream listens. */
+    private volatile Consumer<String> onFailure;
+    private final AtomicBoolean failed = new AtomicBoolean();
 
     RedisEventLog(String id, RedisEventLogs logs) {
         this.id = id;
@@ -153,6 +163,25 @@ public final class RedisEventLog implements EventLog {
     @Override
     public CompletableFuture<Void> flushed() {
         return flushed;
+    }
+
+    @Override
+    public void onFailure(Consumer<String> failed) {
+        this.onFailure = failed;
+    }
+
+    /**
+     * Redis has been unreachable for the outage bound: a running stream with events Redis lacks is told to end (an
+     * ended one keeps its end for Redis; one with nothing unwritten goes on until a write of its fails).
+     */
+    void outage() {
+        if (ended || released || memory.size() <= written) {
+            return;
+        }
+        Consumer<String> c = onFailure;
+        if (c != null && failed.compareAndSet(false, true)) {
+            c.accept(logs.redis.outageMessage());
+        }
     }
 
     /** Events appended here and not yet in Redis. */
@@ -249,6 +278,9 @@ public final class RedisEventLog implements EventLog {
                 backingOff = false;
                 queue();
             }, RETRY.toNanos(), TimeUnit.NANOSECONDS);
+            if (logs.redis.isOut()) {
+                outage();
+            }
             return;
         }
         logs.redis.answered();

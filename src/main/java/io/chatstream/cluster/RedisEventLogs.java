@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * reply of hundreds of tokens is a few round trips to Redis, not hundreds.
  *
  * <p>Everything goes through the node's one {@link RedisConnection}; nothing waits for Redis: writes are Lettuce
- * futures whose completion runs on the scheduler.
+ * futures whose completion runs on the scheduler. An outage longer than {@code chat.cluster.outage-seconds} ends the
+ * running streams whose events cannot be written ({@link RedisEventLog#outage()}).
  */
 public final class RedisEventLogs implements EventLogs, AutoCloseable {
 
@@ -53,6 +54,14 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
         this.liveExpiry = maxDuration.plus(this.retain).plusMinutes(1);
         long every = TICK.toNanos();
         this.tick = scheduler.scheduleWithFixedDelay(this::flushDue, every, every, TimeUnit.NANOSECONDS);
+        redis.whenOut(this::outage);
+    }
+
+    /** Redis has been away for the outage bound: the running streams with events it lacks end. */
+    private void outage() {
+        for (RedisEventLog log : open) {
+            log.outage();
+        }
     }
 
     @Override

@@ -1,10 +1,13 @@
 package io.chatstream.cluster;
 
+import io.chatstream.event.ChatEvent;
+import io.chatstream.event.ErrorCode;
 import io.chatstream.stream.MemoryEventLog;
 import io.chatstream.stream.Readers;
 import io.chatstream.stream.StreamReader;
 import io.chatstream.stream.StreamSource;
 import io.chatstream.wire.ByteSink;
+import io.chatstream.wire.EventJson;
 import io.chatstream.wire.Framing;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -12,9 +15,14 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,11 +35,25 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>One fetch at a time: a fetch asked for while one is in flight runs again when that one completes, so no notice
  * is lost and none costs more than one more round trip.
+ *
+ * <p>The view here runs behind the owner's, which delivers from memory before its next flush: a client that read
+ * seq N on the owner and resumes here at once may find fewer. {@link #reach} lets such a request wait, without a
+ * thread, up to {@link #CATCH_UP} for seq N to come (or the end), before it is judged; and a stream whose first event
+ * is not in Redis yet is waited for as long before it counts as unknown.
+ *
+ * <p>When Redis cannot be read for {@code chat.cluster.outage-seconds} ({@link RedisConnection#whenOut}), the stream
+ * ends here with {@code error} / {@code internal} after the last event read, as the owner ends its own; that end is
+ * this node's alone (Redis is away), so its seq may differ from the owner's, which Redis gets once it is back.
  */
 public final class RemoteStream implements StreamSource {
 
     /** Entries per fetch: a long reply read from its start comes in a few round trips, none of them huge. */
     static final int BATCH = 256;
+    /**
+     * The longest a request waits for this view to reach the seq it names: far above the owner's flush interval and
+     * a round trip, so only a seq the stream never sent (or Redis away) takes that long.
+     */
+    static final Duration CATCH_UP = Duration.ofSeconds(2);
 
     private final String id;
     private final byte[] idBytes;
@@ -42,11 +64,17 @@ public final class RemoteStream implements StreamSource {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean fetching = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
-    /** Completes after the first fetch: with this, or with null when Redis knows no such stream. */
+    /** Set once a read found nothing of the stream in Redis: {@link #awaitFirst}. */
+    private final AtomicBoolean awaitingFirst = new AtomicBoolean();
+    /** Completes after the first event is read: with this; with null when Redis holds nothing of the stream. */
     private final CompletableFuture<RemoteStream> found = new CompletableFuture<>();
     private final Readers readers = new Readers();
+    /** Requests waiting in {@link #reach}; each keeps the stream followed, as a reader does. Added under the lock. */
+    private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
     private volatile boolean terminated;
     private volatile boolean released;
+    /** Redis was away for the outage bound: the stream ends here at the next chance ({@link #endCutOff}). */
+    private volatile boolean cutOff;
 
     RemoteStream(String id, RemoteStreams streams) {
         this.id = id;
@@ -113,7 +141,7 @@ public final class RemoteStream implements StreamSource {
             if (!readers.remove(reader)) {
                 return;
             }
-            last = readers.isEmpty();
+            last = readers.isEmpty() && waiters.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -132,6 +160,89 @@ public final class RemoteStream implements StreamSource {
         }
         streams.forget(this);
         found.complete(null);
+        wakeWaiters();
+    }
+
+    /**
+     * Completes once the view here holds event {@code seq}, the stream has ended or is no longer followed, or after
+     * {@link #CATCH_UP}, on the scheduler; meanwhile the stream stays followed.
+     */
+    @Override
+    public CompletionStage<Void> reach(int seq) {
+        if (log.size() >= seq || terminated) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Waiter w = new Waiter(seq, new CompletableFuture<>());
+        lock.lock();
+        try {
+            if (released) {
+                return CompletableFuture.completedFuture(null);
+            }
+            waiters.add(w);
+        } finally {
+            lock.unlock();
+        }
+        ScheduledFuture<?> bound;
+        try {
+            bound = streams.scheduler.schedule(() -> reached(w), CATCH_UP.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) { // the webapp stops: judged now, with what is here
+            reached(w);
+            return w.future();
+        }
+        w.future().whenComplete((v, t) -> bound.cancel(false));
+        if (log.size() >= seq || terminated) { // it came while the waiter was added
+            reached(w);
+        } else {
+            fetch(); // the notice that brings it may be in flight; this costs one round trip at most
+        }
+        return w.future();
+    }
+
+    /** A request waiting for seq {@code seq}: completed when it is here, or after {@link #CATCH_UP}. */
+    private record Waiter(int seq, CompletableFuture<Void> future) {
+    }
+
+    private void reached(Waiter w) {
+        waiters.remove(w);
+        w.future().complete(null);
+    }
+
+    /** Completes the waiters whose seq is here; every one once the stream has ended or is no longer followed. */
+    private void wakeWaiters() {
+        if (waiters.isEmpty()) {
+            return;
+        }
+        boolean all = terminated || released;
+        for (Waiter w : waiters) {
+            if (all || log.size() >= w.seq()) {
+                reached(w);
+            }
+        }
+    }
+
+    /**
+     * Redis could not be read for the outage bound: ends the stream here with {@code error} / {@code internal} after
+     * the last event read, now or when the fetch in flight fails.
+     */
+    void cutOff() {
+        cutOff = true;
+        if (fetching.compareAndSet(false, true)) {
+            endCutOff();
+            fetching.set(false);
+        }
+    }
+
+    /** Appends the outage's end and terminates; the caller holds {@link #fetching}, the one appender's right. */
+    private void endCutOff() {
+        if (terminated || released || !found.isDone()) {
+            return;
+        }
+        byte[] json = EventJson.encode(new ChatEvent.Error(ErrorCode.INTERNAL, streams.redis.outageMessage()));
+        log.append(json, 0, json.length);
+        terminated = true;
+        streams.forget(this);
+        readers.wakeAll();
+        wakeWaiters();
     }
 
     /** Reads what Redis has after {@link #lastSeq()}, unless a fetch is in flight (it will run once more). */
@@ -167,16 +278,24 @@ public final class RemoteStream implements StreamSource {
     private void fetched(List<StreamMessage<String, String>> entries, String end, Throwable failure) {
         if (failure != null) {
             streams.redis.failed(RedisConnection.rootMessage(failure));
-            fetching.set(false);
             if (found.completeExceptionally(failure)) {
+                fetching.set(false);
                 release(); // the first read failed: the next follower of this id tries anew
+                return;
             }
+            if (cutOff || streams.redis.isOut()) {
+                endCutOff();
+            }
+            fetching.set(false);
             return; // else the safety poll tries again
         }
+        if (cutOff) {
+            cutOff = false; // Redis answered: the outage is over before it ended the stream
+        }
         streams.redis.answered();
-        if (entries.isEmpty() && end == null && log.size() == 0) { // no such stream (yet): not followed
+        if (entries.isEmpty() && end == null && log.size() == 0) {
             fetching.set(false);
-            release();
+            awaitFirst();
             return;
         }
         boolean more = false;
@@ -201,10 +320,32 @@ public final class RemoteStream implements StreamSource {
         found.complete(this);
         if (more || terminated) {
             readers.wakeAll();
+            wakeWaiters();
         }
         fetching.set(false);
         if (entries.size() == BATCH || again.get()) {
             fetch();
+        }
+    }
+
+    /**
+     * Redis holds nothing of the stream: unknown, or not written yet (its facts are registered before its first
+     * event, which its owner may have delivered already). Followed for up to {@link #CATCH_UP} more, as the notices
+     * and the poll read it; if nothing came by then, the stream is unknown here: {@link #found} completes with null.
+     */
+    private void awaitFirst() {
+        if (!awaitingFirst.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable giveUp = () -> {
+            if (log.size() == 0 && !terminated) {
+                release();
+            }
+        };
+        try {
+            streams.scheduler.schedule(giveUp, CATCH_UP.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+            giveUp.run();
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * {@code "<id> <lastSeq>"} after each flush, and a slow safety poll ({@code poll}) of every followed stream, so a
  * notice missed (a reconnect, an outage) only delays. Whatever the number of streams followed, a node holds two
  * Redis connections: the node's command connection ({@link RedisConnection}, shared with the rate limits and the
- * writing {@link RedisEventLogs}) and this subscription. No thread per stream, no blocking command.
+ * writing {@link RedisEventLogs}) and this subscription. No thread per stream, no blocking command. An outage longer
+ * than {@code chat.cluster.outage-seconds} ends the followed streams ({@link RemoteStream#cutOff()}).
  */
 public final class RemoteStreams implements AutoCloseable {
 
@@ -46,6 +47,14 @@ public final class RemoteStreams implements AutoCloseable {
         subscribe(1);
         long every = poll.toNanos();
         this.poll = scheduler.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.NANOSECONDS);
+        redis.whenOut(this::outage);
+    }
+
+    /** Redis has been away for the outage bound: every followed stream ends here, as its owner ends it. */
+    private void outage() {
+        for (RemoteStream s : followed.values()) {
+            s.cutOff();
+        }
     }
 
     /**
@@ -83,8 +92,8 @@ public final class RemoteStreams implements AutoCloseable {
 
     /**
      * Follows stream {@code id}: completes after its first read from Redis with the stream (holding every event
-     * Redis has so far, then filled as the owner writes), or with null when Redis knows no such stream; fails when
-     * Redis cannot be read. Followers of one id share one {@link RemoteStream} while it is followed.
+     * Redis has so far, then filled as the owner writes), or with null when Redis holds nothing of it, nor does
+     * within {@link RemoteStream#CATCH_UP} (its first event may be on its way); fails when Redis cannot be read. Followers of one id share one {@link RemoteStream} while it is followed.
      */
     public CompletionStage<RemoteStream> follow(String id) {
         RemoteStream[] made = new RemoteStream[1];

@@ -174,9 +174,13 @@ public final class Settings {
                 + "): expected " + expected);
     }
 
-    /** A URL's {@code user:password@} (where people paste keys) is masked: {@code https://***@host/}. */
+    /**
+     * A URL's {@code user:password@} (where people paste keys) is masked: {@code https://***@host/}; up to the last
+     * {@code @} before any query, so that a password with a raw {@code /} or {@code @} in a malformed URL is masked
+     * whole.
+     */
     static String withoutUserInfo(String value) {
-        return value.replaceAll("(?i)([a-z][a-z0-9+.-]*://)[^/?#\\s]*@", "$1***@");
+        return value.replaceAll("(?i)([a-z][a-z0-9+.-]*:/+)[^?#\\s]*@", "$1***@");
     }
 
     static boolean isSecret(String name) {

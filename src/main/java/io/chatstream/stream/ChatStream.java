@@ -89,6 +89,7 @@ public final class ChatStream implements StreamSource {
         this.onTerminated = onTerminated;
         this.startedNanos = ticker.nanoTime();
         this.log = runtime.logs().create(id);
+        log.onFailure(this::logFailed); // told later, on the scheduler, never while this is being built
     }
 
     @Override
@@ -390,6 +391,14 @@ public final class ChatStream implements StreamSource {
     boolean interrupt() {
         return endByServer(new ChatEvent.Error(ErrorCode.INTERRUPTED,
                 "The server that ran this reply stopped before it finished; send the request again."));
+    }
+
+    /**
+     * The log cannot keep this stream's events any more (its shared store is away for too long): ends with
+     * {@code error} / {@code internal}, which the log keeps for when its store returns, and cancels the backend.
+     */
+    private void logFailed(String message) {
+        endByServer(new ChatEvent.Error(ErrorCode.INTERNAL, message));
     }
 
     /** Ends without an event: the stream never reached a client (the backend was unavailable). */

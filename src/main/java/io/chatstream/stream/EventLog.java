@@ -42,4 +42,12 @@ public interface EventLog {
 
     /** The stream is forgotten here (retention over, or the webapp stops). */
     default void release() { }
+
+    /**
+     * {@code failed} is told, at most once, when a log kept elsewhere cannot keep the events of a running stream any
+     * more (Redis unreachable for {@code chat.cluster.outage-seconds}), with a message for the client: the stream
+     * then ends with {@code error} / {@code internal}, an event the log keeps for when that place returns. A log in
+     * memory never fails.
+     */
+    default void onFailure(java.util.function.Consumer<String> failed) { }
 }

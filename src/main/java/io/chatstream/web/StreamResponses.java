@@ -38,13 +38,26 @@ final class StreamResponses {
     }
 
     /**
-     * Starts the response: 204 when everything was delivered, else headers, first frame, then the events.
+     * Starts the response: 204 when everything was delivered, else headers, first frame, then the events. A reader
+     * that names a seq the stream does not hold here yet waits, without a thread, for {@link StreamSource#reach}: a
+     * stream followed from another node may run behind what its owner already delivered. A seq it still lacks then is
+     * one it never sent: 400.
      *
      * @param afterSeq the last event the reader has (0: none)
      * @param resumed  whether the reader reconnects (with {@code Last-Event-ID})
      */
     void deliver(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, StreamSource stream,
                  long afterSeq, boolean resumed) throws ApiError, IOException {
+        if (afterSeq <= stream.lastSeq() || stream.isTerminated() || afterSeq > Integer.MAX_VALUE) {
+            respond(async, req, resp, stream, afterSeq, resumed);
+            return;
+        }
+        AsyncSteps.after(async, resp, stream.reach((int) afterSeq),
+                (reached, failure) -> respond(async, req, resp, stream, afterSeq, resumed), null);
+    }
+
+    private void respond(AsyncContext async, HttpServletRequest req, HttpServletResponse resp, StreamSource stream,
+                         long afterSeq, boolean resumed) throws ApiError, IOException {
         if (afterSeq > stream.lastSeq()) {
             throw ApiError.invalid("Last-Event-ID names an event this stream has not sent.");
         }

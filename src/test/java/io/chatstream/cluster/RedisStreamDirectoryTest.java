@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class RedisStreamDirectoryTest {
 
     private static final Duration T = Duration.ofSeconds(10);
-    private static final ClusterSettings ONE_SECOND_LEASE = new ClusterSettings(Duration.ofSeconds(1), Duration.ZERO);
+    private static final ClusterSettings ONE_SECOND_LEASE = new ClusterSettings(Duration.ofSeconds(1), Duration.ZERO,
+            Duration.ofSeconds(30));
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private static RedisServer redis;

@@ -3,6 +3,7 @@ package io.chatstream.cluster;
 import io.chatstream.testing.Await;
 import io.chatstream.cluster.RedisEventLogTest.CountingReader;
 import io.chatstream.stream.MemoryEventLog;
+import io.chatstream.time.ManualScheduler;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.Framing;
 import io.lettuce.core.XAddArgs;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,7 +30,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The reading half against a real {@code redis-server}: a node follows a stream another node writes, its readers
  * woken as events come (through the subscription, well before the poll), terminated by the end marker; a notice
- * that never came only delays; and a node costs Redis two connections however many streams it follows.
+ * that never came only delays; a resume ahead of the view here waits for it, bounded; and a node costs Redis two
+ * connections however many streams it follows.
  */
 @Timeout(60)
 class RemoteStreamTest {
@@ -150,6 +153,86 @@ class RemoteStreamTest {
             }
             assertTrue(Await.until(T, () -> followed.stream().allMatch(s -> s.lastSeq() == 2)));
             assertEquals(before + 4, f.clients(), "still two connections per node");
+        }
+    }
+
+    /** Runs the manual scheduler's due tasks (the answers of Redis land there) until {@code condition} holds. */
+    private static boolean pump(ManualScheduler clock, java.util.function.BooleanSupplier condition) {
+        return Await.until(T, () -> {
+            clock.runDue();
+            return condition.getAsBoolean();
+        });
+    }
+
+    private static void xadd(SharedLogFixture f, String id, List<byte[]> events, int from, int to) {
+        for (int seq = from; seq <= to; seq++) {
+            f.probe.xadd(StreamKeys.events(id), new XAddArgs().id("0-" + seq), "j",
+                    new String(events.get(seq - 1), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aResumeAheadOfTheViewHereWaitsForItToCatchUpThenIsJudgedAfterTheBound() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            ManualScheduler clock = new ManualScheduler();
+            // no poll within the test: only a notice, or the fetch reach() asks for, reads Redis
+            RemoteStreams other = new RemoteStreams(f.node(), clock, Duration.ofHours(1));
+            try {
+                assertTrue(pump(clock, other::subscribed), "subscribed");
+                // a stream Redis holds nothing of: unknown once the bound is over
+                CompletableFuture<RemoteStream> unknown = other.follow(SharedLogFixture.newId()).toCompletableFuture();
+                // the poll, and the timer the first read set when it found nothing
+                assertTrue(pump(clock, () -> other.following() == 1 && clock.pending() == 2), "read, found empty");
+                clock.advance(RemoteStream.CATCH_UP.minusMillis(1));
+                assertFalse(unknown.isDone());
+                clock.advance(Duration.ofMillis(1));
+                assertTrue(unknown.isDone());
+                assertNull(unknown.get());
+                assertEquals(0, other.following());
+
+                // a stream whose owner delivered its first events before it wrote them: followed once they come
+                String id = SharedLogFixture.newId();
+                List<byte[]> events = SharedLogFixture.reply(id, 8); // seqs 1 to 10
+                CompletableFuture<RemoteStream> followed = other.follow(id).toCompletableFuture();
+                assertTrue(pump(clock, () -> clock.pending() == 2), "read, found empty");
+                clock.advance(Duration.ofMillis(500));
+                xadd(f, id, events, 1, 3);
+                f.probe.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, 3));
+                assertTrue(pump(clock, followed::isDone));
+                RemoteStream remote = followed.get();
+                assertEquals(3, remote.lastSeq());
+                assertTrue(remote.reach(3).toCompletableFuture().isDone(), "held: at once");
+
+                // the owner delivered seq 5 from memory; Redis and the view here hold 3
+                CompletableFuture<Void> five = remote.reach(5).toCompletableFuture();
+                clock.runDue();
+                assertFalse(five.isDone(), "waits");
+                clock.advance(Duration.ofMillis(1500));
+                assertFalse(five.isDone(), "still within the bound");
+                xadd(f, id, events, 4, 5); // the owner's flush, and its notice
+                f.probe.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, 5));
+                assertTrue(pump(clock, five::isDone), "complete once the view holds seq 5");
+                assertEquals(5, remote.lastSeq());
+                assertEquals(1, other.following(), "followed while a request waits, though no reader is attached");
+
+                // a seq the stream never sent: judged once the bound is over, not before
+                CompletableFuture<Void> nine = remote.reach(9).toCompletableFuture();
+                clock.advance(RemoteStream.CATCH_UP.minusMillis(1));
+                assertFalse(nine.isDone());
+                clock.advance(Duration.ofMillis(1));
+                assertTrue(nine.isDone(), "after " + RemoteStream.CATCH_UP);
+                assertEquals(5, remote.lastSeq(), "and the view holds fewer: the caller answers 400");
+
+                // the end seen: no more waiting, whatever the seq
+                xadd(f, id, events, 6, 10);
+                f.probe.hset(StreamKeys.meta(id), "end", "10");
+                CompletableFuture<Void> beyond = remote.reach(12).toCompletableFuture();
+                assertTrue(pump(clock, beyond::isDone), "complete with the end, long before the bound");
+                assertTrue(remote.isTerminated());
+                assertTrue(remote.reach(12).toCompletableFuture().isDone());
+            } finally {
+                other.close();
+            }
         }
     }
 }
