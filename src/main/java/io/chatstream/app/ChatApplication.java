@@ -2,15 +2,10 @@ package io.chatstream.app;
 
 import io.chatstream.backend.BackendContext;
 import io.chatstream.backend.ChatBackend;
+import io.chatstream.cluster.ClusterNode;
 import io.chatstream.cluster.ClusterSettings;
-import io.chatstream.cluster.DirectorySharedStreams;
-import io.chatstream.cluster.OwnerWatch;
 import io.chatstream.cluster.RedisConnection;
-import io.chatstream.cluster.RedisEventLogs;
-import io.chatstream.cluster.RedisStreamDirectory;
 import io.chatstream.cluster.RedisUrl;
-import io.chatstream.cluster.RemoteStreams;
-import io.chatstream.cluster.StreamDirectory;
 import io.chatstream.config.ChatConfig;
 import io.chatstream.config.ConfigException;
 import io.chatstream.config.ModelsConfig;
@@ -42,7 +37,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -56,19 +50,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Owns: the settings, one scheduler (all timers: demo tokens, keep-alives, grace, retention), one HTTP client
  * (created when a backend first asks), the backend, the server tools of {@code chat.tools} with their pool for tools
  * that block, the stream registry, the limits on new replies and, where {@code chat.cluster.redis-url} is set, the
- * node's {@link RedisConnection} and the {@link StreamDirectory} the nodes share, under a node id new at each
- * start; unless
- * {@code chat.store.url} is {@code off}, the conversation store with its own bounded pool of {@code chat-store}
- * threads, the only threads that wait on the database.
+ * node's {@link ClusterNode} (its Redis connection and what it shares through it); unless {@code chat.store.url} is
+ * {@code off}, the conversation store with its own bounded pool of {@code chat-store} threads, the only threads that
+ * wait on the database.
  */
 public final class ChatApplication implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ChatApplication.class.getName());
     /** How long {@link #close()} gives busy connections to take their {@code retry:}. */
     private static final Duration READERS_WAIT = Duration.ofSeconds(2);
-    /** The bound on the whole of {@link #close()}. */
     /** How long the {@code interrupted} ends a drain writes get to reach Redis before the node lets go of it. */
     private static final Duration INTERRUPTED_FLUSH_WAIT = Duration.ofSeconds(2);
+    /** The bound on the whole of {@link #close()}. */
     private static final Duration CLOSE_BOUND = Duration.ofSeconds(10);
     /** The most a pool of a start-up that failed half-way is given to end. */
     private static final Duration POOL_WAIT = Duration.ofSeconds(5);
@@ -85,21 +78,9 @@ public final class ChatApplication implements AutoCloseable {
     private final StreamObserver observer;
     private final ChatRequestParser requestParser;
     private final ModelCatalog models;
-    private final RedisConnection redis;
-    /** How often the streams of other nodes that readers here follow are read whatever the notices. */
-    private static final Duration REMOTE_POLL = Duration.ofSeconds(1);
-
-    /** Null on one node; so are the two below. */
-    private final StreamDirectory directory;
-    /** The logs of this node's streams, written to Redis. */
-    private final RedisEventLogs sharedLogs;
-    /** The streams of other nodes, followed from here. */
-    private final RemoteStreams remoteStreams;
-    /** Ends those of them whose node vanished. */
-    private final OwnerWatch ownerWatch;
+    /** This node's part in a cluster; null on one node, whose stop does not drain. */
+    private final ClusterNode cluster;
     private final RateLimiter rateLimiter;
-    /** {@code chat.cluster.drain-seconds} on a cluster node; null on one node, whose stop does not drain. */
-    private final Duration drain;
     private final ReplyLimits replyLimits;
     /** Null where {@code chat.store.url} is {@code off}; then so are the two below. */
     private final Conversations conversations;
@@ -110,7 +91,7 @@ public final class ChatApplication implements AutoCloseable {
                             Clock clock) {
         ModelsConfig modelsConfig = ModelsConfig.load(settings); // before anything is started that would need closing
         ToolsConfig toolsConfig = ToolsConfig.load(settings);
-        ClusterSettings cluster = ClusterSettings.load(settings);
+        ClusterSettings clusterSettings = ClusterSettings.load(settings);
         this.settings = settings;
         this.config = config;
         this.scheduler = BatchingExecutors.scheduler(config.schedulerThreads(), schedulerThreads);
@@ -121,19 +102,12 @@ public final class ChatApplication implements AutoCloseable {
         List<StreamObserver> observers = new ArrayList<>(extraObservers);
         observers.add(new StreamLog());
         StreamObserver others = CompositeObserver.of(observers);
-        this.redis = openRedis(redisUrl, cluster);
-        // Redis may be away now: the directory renews and listens from whenever it comes; a generation meanwhile is
-        // refused with 503
-        this.directory = redis == null ? null : RedisStreamDirectory.start(redis, UUID.randomUUID().toString(),
-                cluster, config.retain(), scheduler);
-        this.sharedLogs = redis == null ? null : new RedisEventLogs(redis, scheduler, config.retain(),
-                config.maxDuration());
-        this.remoteStreams = redis == null ? null : new RemoteStreams(redis, scheduler, REMOTE_POLL);
-        this.ownerWatch = redis == null ? null : new OwnerWatch(redis, directory, remoteStreams, scheduler,
-                cluster.renewEvery(), config.retain());
-        this.drain = redis == null ? null : cluster.drain();
+        // Redis may be away now: the node's parts begin whenever it comes; a generation meanwhile is refused with 503
+        this.cluster = redisUrl == null ? null : ClusterNode.start(redisUrl, clusterSettings, config.retain(),
+                config.maxDuration(), scheduler);
         this.rateLimiter = !limits.enabled() ? RateLimiter.NONE
-                : redis != null ? new RedisRateLimiter(limits, redis) : new InMemoryRateLimiter(limits, clock);
+                : cluster != null ? new RedisRateLimiter(limits, cluster.redis())
+                : new InMemoryRateLimiter(limits, clock);
         this.replyLimits = new ReplyLimits(limits, rateLimiter, others, clock);
         if (limits.enabled()) {
             observers.add(replyLimits);
@@ -176,10 +150,10 @@ public final class ChatApplication implements AutoCloseable {
         }
         this.observer = CompositeObserver.of(observers);
         // after the backend's creation, in which it read its keys: those are what replies must never show
-        SharedStreams shared = directory == null ? SharedStreams.ONE_NODE
-                : new DirectorySharedStreams(directory, remoteStreams, config.maxStreamsPerClient());
+        SharedStreams shared = cluster == null ? SharedStreams.ONE_NODE
+                : cluster.sharedStreams(config.maxStreamsPerClient());
         this.registry = new StreamRegistry(config, backend, backendName, scheduler, observer,
-                SecretMasker.of(settings.apiKeysRead()), tools, sharedLogs != null ? sharedLogs : EventLogs.IN_MEMORY,
+                SecretMasker.of(settings.apiKeysRead()), tools, cluster != null ? cluster.eventLogs() : EventLogs.IN_MEMORY,
                 Ticker.SYSTEM, shared);
         this.requestParser = new ChatRequestParser(config.maxMessages(), config.maxBodyBytes());
         // a listing gets the patience of a reply's first byte: the connection, then the idle timeout
@@ -228,9 +202,9 @@ public final class ChatApplication implements AutoCloseable {
                 + (app.tools.names().isEmpty() ? "" : ", tools " + String.join(", ", app.tools.names()))
                 + (limits.enabled() ? ", limits " + limits.repliesPerMinute() + " replies a minute and "
                 + limits.tokensPerDay() + " tokens a day (0: none), counted "
-                + (app.redis != null ? "in Redis at " + app.redis.url() : "on this node") : "")
-                + (app.directory != null ? ", cluster node " + app.directory.node() + " sharing streams through"
-                + " Redis at " + app.redis.url() : ""));
+                + (app.cluster != null ? "in Redis at " + app.cluster.redis().url() : "on this node") : "")
+                + (app.cluster != null ? ", cluster node " + app.cluster.nodeId() + " sharing streams through"
+                + " Redis at " + app.cluster.redis().url() : ""));
         return app;
     }
 
@@ -287,20 +261,16 @@ public final class ChatApplication implements AutoCloseable {
 
     /** The node's Redis connection, or null on one node (no {@code chat.cluster.redis-url}). */
     public RedisConnection redis() {
-        return redis;
+        return cluster == null ? null : cluster.redis();
     }
 
     /** What this node saw of Redis, for the metrics; null on one node. */
     public ClusterCounts clusterCounts() {
-        return redis == null ? null : new ClusterCounts(redis.errors(), redis.reconnects(), sharedLogs.lag());
-    }
-
-    /**
-     * The connection to {@code chat.cluster.redis-url}, made in the background; null when unset. Start-up never waits
-     * for Redis: while it is away, generations are refused with {@code 503}.
-     */
-    private RedisConnection openRedis(RedisUrl url, ClusterSettings cluster) {
-        return url == null ? null : RedisConnection.open(url, scheduler, Ticker.SYSTEM, cluster.outage());
+        if (cluster == null) {
+            return null;
+        }
+        RedisConnection redis = cluster.redis();
+        return new ClusterCounts(redis.errors(), redis.reconnects(), cluster.logLag());
     }
 
     private void sweepLimits() {
@@ -310,16 +280,10 @@ public final class ChatApplication implements AutoCloseable {
         replyLimits.sweep();
     }
 
-    /** Closes the shared logs and the directory, then the connection they use. */
+    /** Closes the node's part in the cluster, the connection to Redis last. */
     private void closeRedis() {
-        if (directory != null) {
-            ownerWatch.close();
-            sharedLogs.close();
-            remoteStreams.close();
-            directory.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -386,7 +350,7 @@ public final class ChatApplication implements AutoCloseable {
      * running generations go on that long), zero on one node.
      */
     public Duration drainTime() {
-        return drain == null ? Duration.ZERO : drain;
+        return cluster == null ? Duration.ZERO : cluster.drain();
     }
 
     /**
@@ -396,10 +360,10 @@ public final class ChatApplication implements AutoCloseable {
      * other nodes see it. On one node this is {@link #endStreams(Duration)} with {@code readersWait}.
      */
     public void drainStreams(Duration readersWait, Deadline deadline) {
-        if (drain != null) {
-            registry.drain(readersWait, deadline.atMost(drain), deadline.atMost(INTERRUPTED_FLUSH_WAIT));
+        if (cluster != null) {
+            registry.drain(readersWait, deadline.atMost(cluster.drain()), deadline.atMost(INTERRUPTED_FLUSH_WAIT));
         }
-        endStreams(drain != null ? Duration.ZERO : deadline.atMost(readersWait));
+        endStreams(cluster != null ? Duration.ZERO : deadline.atMost(readersWait));
     }
 
     /** As {@link PoolThreads#stop} within 5 s: a start-up that failed half-way. */
