@@ -18,8 +18,13 @@ import io.lettuce.core.resource.ThreadFactoryProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import javax.net.ssl.SSLException;
+
 import java.lang.System.Logger.Level;
 import java.net.SocketAddress;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
@@ -164,7 +169,7 @@ public final class RedisConnection implements AutoCloseable {
                 answered();
                 return;
             }
-            failed(rootMessage(t));
+            down(problem(t));
             long delay = Math.min(MAX_RETRY_SECONDS, 1L << Math.min(attempt - 1, 4));
             if (!closed) {
                 retry = scheduler.schedule(() -> connect(attempt + 1), delay, TimeUnit.SECONDS);
@@ -212,12 +217,16 @@ public final class RedisConnection implements AutoCloseable {
 
     /** A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. */
     public void failed(String why) {
+        down("cannot be reached (" + why + ")");
+    }
+
+    private void down(String problem) {
         if (!closed) {
             errors.increment();
         }
         if (!closed && down.compareAndSet(false, true)) {
-            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); until it answers"
-                    + " again the rate limits let requests through and stream events wait in memory");
+            LOG.log(Level.WARNING, "Redis at " + url + " " + problem + "; until it answers again the rate limits"
+                    + " let requests through and stream events wait in memory");
         }
     }
 
@@ -286,6 +295,33 @@ public final class RedisConnection implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Closing the Redis client failed", e);
         }
+    }
+
+    /**
+     * Why a connection could not be made, as the operator must act on it: a refused password or an untrusted
+     * certificate is a setting to fix, not an outage to wait out. The words come from Redis and the JDK, which
+     * never repeat the password.
+     */
+    static String problem(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage() == null ? "" : c.getMessage();
+            if (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH")) {
+                return "refused the user name or password of chat.cluster.redis-url (" + m + ")";
+            }
+            if (c instanceof CertPathBuilderException || c instanceof CertPathValidatorException) {
+                return "presented a certificate this node does not trust (" + rootMessage(c) + "): add the"
+                        + " certificate of its CA to the JVM's trust store (-Djavax.net.ssl.trustStore)";
+            }
+            if (c instanceof CertificateException && m.contains("No ") && m.contains("matching")) {
+                return "presented a certificate that does not name the host of chat.cluster.redis-url (" + m + ")";
+            }
+        }
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SSLException) {
+                return "failed the TLS handshake (" + rootMessage(t) + ")";
+            }
+        }
+        return "cannot be reached (" + rootMessage(t) + ")";
     }
 
     static String rootMessage(Throwable t) {
