@@ -134,7 +134,8 @@ public final class RedisConnection implements AutoCloseable {
 
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
-                if (!closed) {
+                // a first connection that fails says why itself (a refused password, an untrusted certificate)
+                if (!closed && connection != null) {
                     failed("the connection closed");
                 }
             }
