@@ -27,7 +27,9 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -68,6 +70,7 @@ public final class RedisConnection implements AutoCloseable {
     private final AtomicBoolean down = new AtomicBoolean();
     private final LongAdder errors = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
+    private final Set<String> denials = ConcurrentHashMap.newKeySet();
     /** {@link System#nanoTime} of the first answer, and of the first after each outage. */
     private volatile long answeringSince = System.nanoTime();
     /**
@@ -218,7 +221,26 @@ public final class RedisConnection implements AutoCloseable {
 
     /** A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. */
     public void failed(String why) {
-        down("cannot be reached (" + why + ")");
+        if (why.contains("NOPERM")) {
+            denied(why);
+        } else {
+            down("cannot be reached (" + why + ")");
+        }
+    }
+
+    /**
+     * Redis answered, refusing the ACL user a command, key or channel: a setting to fix, not an outage (Redis is
+     * there, and a lapsed lease is still news). Counted; each refusal logged once, and there are few kinds.
+     */
+    private void denied(String why) {
+        if (closed) {
+            return;
+        }
+        errors.increment();
+        if (denials.add(why)) {
+            LOG.log(Level.WARNING, "Redis at " + url + " denied the user of chat.cluster.redis-url (" + why
+                    + "); grant it what docs/cluster.md lists (\"ACL SETUSER\"): until then what needs it fails");
+        }
     }
 
     private void down(String problem) {
@@ -308,6 +330,9 @@ public final class RedisConnection implements AutoCloseable {
             String m = c.getMessage() == null ? "" : c.getMessage();
             if (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH")) {
                 return "refused the user name or password of chat.cluster.redis-url (" + m + ")";
+            }
+            if (m.startsWith("NOPERM")) {
+                return "denied the user of chat.cluster.redis-url what connecting needs (" + m + ")";
             }
             if (c instanceof CertPathBuilderException || c instanceof CertPathValidatorException) {
                 return "presented a certificate this node does not trust (" + rootMessage(c) + "): add the"
