@@ -6,6 +6,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -21,7 +23,11 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import javax.net.ssl.SSLException;
 
 import java.lang.System.Logger.Level;
+import java.net.MalformedURLException;
 import java.net.SocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
@@ -110,6 +116,9 @@ public final class RedisConnection implements AutoCloseable {
             self.setContextClassLoader(loader);
         }
         RedisURI.Builder b = RedisURI.builder().withHost(url.host()).withPort(url.port()).withSsl(url.tls())
+                // the certificate must chain to a trusted CA and name the host of the URL, and no setting relaxes it:
+                // a node that took any certificate of a trusted CA could be sent to another Redis that holds one
+                .withVerifyPeer(SslVerifyMode.FULL)
                 // the handshake (HELLO, AUTH, SELECT) of a node that is itself starting may take longer than a command
                 .withDatabase(url.database()).withTimeout(CONNECT_TIMEOUT);
         if (url.password() != null) {
@@ -127,6 +136,7 @@ public final class RedisConnection implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                 .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+                .sslOptions(sslOptions())
                 .build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -321,6 +331,29 @@ public final class RedisConnection implements AutoCloseable {
     }
 
     /**
+     * TLS as the JVM is set up for it: the CAs of its trust store ({@code javax.net.ssl.trustStore}, else the JDK's),
+     * and the client certificate of its key store ({@code javax.net.ssl.keyStore}), which a Redis with
+     * {@code tls-auth-clients yes}, its default, asks for. The client library builds a TLS context of its own rather
+     * than the JVM's default one, which alone reads the key store setting: so it is passed on here. A key store that
+     * cannot be read fails each connection attempt, and the attempt's line says why.
+     */
+    static SslOptions sslOptions() {
+        SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
+        String keyStore = System.getProperty("javax.net.ssl.keyStore", "");
+        if (!keyStore.isEmpty() && !keyStore.equals("NONE")) {
+            try {
+                b.keystore(Path.of(keyStore).toUri().toURL(),
+                        System.getProperty("javax.net.ssl.keyStorePassword", "").toCharArray())
+                        .keyStoreType(System.getProperty("javax.net.ssl.keyStoreType", KeyStore.getDefaultType()));
+            } catch (MalformedURLException | InvalidPathException e) {
+                LOG.log(Level.WARNING, "javax.net.ssl.keyStore is no file name (" + e.getMessage() + "): no client"
+                        + " certificate for Redis");
+            }
+        }
+        return b.build();
+    }
+
+    /**
      * Why a connection could not be made, as the operator must act on it: a refused password or an untrusted
      * certificate is a setting to fix, not an outage to wait out. The words come from Redis and the JDK, which
      * never repeat the password.
@@ -340,6 +373,10 @@ public final class RedisConnection implements AutoCloseable {
             }
             if (c instanceof CertificateException && m.contains("No ") && m.contains("matching")) {
                 return "presented a certificate that does not name the host of chat.cluster.redis-url (" + m + ")";
+            }
+            if (c instanceof SSLException && (m.contains("certificate_required") || m.contains("bad_certificate"))) {
+                return "asked for a client certificate and refused this node's (" + m + "): give the JVM a key store"
+                        + " holding one that the CA of Redis' tls-ca-cert-file signed (-Djavax.net.ssl.keyStore)";
             }
         }
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {

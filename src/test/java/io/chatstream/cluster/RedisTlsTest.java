@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +48,14 @@ class RedisTlsTest {
     private static final Duration T = Duration.ofSeconds(20);
     private static final String TRUST_PASSWORD = "changeit";
 
+    private static final String KEY_PASSWORD = "node-key-pw";
+
     private static Path dir;
     private static int tlsPort;
     private static RedisServer redis;
+    /** Asks for a client certificate ({@code --tls-auth-clients yes}, Redis' default). */
+    private static int mutualPort;
+    private static RedisServer mutual;
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,19 +68,34 @@ class RedisTlsTest {
         Files.writeString(dir.resolve("san.cnf"), "subjectAltName=DNS:localhost\n");
         run("openssl", "x509", "-req", "-in", "redis.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "redis.crt", "-days", "2", "-extfile", "san.cnf");
+        run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=chat node");
+        run("openssl", "x509", "-req", "-in", "node.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "node.crt", "-days", "2");
+        run("openssl", "pkcs12", "-export", "-in", "node.crt", "-inkey", "node.key", "-name", "chat-node",
+                "-out", "node.p12", "-passout", "pass:" + KEY_PASSWORD);
         run("keytool", "-importcert", "-noprompt", "-alias", "chat-test-ca", "-file", "ca.crt",
                 "-keystore", "trust.p12", "-storetype", "PKCS12", "-storepass", TRUST_PASSWORD);
         tlsPort = freePort();
-        redis = RedisServer.start("--port", "0", "--tls-port", Integer.toString(tlsPort),
+        redis = startTls(tlsPort, "no");
+        mutualPort = freePort();
+        mutual = startTls(mutualPort, "yes");
+    }
+
+    /** A Redis that speaks TLS only, on {@code port}, asking clients for a certificate or not. */
+    private static RedisServer startTls(int port, String authClients) throws Exception {
+        return RedisServer.start("--port", "0", "--tls-port", Integer.toString(port),
                 "--tls-cert-file", dir.resolve("redis.crt").toString(),
                 "--tls-key-file", dir.resolve("redis.key").toString(),
-                "--tls-ca-cert-file", dir.resolve("ca.crt").toString(), "--tls-auth-clients", "no");
+                "--tls-ca-cert-file", dir.resolve("ca.crt").toString(), "--tls-auth-clients", authClients);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (redis != null) {
-            redis.close();
+        for (RedisServer r : new RedisServer[] {redis, mutual}) {
+            if (r != null) {
+                r.close();
+            }
         }
         if (dir != null) {
             try (var files = Files.walk(dir)) {
@@ -98,10 +119,10 @@ class RedisTlsTest {
         }
     }
 
-    /** The settings of a node on this Redis, by {@code host}, trusting the test CA or not. */
-    private static Map<String, String> node(String host, boolean trusting) {
-        Map<String, String> settings = new java.util.HashMap<>(Map.of(
-                "chat.cluster.redis-url", "rediss://" + host + ":" + tlsPort,
+    /** The settings of a node on the Redis of {@code port}, by {@code host}, trusting the test CA or not. */
+    private static Map<String, String> node(String host, int port, boolean trusting) {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "chat.cluster.redis-url", "rediss://" + host + ":" + port,
                 "chat.demo.tokens-per-second", "1000", "chat.demo.reply-tokens", "20",
                 "chat.store.url", "off"));
         if (trusting) {
@@ -119,7 +140,7 @@ class RedisTlsTest {
 
     @Test
     void aNodeThatTrustsTheCaWritesItsRepliesThroughTls() throws Exception {
-        try (DevServerProcess node = DevServerProcess.start("trusting", node("localhost", true))) {
+        try (DevServerProcess node = DevServerProcess.start("trusting", node("localhost", tlsPort, true))) {
             assertTrue(Await.until(T, () -> node.lines("Connected to Redis at rediss://localhost:" + tlsPort + "/0")
                     == 1), node::output);
             HttpResponse<String> reply = post(node, "over TLS");
@@ -151,13 +172,33 @@ class RedisTlsTest {
 
     @Test
     void aNodeThatDoesNotTrustTheCertificateSaysSoAndAnswers503() throws Exception {
-        assertRefused(node("localhost", false), "presented a certificate this node does not trust");
+        assertRefused(node("localhost", tlsPort, false), "presented a certificate this node does not trust");
     }
 
     @Test
     void aCertificateForAnotherHostIsRefused() throws Exception {
         // the CA is trusted, but the certificate names localhost, not 127.0.0.1: peer verification checks the name
-        assertRefused(node("127.0.0.1", true), "presented a certificate that does not name the host");
+        assertRefused(node("127.0.0.1", tlsPort, true), "presented a certificate that does not name the host");
+    }
+
+    @Test
+    void aNodeGivesTheClientCertificateOfTheJvmsKeyStore() throws Exception {
+        Map<String, String> settings = node("localhost", mutualPort, true);
+        settings.put("javax.net.ssl.keyStore", dir.resolve("node.p12").toString());
+        settings.put("javax.net.ssl.keyStorePassword", KEY_PASSWORD);
+        try (DevServerProcess node = DevServerProcess.start("certified", settings)) {
+            assertTrue(Await.until(T, () -> node.lines("Connected to Redis at rediss://localhost:" + mutualPort
+                    + "/0") == 1), node::output);
+            HttpResponse<String> reply = post(node, "with a client certificate");
+            assertEquals(200, reply.statusCode(), reply.body() + node.output());
+            assertTrue(reply.body().contains("\"type\":\"end\""), reply.body());
+            assertFalse(node.output().contains(KEY_PASSWORD), node.output());
+        }
+    }
+
+    @Test
+    void aNodeWithoutAClientCertificateSaysSoWhereRedisAsksForOne() throws Exception {
+        assertRefused(node("localhost", mutualPort, true), "asked for a client certificate");
     }
 
     private static void assertRefused(Map<String, String> settings, String said) throws Exception {
