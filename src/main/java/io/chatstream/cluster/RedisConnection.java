@@ -55,7 +55,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Lettuce reconnects by itself. While it is disconnected, commands fail at once rather than queue, and every command
  * fails after {@link #COMMAND_TIMEOUT}: callers decide what an unanswered command means (the rate limits let the
  * request through). Losing Redis is logged once, and its return once, however many commands fail meanwhile
- * ({@link #failed}, {@link #answered}).
+ * ({@link #failed}, {@link #answered}). What the operator must fix rather than wait out is said as such: a refused
+ * password, a certificate refused either way ({@link #problem}), a command the ACL user is denied.
+ *
+ * <p>With {@code rediss://} the server's certificate must chain to a CA the JVM trusts and name the URL's host; the
+ * JVM's key store gives the client certificate ({@link #sslOptions}).
  *
  * <p>{@link #close()} closes the connection and shuts down Lettuce's event loops and timer, and waits for their
  * threads, so a container that checks for threads left behind by a stopped webapp finds none.
@@ -229,7 +233,10 @@ public final class RedisConnection implements AutoCloseable {
         return url;
     }
 
-    /** A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. */
+    /**
+     * A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. A
+     * refusal of the ACL user ({@code NOPERM}) is no outage: logged once per kind, and Redis still counts as there.
+     */
     public void failed(String why) {
         if (why.contains("NOPERM")) {
             denied(why);
