@@ -38,10 +38,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Nodes that reach Redis as the ACL user whose one {@code ACL SETUSER} line {@code docs/cluster.md} gives, nothing
- * more: a reply started on one node is resumed on the other, repeated there by its {@code Idempotency-Key}, and
- * interrupted there when its node dies, with the rate limits on; Redis logs no denied command or key meanwhile
- * ({@code ACL LOG}). A node with a wrong password starts, says so in one line, and answers generations {@code 503};
- * no node prints the password.
+ * more: a reply started on one node is resumed on the other and repeated there by its {@code Idempotency-Key}, a
+ * reply is stopped from the other node, and one is interrupted there when its node dies, with the rate limits on;
+ * Redis logs no denied command, key or channel meanwhile ({@code ACL LOG}), and the line grants every command the
+ * scripts call. A grant taken away is one log line and no outage; a node with a wrong password starts, says so in
+ * one line, and answers generations {@code 503}; no node prints the password.
  */
 @Timeout(120)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -35,11 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A real {@code redis-server} that speaks TLS only ({@code --port 0 --tls-port}), with a certificate for
- * {@code localhost} signed by a CA made here with {@code openssl}: a node that trusts the CA the standard Java way
- * ({@code -Djavax.net.ssl.trustStore}) writes a reply's events through it; a node that does not trust it, and one
- * that names Redis by an address the certificate does not hold, each say so in one line, answer generations
- * {@code 503} with {@code Retry-After}, and show no stack trace.
+ * Real {@code redis-server}s that speak TLS only ({@code --port 0 --tls-port}), with a certificate for
+ * {@code localhost} signed by a CA made here with {@code openssl}, one of them asking clients for a certificate too: a
+ * node that trusts the CA the standard Java way ({@code -Djavax.net.ssl.trustStore}) writes a reply's events through
+ * TLS, and gives the certificate of its key store ({@code -Djavax.net.ssl.keyStore}) where one is asked for; a node
+ * that does not trust the CA, one that names Redis by an address the certificate does not hold, and one without a
+ * certificate where one is asked for each say so in one line, answer generations {@code 503} with
+ * {@code Retry-After}, and show no stack trace.
  */
 @Timeout(120)
 class RedisTlsTest {
@@ -47,7 +49,6 @@ class RedisTlsTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration T = Duration.ofSeconds(20);
     private static final String TRUST_PASSWORD = "changeit";
-
     private static final String KEY_PASSWORD = "node-key-pw";
 
     private static Path dir;
@@ -157,10 +158,10 @@ class RedisTlsTest {
             client.setOptions(ClientOptions.builder().sslOptions(SslOptions.builder().jdkSslProvider()
                     .truststore(dir.resolve("trust.p12").toFile(), TRUST_PASSWORD).build()).build());
             try (StatefulRedisConnection<String, String> c = client.connect()) {
-                RedisCommands<String, String> redisCommands = c.sync();
+                RedisCommands<String, String> commands = c.sync();
                 assertTrue(Await.until(T, () -> String.valueOf(lastSeq).equals(
-                        redisCommands.hget("chat:{" + id + "}:meta", "end"))), "the end marker, through TLS");
-                assertEquals(lastSeq, redisCommands.xlen("chat:{" + id + "}:events"), "every event");
+                        commands.hget("chat:{" + id + "}:meta", "end"))), "the end marker, through TLS");
+                assertEquals(lastSeq, commands.xlen("chat:{" + id + "}:events"), "every event");
             } finally {
                 client.shutdown();
             }
