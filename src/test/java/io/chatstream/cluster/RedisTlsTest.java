@@ -27,7 +27,13 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -200,6 +206,46 @@ class RedisTlsTest {
     @Test
     void aNodeWithoutAClientCertificateSaysSoWhereRedisAsksForOne() throws Exception {
         assertRefused(node("localhost", mutualPort, true), "asked for a client certificate");
+    }
+
+    /** A TLS hello to a plain port waits for the connect timeout; a plain hello to a TLS port is reset. */
+    @Test
+    void aSchemeThatDoesNotMatchThePortIsOneLineAndNoHang() throws Exception {
+        try (RedisServer plain = RedisServer.start()) {
+            assertOneLine("rediss://127.0.0.1:" + plain.port(), "cannot be reached");
+            assertOneLine("redis://localhost:" + tlsPort, "cannot be reached");
+        }
+    }
+
+    /** A connection to {@code url}, in this JVM, logs {@code said} once within the connect timeout and a bit. */
+    private static void assertOneLine(String url, String said) throws Exception {
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r.getLevel() + " " + r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger jul = Logger.getLogger(RedisConnection.class.getName());
+        jul.addHandler(capture);
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try (RedisConnection c = RedisConnection.open(RedisUrl.parse(url), scheduler)) {
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> logged.stream().anyMatch(l -> l.contains(said))),
+                    logged::toString);
+            assertEquals(1, logged.stream().filter(l -> l.startsWith("WARNING")).count(), logged.toString());
+            assertTrue(c.isDown());
+        } finally {
+            jul.removeHandler(capture);
+            scheduler.shutdownNow();
+        }
     }
 
     private static void assertRefused(Map<String, String> settings, String said) throws Exception {
