@@ -81,7 +81,14 @@ public final class RemoteStreams implements AutoCloseable {
                 }
             });
             subscription = c;
-            c.async().subscribe(StreamKeys.CHANNEL).thenRun(() -> subscribed = true);
+            c.async().subscribe(StreamKeys.CHANNEL).whenComplete((v, f) -> {
+                if (f == null) {
+                    subscribed = true;
+                } else if (RedisConnection.rootMessage(f).contains("NOPERM")) {
+                    // the channel denied to the ACL user: said once; the poll reads meanwhile
+                    redis.failed(RedisConnection.rootMessage(f));
+                }
+            });
         });
     }
 
