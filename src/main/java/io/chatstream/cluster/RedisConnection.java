@@ -152,8 +152,8 @@ public final class RedisConnection implements AutoCloseable {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
                 // a first connection that fails says why itself (a refused password, an untrusted certificate), and
-                // one its user closed (a subscription Redis refused, given up) is no outage: a lost one stays open
-                if (!closed && connection != null && c.isOpen()) {
+                // one its user closed (a subscription Redis refused, given up) is no outage
+                if (!closed && connection != null && !c.isClosed()) {
                     failed("the connection closed");
                 }
             }
