@@ -7,6 +7,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -21,12 +23,23 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import javax.net.ssl.SSLException;
+
 import java.lang.System.Logger.Level;
+import java.net.MalformedURLException;
 import java.net.SocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
@@ -48,7 +61,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Lettuce reconnects by itself. While it is disconnected, commands fail at once rather than queue, and every command
  * fails after {@link #COMMAND_TIMEOUT}: callers decide what an unanswered command means (the rate limits let the
  * request through). Losing Redis is logged once, and its return once, however many commands fail meanwhile
- * ({@link #failed}, {@link #answered}).
+ * ({@link #failed}, {@link #answered}). What the operator must fix rather than wait out is said as such: a refused
+ * password, a certificate refused either way ({@link #problem}), a command the ACL user is denied.
+ *
+ * <p>With {@code rediss://} the server's certificate must chain to a CA the JVM trusts and name the URL's host; the
+ * JVM's key store gives the client certificate ({@link #sslOptions}).
  *
  * <p>An outage longer than {@code chat.cluster.outage-seconds} (measured on the injected {@link Ticker} from the
  * first failure after the last answer) is where waiting stops: the listeners given to {@link #whenOut} are told once
@@ -81,6 +98,7 @@ public final class RedisConnection implements AutoCloseable {
     private final AtomicBoolean down = new AtomicBoolean();
     private final LongAdder errors = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
+    private final Set<String> denials = ConcurrentHashMap.newKeySet();
     /** {@link System#nanoTime} of the first answer, and of the first after each outage. */
     private volatile long answeringSince = System.nanoTime();
     /**
@@ -123,6 +141,9 @@ public final class RedisConnection implements AutoCloseable {
             self.setContextClassLoader(loader);
         }
         RedisURI.Builder b = RedisURI.builder().withHost(url.host()).withPort(url.port()).withSsl(url.tls())
+                // the certificate must chain to a trusted CA and name the host of the URL, and no setting relaxes it:
+                // a node that took any certificate of a trusted CA could be sent to another Redis that holds one
+                .withVerifyPeer(SslVerifyMode.FULL)
                 // the handshake (HELLO, AUTH, SELECT) of a node that is itself starting may take longer than a command
                 .withDatabase(url.database()).withTimeout(CONNECT_TIMEOUT);
         if (url.password() != null) {
@@ -140,6 +161,7 @@ public final class RedisConnection implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                 .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
+                .sslOptions(sslOptions())
                 .build());
         client.addListener(new RedisConnectionStateListener() {
             @Override
@@ -150,7 +172,9 @@ public final class RedisConnection implements AutoCloseable {
 
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
-                if (!closed) {
+                // a first connection that fails says why itself (a refused password, an untrusted certificate), and
+                // one its user closed (a subscription Redis refused, given up) is no outage
+                if (!closed && connection != null && !c.isClosed()) {
                     failed("the connection closed");
                 }
             }
@@ -210,7 +234,7 @@ public final class RedisConnection implements AutoCloseable {
                 answered();
                 return;
             }
-            failed(rootMessage(t));
+            down(problem(t));
             long delay = Math.min(MAX_RETRY_SECONDS, 1L << Math.min(attempt - 1, 4));
             if (!closed) {
                 retry = scheduler.schedule(() -> connect(attempt + 1), delay, TimeUnit.SECONDS);
@@ -259,17 +283,43 @@ public final class RedisConnection implements AutoCloseable {
         return url;
     }
 
-    /** A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. */
+    /**
+     * A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. A
+     * refusal of the ACL user ({@code NOPERM}) is no outage: logged once per kind, and Redis still counts as there.
+     */
     public void failed(String why) {
+        if (why.contains("NOPERM")) {
+            denied(why);
+        } else {
+            down("cannot be reached (" + why + ")");
+        }
+    }
+
+    /**
+     * Redis answered, refusing the ACL user a command, key or channel: a setting to fix, not an outage (Redis is
+     * there, and a lapsed lease is still news). Counted; each refusal logged once, and there are few kinds.
+     */
+    private void denied(String why) {
+        if (closed) {
+            return;
+        }
+        errors.increment();
+        if (denials.add(why)) {
+            LOG.log(Level.WARNING, "Redis at " + url + " denied the user of chat.cluster.redis-url (" + why
+                    + "); grant it what docs/cluster.md lists (\"ACL SETUSER\"): until then what needs it fails");
+        }
+    }
+
+    private void down(String problem) {
         if (!closed) {
             errors.increment();
         }
         if (!closed && down.compareAndSet(false, true)) {
             long since = ticker.nanoTime();
             downSince = since;
-            LOG.log(Level.WARNING, "Redis at " + url + " cannot be reached (" + why + "); until it answers"
-                    + " again the rate limits let requests through and stream events wait in memory, for up to "
-                    + outage.toSeconds() + " s");
+            LOG.log(Level.WARNING, "Redis at " + url + " " + problem + "; until it answers again the rate limits"
+                    + " let requests through and stream events wait in memory, for up to " + outage.toSeconds()
+                    + " s");
             try {
                 scheduler.schedule(() -> outageOver(since), since + outage.toNanos() - ticker.nanoTime(),
                         TimeUnit.NANOSECONDS);
@@ -387,6 +437,63 @@ public final class RedisConnection implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Closing the Redis client failed", e);
         }
+    }
+
+    /**
+     * TLS as the JVM is set up for it: the CAs of its trust store ({@code javax.net.ssl.trustStore}, else the JDK's),
+     * and the client certificate of its key store ({@code javax.net.ssl.keyStore}), which a Redis with
+     * {@code tls-auth-clients yes}, its default, asks for. The client library builds a TLS context of its own rather
+     * than the JVM's default one, which alone reads the key store setting: so it is passed on here. A key store that
+     * cannot be read fails each connection attempt, and the attempt's line says why.
+     */
+    static SslOptions sslOptions() {
+        SslOptions.Builder b = SslOptions.builder().jdkSslProvider();
+        String keyStore = System.getProperty("javax.net.ssl.keyStore", "");
+        if (!keyStore.isEmpty() && !keyStore.equals("NONE")) {
+            try {
+                b.keystore(Path.of(keyStore).toUri().toURL(),
+                        System.getProperty("javax.net.ssl.keyStorePassword", "").toCharArray())
+                        .keyStoreType(System.getProperty("javax.net.ssl.keyStoreType", KeyStore.getDefaultType()));
+            } catch (MalformedURLException | InvalidPathException e) {
+                LOG.log(Level.WARNING, "javax.net.ssl.keyStore is no file name (" + e.getMessage() + "): no client"
+                        + " certificate for Redis");
+            }
+        }
+        return b.build();
+    }
+
+    /**
+     * Why a connection could not be made, as the operator must act on it: a refused password or an untrusted
+     * certificate is a setting to fix, not an outage to wait out. The words come from Redis and the JDK, which
+     * never repeat the password.
+     */
+    static String problem(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            String m = c.getMessage() == null ? "" : c.getMessage();
+            if (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH")) {
+                return "refused the user name or password of chat.cluster.redis-url (" + m + ")";
+            }
+            if (m.startsWith("NOPERM")) {
+                return "denied the user of chat.cluster.redis-url what connecting needs (" + m + ")";
+            }
+            if (c instanceof CertPathBuilderException || c instanceof CertPathValidatorException) {
+                return "presented a certificate this node does not trust (" + rootMessage(c) + "): add the"
+                        + " certificate of its CA to the JVM's trust store (-Djavax.net.ssl.trustStore)";
+            }
+            if (c instanceof CertificateException && m.contains("No ") && m.contains("matching")) {
+                return "presented a certificate that does not name the host of chat.cluster.redis-url (" + m + ")";
+            }
+            if (c instanceof SSLException && (m.contains("certificate_required") || m.contains("bad_certificate"))) {
+                return "asked for a client certificate and refused this node's (" + m + "): give the JVM a key store"
+                        + " holding one that the CA of Redis' tls-ca-cert-file signed (-Djavax.net.ssl.keyStore)";
+            }
+        }
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SSLException) {
+                return "failed the TLS handshake (" + rootMessage(t) + ")";
+            }
+        }
+        return "cannot be reached (" + rootMessage(t) + ")";
     }
 
     static String rootMessage(Throwable t) {

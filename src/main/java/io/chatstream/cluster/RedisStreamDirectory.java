@@ -426,6 +426,10 @@ public final class RedisStreamDirectory implements StreamDirectory {
             });
         }).whenComplete((p, t) -> {
             if (t != null) {
+                String why = RedisConnection.rootMessage(t);
+                if (why.contains("NOPERM")) { // the channel denied to the ACL user: said once
+                    redis.failed(why);
+                }
                 // the flags cover the stops meanwhile
                 if (!closed) {
                     resubscribe = scheduler.schedule(this::subscribe, RESUBSCRIBE.toMillis(), TimeUnit.MILLISECONDS);

@@ -34,6 +34,8 @@ public final class RemoteStreams implements AutoCloseable {
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
     private volatile boolean subscribed;
     private volatile boolean closed;
+    /** The subscription's failure is logged once, and only while commands go through: else it has one cause. */
+    private volatile boolean subscribeFailureLogged;
 
     /**
      * Subscribes in the background and starts the poll.
@@ -64,7 +66,9 @@ public final class RemoteStreams implements AutoCloseable {
     private void subscribe(int attempt) {
         redis.connectPubSub().whenComplete((c, t) -> {
             if (t != null) {
-                if (attempt == 1) {
+                // while the node's command connection fails too, RedisConnection has said why, in one line
+                if (!subscribeFailureLogged && !redis.isDown()) {
+                    subscribeFailureLogged = true;
                     LOG.log(Level.WARNING, "Cannot subscribe to " + StreamKeys.CHANNEL + " at " + redis.url() + " ("
                             + RedisConnection.rootMessage(t) + "): until it can, streams of other nodes are read every "
                             + pollEvery.toMillis() + " ms only");
@@ -86,7 +90,14 @@ public final class RemoteStreams implements AutoCloseable {
                 }
             });
             subscription = c;
-            c.async().subscribe(StreamKeys.CHANNEL).thenRun(() -> subscribed = true);
+            c.async().subscribe(StreamKeys.CHANNEL).whenComplete((v, f) -> {
+                if (f == null) {
+                    subscribed = true;
+                } else if (RedisConnection.rootMessage(f).contains("NOPERM")) {
+                    // the channel denied to the ACL user: said once; the poll reads meanwhile
+                    redis.failed(RedisConnection.rootMessage(f));
+                }
+            });
         });
     }
 
