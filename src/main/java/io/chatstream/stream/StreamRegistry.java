@@ -23,7 +23,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every stream the webapp holds, running or retained, by id; the server-wide and per-client limits on running
@@ -50,8 +49,7 @@ public final class StreamRegistry {
     private final StreamRuntime runtime;
     private final Map<String, ChatStream> streams = new ConcurrentHashMap<>();
     private final Map<String, ChatStream> byIdempotencyKey = new ConcurrentHashMap<>();
-    private final Map<String, Integer> runningPerClient = new ConcurrentHashMap<>();
-    private final AtomicInteger running = new AtomicInteger();
+    private final Admission admission;
     private final SharedStreams shared;
     private volatile boolean stopped;
     private volatile boolean draining;
@@ -59,29 +57,14 @@ public final class StreamRegistry {
     /** A registry whose streams mask nothing: for backends that have no secret. */
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
                           ScheduledExecutorService scheduler, StreamObserver observer) {
-        this(config, backend, backendName, scheduler, observer, SecretMasker.NONE);
-    }
-
-    /**
-     * @param masker what every stream masks in its backend's output: the secrets the backend sends upstream
-     */
-    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
-                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker) {
-        this(config, backend, backendName, scheduler, observer, masker, ServerTools.NONE);
+        this(config, backend, backendName, scheduler, observer, SecretMasker.NONE, ServerTools.NONE,
+                EventLogs.IN_MEMORY);
     }
 
     /**
      * @param masker what every stream masks in its backend's output: the secrets the backend sends upstream
      * @param tools  the server tools ({@code chat.tools}) every reply offers the model and runs
-     */
-    public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
-                          ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
-                          ServerTools tools) {
-        this(config, backend, backendName, scheduler, observer, masker, tools, EventLogs.IN_MEMORY);
-    }
-
-    /**
-     * @param logs where each stream keeps its events: {@link EventLogs#IN_MEMORY}, or a log other nodes read too
+     * @param logs   where each stream keeps its events: {@link EventLogs#IN_MEMORY}, or a log other nodes read too
      */
     public StreamRegistry(ChatConfig config, ChatBackend backend, String backendName,
                           ScheduledExecutorService scheduler, StreamObserver observer, SecretMasker masker,
@@ -111,6 +94,7 @@ public final class StreamRegistry {
         this.backendName = backendName;
         this.scheduler = scheduler;
         this.observer = observer;
+        this.admission = new Admission(config.maxStreams(), config.maxStreamsPerClient());
         this.runtime = new StreamRuntime(ticker, scheduler, observer, masker, tools, logs,
                 StreamRuntime.Limits.of(config));
     }
@@ -377,7 +361,7 @@ public final class StreamRegistry {
 
     /** Running generations, server-wide. */
     public int running() {
-        return running.get();
+        return admission.running();
     }
 
     /** Streams held, running or retained. */
@@ -387,7 +371,7 @@ public final class StreamRegistry {
 
     /** Running generations of one client. */
     public int running(String clientKey) {
-        return runningPerClient.getOrDefault(clientKey, 0);
+        return admission.running(clientKey);
     }
 
     /**
@@ -416,8 +400,7 @@ public final class StreamRegistry {
         }
         streams.clear();
         byIdempotencyKey.clear();
-        runningPerClient.clear();
-        running.set(0);
+        admission.clear();
         awaitClosed(readers, wait);
         readers.removeIf(StreamReader::isClosed);
         readers.forEach(StreamReader::abort);
@@ -445,16 +428,16 @@ public final class StreamRegistry {
             readers.addAll(List.of(s.drain(this::shutdownRetryMillis)));
         }
         LOG.log(Level.INFO, "Draining " + runningNow.size() + " replies for up to " + drainTime.toSeconds() + " s");
-        long start = System.nanoTime();
+        long start = runtime.ticker().nanoTime();
         awaitClosed(readers, readersWait);
         readers.removeIf(StreamReader::isClosed);
         readers.forEach(StreamReader::abort);
-        Duration left = drainTime.minusNanos(System.nanoTime() - start);
+        Duration left = drainTime.minusNanos(runtime.ticker().nanoTime() - start);
         awaitAll(runningNow.stream().map(ChatStream::endFlushed).toList(), left.isNegative() ? Duration.ZERO : left);
         List<ChatStream> unfinished = runningNow.stream().filter(s -> !s.isTerminated()).toList();
         unfinished.forEach(ChatStream::interrupt);
         awaitAll(unfinished.stream().map(ChatStream::endFlushed).toList(), flushWait);
-        LOG.log(Level.INFO, "Drained in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms: "
+        LOG.log(Level.INFO, "Drained in " + TimeUnit.NANOSECONDS.toMillis(runtime.ticker().nanoTime() - start) + " ms: "
                 + (runningNow.size() - unfinished.size()) + " replies finished, " + unfinished.size()
                 + " ended as interrupted");
     }
@@ -464,13 +447,13 @@ public final class StreamRegistry {
         return draining;
     }
 
-    /** Waits until every future is done, or {@code wait} is over. */
-    private static void awaitAll(List<CompletableFuture<Void>> futures, Duration wait) {
+    /** Waits until every future is done, or {@code wait} is over: what is left then is the caller's to end. */
+    private static void awaitAll(List<? extends CompletableFuture<?>> futures, Duration wait) {
         try {
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                     .get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            // what is left is ended, or abandoned, by the caller
+            // left to the caller
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -478,15 +461,7 @@ public final class StreamRegistry {
 
     /** Waits until every reader has closed, or {@code wait} is over. */
     private static void awaitClosed(List<StreamReader> readers, Duration wait) {
-        CompletableFuture<?> all = CompletableFuture.allOf(
-                readers.stream().map(StreamReader::closed).toArray(CompletableFuture[]::new));
-        try {
-            all.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            // those still writing are completed as they are
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitAll(readers.stream().map(StreamReader::closed).toList(), wait);
     }
 
     /**
@@ -521,33 +496,12 @@ public final class StreamRegistry {
     }
 
     private void admit(String clientKey) throws RefusedException {
-        int n;
-        do {
-            n = running.get();
-            if (n >= config.maxStreams()) {
-                throw new RefusedException(Refusal.TOO_MANY);
-            }
-        } while (!running.compareAndSet(n, n + 1));
-        boolean[] admitted = {false};
-        runningPerClient.compute(clientKey, (k, v) -> {
-            int count = v == null ? 0 : v;
-            if (count >= config.maxStreamsPerClient()) {
-                return v;
-            }
-            admitted[0] = true;
-            return count + 1;
-        });
-        if (!admitted[0]) {
-            running.decrementAndGet();
-            throw new RefusedException(Refusal.TOO_MANY_FOR_CLIENT);
-        }
+        admission.admit(clientKey);
     }
 
     private void release(String clientKey) {
-        if (stopped) {
-            return;
+        if (!stopped) {
+            admission.release(clientKey);
         }
-        running.decrementAndGet();
-        runningPerClient.computeIfPresent(clientKey, (k, v) -> v <= 1 ? null : v - 1);
     }
 }
