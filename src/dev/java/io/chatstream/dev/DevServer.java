@@ -13,6 +13,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The dev server: embedded Jetty 12 serving {@code webapp/} with the classes from {@code target/classes}, through
@@ -141,21 +142,21 @@ public final class DevServer {
         }
         System.out.println("Chat dev server on http://" + (host.equals("127.0.0.1") ? "localhost" : host) + ":"
                 + port(server) + "/  (Ctrl+C stops it)");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println(stopQuietly(server)),
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server).ifPresent(System.out::println),
                 "dev-server-stop"));
         server.join();
     }
 
     /**
-     * Stops the server (Ctrl+C, SIGTERM) and says so in one line: Jetty's own stop lines are below the dev server's
-     * log level.
+     * Stops the server (Ctrl+C, SIGTERM): the application's own line says it stopped (Jetty's stop lines are below
+     * the dev server's log level); what failed in the stop is said here.
      */
-    static String stopQuietly(Server server) {
+    static Optional<String> stopQuietly(Server server) {
         try {
             stop(server);
-            return "Chat dev server stopped.";
+            return Optional.empty();
         } catch (Exception e) {
-            return "Chat dev server stopped: " + rootMessage(e);
+            return Optional.of("Chat dev server stopped: " + rootMessage(e));
         }
     }
 
@@ -178,6 +179,8 @@ public final class DevServer {
         System.getProperties().putIfAbsent("io.lettuce.LEVEL", "WARN");
         // the application's log lines (System.Logger: java.util.logging) on one line each
         System.getProperties().putIfAbsent("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        // and still written while the server stops, as the stop sequence runs from an exit hook
+        System.getProperties().putIfAbsent("java.util.logging.manager", StopLogManager.class.getName());
     }
 
     private static String rootMessage(Throwable t) {

@@ -165,6 +165,10 @@ class ClusterDrainTest {
                 assertTrue(took >= DRAIN_SECONDS * 1000L - 500, "after the drain time: " + took + " ms");
 
                 stop.get(30, TimeUnit.SECONDS); // within the drain time plus the stop's own bound
+                // what the stop says reaches the log, though it runs from the JVM's exit hook
+                assertTrue(Await.until(T, () -> a.lines("Draining 2 replies for up to " + DRAIN_SECONDS + " s") == 1
+                        && a.lines("1 replies finished, 1 ended as interrupted") == 1
+                        && a.lines("Chat server stopped") == 1), a::output);
             }
             assertEquals(204, HTTP.send(HttpRequest.newBuilder(b.uri("/api/chat/streams/" + hangingId))
                     .header("Last-Event-ID", hangingId + ":3").build(), HttpResponse.BodyHandlers.ofString())

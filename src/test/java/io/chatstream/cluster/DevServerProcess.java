@@ -101,7 +101,7 @@ public final class DevServerProcess implements AutoCloseable {
     /** Stops the node as Ctrl+C would, and waits for its end. */
     @Override
     public void close() {
-        process.destroy();
+        process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output kept here
         try {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -74,7 +74,7 @@ class DevServerTest {
             reader.join(TimeUnit.SECONDS.toMillis(10));
             lines.drainTo(output);
 
-            assertEquals(List.of("Chat dev server stopped."), output.subList(urlLine + 1, output.size()),
+            assertEquals(List.of("INFO: Chat server stopped"), output.subList(urlLine + 1, output.size()),
                     "after the URL: one line on stop; the whole output: " + output);
             for (String line : output) {
                 assertTrue(!line.contains("WARN") && !line.contains("ERROR") && !line.contains("Exception"),
