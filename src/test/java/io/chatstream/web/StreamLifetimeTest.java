@@ -204,7 +204,8 @@ class StreamLifetimeTest {
 
     @Test
     void aReaderThatNeverReadsIsDroppedAndNobodyElseWaits() throws Exception {
-        try (TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "20000",
+        // 150,000 tokens at 60,000 a second: the slow reader's backlog passes the limit in a fraction of that
+        try (TestServer s = TestServer.start(Map.of("chat.demo.tokens-per-second", "60000",
                 "chat.demo.reply-tokens", "150000", "chat.sse.max-backlog-bytes", "262144",
                 "chat.stream.max-bytes", "100000000"));
              SseRecorder fast = SseRecorder.open(http, prompt(s, "flood"));
