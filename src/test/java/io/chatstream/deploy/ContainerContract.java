@@ -501,6 +501,20 @@ abstract class ContainerContract {
     }
 
     /**
+     * The webapp stops while its backend waits on the model server: the stream gets its retry, the call is closed.
+     * Before the long reply is checked: {@code /model} is not the slow webapp, so its restart runs meanwhile.
+     */
+    @Test
+    @Order(16)
+    void redeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
+        SseConnection c = heldModelReply();
+        container.redeploy(Container.MODEL);
+        assertCompletedWithRetry(List.of(c));
+        assertTrue(upstreamClosed.tryAcquire(30, TimeUnit.SECONDS), "the upstream call was closed");
+        awaitStatus("/model/api/health", 200);
+    }
+
+    /**
      * The long reply, started before the first test, lasts five times the containers' timeouts ({@link
      * Container#TIMEOUT}, lowered from their defaults so that this takes 40 s, not minutes), with a keep-alive in
      * each silence between its tokens.
@@ -559,20 +573,6 @@ abstract class ContainerContract {
         assertCompletedWithRetry(open);
         awaitStatus("/slow/api/health", 404);
         assertEquals(200, Container.status(http, container.uri("/chat/api/health")), "the other webapp still runs");
-    }
-
-    /**
-     * The webapp stops while its backend waits on the model server: the stream gets its retry, the call is closed.
-     * Before the long reply is checked: {@code /model} is not the slow webapp, so its restart runs meanwhile.
-     */
-    @Test
-    @Order(16)
-    void redeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
-        SseConnection c = heldModelReply();
-        container.redeploy(Container.MODEL);
-        assertCompletedWithRetry(List.of(c));
-        assertTrue(upstreamClosed.tryAcquire(30, TimeUnit.SECONDS), "the upstream call was closed");
-        awaitStatus("/model/api/health", 200);
     }
 
     @Test
