@@ -32,20 +32,31 @@ abstract class Container implements AutoCloseable {
     /** The same WAR with the OpenAI-compatible backend, against a fake upstream server of the test. */
     static final String MODEL = "model";
 
-    /** Given as JVM system properties ({@code CATALINA_OPTS}, or the {@code java} command of Jetty). */
+    /**
+     * The containers' own timeouts, set far below their defaults (Tomcat's {@code connectionTimeout} of 20 s and
+     * {@code asyncTimeout} of 30 s, Jetty's idle timeout and async timeout of 30 s): a reply several times longer
+     * than all of them then proves what a reply longer than the defaults would, in a fraction of the time.
+     */
+    static final Duration TIMEOUT = Duration.ofSeconds(8);
+
+    /**
+     * Given as JVM system properties ({@code CATALINA_OPTS}, or the {@code java} command of Jetty). The keep-alive
+     * is well inside {@link #TIMEOUT}, as a keep-alive must be inside the timeouts on its way.
+     */
     static final Map<String, String> SYSTEM_PROPERTIES = Map.of(
-            "chat.sse.keepalive-seconds", "5",
+            "chat.sse.keepalive-seconds", "2",
             "chat.sse.retry-millis", "2345");
     /** Given as environment variables of the container's process. */
     static final Map<String, String> ENVIRONMENT = Map.of("CHAT_LIMITS_MAX_BODY_BYTES", "4000");
     /** Given as context parameters of {@code /chat} (Tomcat: {@code conf/Catalina/localhost/chat.xml}). */
     static final Map<String, String> CHAT_PARAMETERS = Map.of("chat.demo.reply-tokens", "7");
     /**
-     * Given as context parameters of {@code /slow}: 15 reasoning tokens and 1 answer token, one every 5.9 s, so a
-     * reply lasts about 94 s, with a keep-alive (every 5 s) in every gap; up to 5,000 streams from one address.
+     * Given as context parameters of {@code /slow}: 15 reasoning tokens and 1 answer token, one every 2.5 s, so a
+     * reply lasts about 40 s (five times {@link #TIMEOUT}), with a keep-alive (every 2 s) in every gap; up to 5,000
+     * streams from one address.
      */
     static final Map<String, String> SLOW_PARAMETERS = Map.of(
-            "chat.demo.tokens-per-second", "0.17",
+            "chat.demo.tokens-per-second", "0.4",
             "chat.demo.reply-tokens", "1",
             "chat.limits.max-streams-per-client", "5000");
 

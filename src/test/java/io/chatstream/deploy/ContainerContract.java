@@ -53,8 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What must hold for {@code chat.war} dropped into a real container, checked over real HTTP. One container per
  * concrete class, started once; the classes run side by side (see the failsafe configuration), so their long
- * replies overlap. The long reply starts first and is checked late; redeploy and undeploy come last, as they stop
- * the slow webapp.
+ * replies overlap. The long reply starts first and is checked late; the redeploy and undeploy of the slow webapp
+ * come last, as they stop it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -63,6 +63,7 @@ abstract class ContainerContract {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long RETRY = Long.parseLong(Container.SYSTEM_PROPERTIES.get("chat.sse.retry-millis"));
+    private static final int KEEP_ALIVE = Integer.parseInt(Container.SYSTEM_PROPERTIES.get("chat.sse.keepalive-seconds"));
     private static final int REPLY_TOKENS = Integer.parseInt(Container.CHAT_PARAMETERS.get("chat.demo.reply-tokens"));
     private static final Pattern LINK = Pattern.compile("(?:src|href)\\s*=\\s*[\"']([^\"'#?]+)[\"']");
     /** What a container logs when a webapp leaves threads, ThreadLocals or worse behind, or anything fails. */
@@ -246,7 +247,7 @@ abstract class ContainerContract {
         long ticks = frames.get(3).nanos() - frames.get(1).nanos();
         assertTrue(ticks >= TimeUnit.MILLISECONDS.toNanos(1500), "three ticks within " + ticks / 1_000_000 + " ms");
         JsonNode hello = JSON.readTree(frames.get(0).frame().data());
-        assertEquals(5, hello.get("keepalive_seconds").asInt(), "the -D keep-alive, as the page is told");
+        assertEquals(KEEP_ALIVE, hello.get("keepalive_seconds").asInt(), "the -D keep-alive, as the page is told");
     }
 
     @Test
@@ -273,8 +274,9 @@ abstract class ContainerContract {
      * Connections that fail must never cut another client's stream. The server learns that a client left when a write
      * fails, and the container then ends that response on its own thread and recycles its objects for the next
      * connection (Tomcat's processor cache); a late call from the application's thread would reach the new owner.
-     * Each round opens 400 streams in 1 s and drops them all after 4 s more, just before their first keep-alive:
-     * the server finds them gone while the next round's streams start. (The race itself needs more load than a test
+     * Each round opens 400 streams in 1 s and drops them all after 3 s more, between two writes (a keep-alive or a
+     * token every 2 to 2.5 s): the server finds them gone while the next round's streams start. (The hold is what a
+     * loaded machine needs for every stream's first byte to arrive; a stream still waiting for it counts as failed.) (The race itself needs more load than a test
      * should make, with three containers running at once: ServletTransportTest pins the guard down; this checks that
      * the guard lets every stream through.)
      */
@@ -283,7 +285,7 @@ abstract class ContainerContract {
     void connectionsThatFailNeverCutOtherStreams() throws Exception {
         for (int round = 1; round <= 3; round++) {
             boolean ok = LoadClient.run(Map.of("label", "round-" + round, "port", Integer.toString(container.port),
-                    "path", "/slow/api/chat", "streams", "400", "ramp", "1", "hold", "4", "keepalive", "5",
+                    "path", "/slow/api/chat", "streams", "400", "ramp", "1", "hold", "3", "keepalive", Integer.toString(KEEP_ALIVE),
                     "timeout", "60"));
             assertTrue(ok, "round " + round + ": a stream failed (see the report above)");
         }
@@ -441,7 +443,7 @@ abstract class ContainerContract {
                 assertThrows(java.net.SocketTimeoutException.class, () -> socket.getInputStream().read(),
                         "still open, reading the body the client may still send");
             }
-            socket.setSoTimeout(30_000); // Tomcat's connectionTimeout is 20 s
+            socket.setSoTimeout((int) Container.TIMEOUT.multipliedBy(3).toMillis()); // Tomcat's connectionTimeout
             assertTrue(closedWithNothing(socket), "closed once the client stops sending");
         }
     }
@@ -498,6 +500,25 @@ abstract class ContainerContract {
         assertEquals("Bearer sk-it-0123456789", sent.header("Authorization"));
     }
 
+    /**
+     * The webapp stops while its backend waits on the model server: the stream gets its retry, the call is closed.
+     * Before the long reply is checked: {@code /model} is not the slow webapp, so its restart runs meanwhile.
+     */
+    @Test
+    @Order(16)
+    void redeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
+        SseConnection c = heldModelReply();
+        container.redeploy(Container.MODEL);
+        assertCompletedWithRetry(List.of(c));
+        assertTrue(upstreamClosed.tryAcquire(30, TimeUnit.SECONDS), "the upstream call was closed");
+        awaitStatus("/model/api/health", 200);
+    }
+
+    /**
+     * The long reply, started before the first test, lasts five times the containers' timeouts ({@link
+     * Container#TIMEOUT}, lowered from their defaults so that this takes 40 s, not minutes), with a keep-alive in
+     * each silence between its tokens.
+     */
     @Test
     @Order(20)
     void aLongReplyIsNotCutByTheContainersTimeouts() throws Exception {
@@ -507,14 +528,14 @@ abstract class ContainerContract {
         assertEquals(18, events.size(), "start, 15 reasoning, 1 chunk, end");
         assertEquals("stop", events.get(17).get("finish_reason").asText());
         long took = frames.get(frames.size() - 1).nanos() - longReplyStarted;
-        assertTrue(took >= TimeUnit.SECONDS.toNanos(85), "the reply took " + took / 1_000_000 + " ms");
+        assertTrue(took >= Container.TIMEOUT.multipliedBy(4).toNanos(), "the reply took " + took / 1_000_000 + " ms");
         long keepAlives = frames.stream().filter(t -> "keep-alive".equals(t.frame().comment())).count();
         assertTrue(keepAlives >= 8, keepAlives + " keep-alives in " + frames.size() + " frames");
         long maxGap = 0;
         for (int i = 1; i < frames.size(); i++) {
             maxGap = Math.max(maxGap, frames.get(i).nanos() - frames.get(i - 1).nanos());
         }
-        assertTrue(maxGap < TimeUnit.SECONDS.toNanos(10), "a silence of " + maxGap / 1_000_000 + " ms");
+        assertTrue(maxGap < Container.TIMEOUT.toNanos(), "a silence of " + maxGap / 1_000_000 + " ms");
     }
 
     @Test
@@ -552,17 +573,6 @@ abstract class ContainerContract {
         assertCompletedWithRetry(open);
         awaitStatus("/slow/api/health", 404);
         assertEquals(200, Container.status(http, container.uri("/chat/api/health")), "the other webapp still runs");
-    }
-
-    /** The webapp stops while its backend waits on the model server: the stream gets its retry, the call is closed. */
-    @Test
-    @Order(32)
-    void redeployingAProviderWebappClosesItsUpstreamCalls() throws Exception {
-        SseConnection c = heldModelReply();
-        container.redeploy(Container.MODEL);
-        assertCompletedWithRetry(List.of(c));
-        assertTrue(upstreamClosed.tryAcquire(30, TimeUnit.SECONDS), "the upstream call was closed");
-        awaitStatus("/model/api/health", 200);
     }
 
     @Test

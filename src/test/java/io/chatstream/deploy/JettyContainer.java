@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
  * A standalone Jetty 12 from {@code jetty-home}, with a {@code jetty.base} of its own made by
  * {@code start.jar --add-modules=http,ee10-deploy,ee10-annotations,ee10-jsp,graceful} (JSTL comes from the WAR itself),
  * {@code webapps/chat.war} and context XML files in {@code webapps/}; {@code jetty.http.host}/{@code port} on the
- * command line and the deployment scanner on (every second), so touching or removing a context file redeploys or
- * undeploys its webapp.
+ * command line, its idle and async timeouts at {@link #TIMEOUT}, and the deployment scanner on (every second), so
+ * touching or removing a context file redeploys or undeploys its webapp.
  */
 final class JettyContainer extends Container {
 
@@ -33,10 +33,13 @@ final class JettyContainer extends Container {
         try {
             jetty.install(modelParameters);
             List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k", JIT,
-                    "-Djava.io.tmpdir=" + jetty.base.resolve("tmp")));
+                    "-Djava.io.tmpdir=" + jetty.base.resolve("tmp"),
+                    // the servlet async timeout, lowered to TIMEOUT (see there): the webapp's to override
+                    "-Dorg.eclipse.jetty.ee10.servlet.ServletChannelState.DEFAULT_TIMEOUT=" + TIMEOUT.toMillis()));
             SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
             command.addAll(List.of("-jar", home.resolve("start.jar").toString(),
                     "jetty.http.host=127.0.0.1", "jetty.http.port=" + jetty.port, "jetty.deploy.scanInterval=1",
+                    "jetty.http.idleTimeout=" + TIMEOUT.toMillis(),
                     // as docs/security.md says: no Server header, no "Powered by Jetty://" on Jetty's error pages
                     "jetty.httpConfig.sendServerVersion=false"));
             jetty.launch(command, jetty.base, ENVIRONMENT);

@@ -7,13 +7,16 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * A Tomcat from its distribution archive, run as {@code catalina.sh run} with a {@code CATALINA_BASE} of its own:
  * the distribution's {@code conf/}, with {@code server.xml} edited to listen on 127.0.0.1 at a free port (shutdown
- * port off; the process is stopped by SIGTERM) and to look for redeploys every second instead of every ten;
+ * port off; the process is stopped by SIGTERM), with the connector's timeouts at {@link #TIMEOUT}, and to look for
+ * redeploys every second instead of every ten;
  * {@code webapps/chat.war}; context files in {@code conf/Catalina/localhost/}.
  */
 final class TomcatContainer extends Container {
@@ -163,6 +166,14 @@ final class TomcatContainer extends Container {
         String xml = Files.readString(serverXml, StandardCharsets.UTF_8);
         xml = replaceOnce(xml, "<Server port=\"8005\"", "<Server port=\"-1\"");
         xml = replaceOnce(xml, "<Connector port=\"8080\"", "<Connector address=\"127.0.0.1\" port=\"" + port + "\"");
+        // the connector's timeouts lowered to Container.TIMEOUT (see there); the async one is the webapp's to override
+        String timeouts = "connectionTimeout=\"" + TIMEOUT.toMillis() + "\" asyncTimeout=\"" + TIMEOUT.toMillis() + "\"";
+        Matcher connector = Pattern.compile("(<Connector address=\"127\\.0\\.0\\.1\"[^>]*?)connectionTimeout=\"20000\"")
+                .matcher(xml);
+        if (!connector.find()) {
+            throw new IllegalStateException("server.xml's connector should have connectionTimeout=\"20000\"");
+        }
+        xml = xml.substring(0, connector.start()) + connector.group(1) + timeouts + xml.substring(connector.end());
         xml = replaceOnce(xml, "<Engine name=\"Catalina\" defaultHost=\"localhost\">",
                 "<Engine name=\"Catalina\" defaultHost=\"localhost\" backgroundProcessorDelay=\"1\">");
         // as docs/security.md says: Tomcat's own error pages (a request it refuses before any webapp) name neither

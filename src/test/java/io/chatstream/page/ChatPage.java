@@ -69,6 +69,18 @@ final class ChatPage {
         prompt.sendKeys(Keys.ENTER);
     }
 
+    /**
+     * Puts {@code text} in the message box at once, as a paste does, then sends it with Enter: typing a few thousand
+     * characters key by key takes the driver seconds.
+     */
+    void pasteAndSend(String text) {
+        WebElement prompt = prompt();
+        browser.js("arguments[0].value = arguments[1];"
+                + " arguments[0].dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertFromPaste'}));",
+                prompt, text);
+        prompt.sendKeys(Keys.ENTER);
+    }
+
     List<WebElement> replies() {
         return browser.driver.findElements(By.cssSelector("#messages article.msg-assistant"));
     }

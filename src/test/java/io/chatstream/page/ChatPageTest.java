@@ -153,7 +153,7 @@ class ChatPageTest {
         // the demo reply quotes the prompt: a long prompt keeps the reply streaming for about 15 s, so a loaded
         // machine cannot end it between the check that Stop is shown and the click
         String prompt = "please stop early" + " and take your time".repeat(120);
-        page.send(prompt);
+        page.pasteAndSend(prompt);
         browser.await(d -> {
             String shown = page.shownLastReply();
             return shown != null && shown.contains("Demo reply") && "streaming".equals(page.lastReplyStatus());
