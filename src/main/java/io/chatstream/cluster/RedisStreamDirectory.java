@@ -317,7 +317,9 @@ public final class RedisStreamDirectory implements StreamDirectory {
         StatefulRedisPubSubConnection<String, String> p = pubSub;
         pubSub = null;
         if (p != null) {
-            p.closeAsync();
+            // closed before the client shuts down, not beside it: a close still under way then is closed twice,
+            // which Lettuce logs as a warning
+            p.close();
         }
         owned.clear();
     }

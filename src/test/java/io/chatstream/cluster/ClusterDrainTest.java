@@ -169,6 +169,7 @@ class ClusterDrainTest {
                 assertTrue(Await.until(T, () -> a.lines("Draining 2 replies for up to " + DRAIN_SECONDS + " s") == 1
                         && a.lines("1 replies finished, 1 ended as interrupted") == 1
                         && a.lines("Chat server stopped") == 1), a::output);
+                assertEquals(0, a.lines("WARN") + a.lines("SEVERE") + a.lines("Exception"), a::output);
             }
             assertEquals(204, HTTP.send(HttpRequest.newBuilder(b.uri("/api/chat/streams/" + hangingId))
                     .header("Last-Event-ID", hangingId + ":3").build(), HttpResponse.BodyHandlers.ofString())
