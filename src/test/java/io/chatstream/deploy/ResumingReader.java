@@ -1,9 +1,10 @@
 package io.chatstream.deploy;
 
+import io.chatstream.testing.RawHttp;
+
 import io.chatstream.testing.SseParser;
 import io.chatstream.testing.SseRecorder.Event;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -251,16 +252,7 @@ final class ResumingReader {
     }
 
     private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) >= 0) {
-            if (c == '\n') {
-                String s = b.toString(StandardCharsets.ISO_8859_1);
-                return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-            }
-            b.write(c);
-        }
-        return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+        return RawHttp.line(in);
     }
 
     /** A chunked body, decoded; ends at the last chunk, fails when the connection ends before it. */

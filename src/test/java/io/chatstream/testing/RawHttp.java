@@ -78,7 +78,8 @@ public final class RawHttp {
         return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
     }
 
-    private static String line(InputStream in) throws IOException {
+    /** One line of an HTTP head, without its CRLF (or LF); null at the end of the stream. */
+    public static String line(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) >= 0) {
