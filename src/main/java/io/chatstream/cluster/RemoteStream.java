@@ -23,8 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #fetch()} is one round trip, {@code XRANGE chat:{id}:events 0-<next seq> + COUNT 256} and
  * {@code HGET chat:{id}:meta end} pipelined, whose answer is appended in order and wakes the attached readers; the
  * stream is terminated once it holds every event up to the end marker. {@link RemoteStreams} calls {@link #fetch()}
- * on its slow safety poll, and when an owner publishes a flush reads every stream the notice names in one call of its
- * own ({@link #claim()}, {@link #fetched}); nothing here waits or holds a thread.
+ * when the owner publishes a flush and on its slow safety poll; nothing here waits or holds a thread.
  *
  * <p>One fetch at a time: a fetch asked for while one is in flight runs again when that one completes, so no notice
  * is lost and none costs more than one more round trip.
@@ -137,9 +136,14 @@ public final class RemoteStream implements StreamSource {
 
     /** Reads what Redis has after {@link #lastSeq()}, unless a fetch is in flight (it will run once more). */
     void fetch() {
-        if (!claim()) {
+        if (released || terminated) {
             return;
         }
+        again.set(true);
+        if (!fetching.compareAndSet(false, true)) {
+            return;
+        }
+        again.set(false);
         RedisAsyncCommands<String, String> c = streams.redis.async();
         if (c == null) {
             fetched(null, null, new IllegalStateException("not connected yet"));
@@ -147,7 +151,7 @@ public final class RemoteStream implements StreamSource {
         }
         try {
             CompletableFuture<List<StreamMessage<String, String>>> range = c.xrange(eventsKey,
-                    Range.create(nextEntryId(), "+"), Limit.from(BATCH)).toCompletableFuture();
+                    Range.create(StreamKeys.entryId(log.size() + 1), "+"), Limit.from(BATCH)).toCompletableFuture();
             CompletableFuture<String> end = c.hget(metaKey, StreamKeys.END).toCompletableFuture();
             range.thenCombine(end, Fetched::new).whenCompleteAsync((r, t) -> fetched(
                     r == null ? null : r.entries(), r == null ? null : r.end(), t), streams.scheduler);
@@ -156,42 +160,11 @@ public final class RemoteStream implements StreamSource {
         }
     }
 
-    /**
-     * Takes the one fetch in flight: false when the stream is no longer followed, or a fetch is in flight (it runs
-     * once more when it completes). After true, the caller reads from {@link #nextEntryId()} and calls
-     * {@link #fetched}: {@link #fetch()} alone, or {@link RemoteStreams} for several streams in one call.
-     */
-    boolean claim() {
-        if (released || terminated) {
-            return false;
-        }
-        again.set(true);
-        if (!fetching.compareAndSet(false, true)) {
-            return false;
-        }
-        again.set(false);
-        return true;
-    }
-
-    /** The entry id a fetch reads from: the event after the last one here. */
-    String nextEntryId() {
-        return StreamKeys.entryId(log.size() + 1);
-    }
-
-    String eventsKey() {
-        return eventsKey;
-    }
-
-    String metaKey() {
-        return metaKey;
-    }
-
     /** The answers of one fetch: the entries after the last seq here, and the end marker or null. */
     private record Fetched(List<StreamMessage<String, String>> entries, String end) {
     }
 
-    /** The answer of a claimed fetch: the entries from {@link #nextEntryId()} and the end marker, or a failure. */
-    void fetched(List<StreamMessage<String, String>> entries, String end, Throwable failure) {
+    private void fetched(List<StreamMessage<String, String>> entries, String end, Throwable failure) {
         if (failure != null) {
             streams.redis.failed(RedisConnection.rootMessage(failure));
             fetching.set(false);

@@ -1,15 +1,11 @@
 package io.chatstream.cluster;
 
-import io.lettuce.core.StreamMessage;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,20 +24,6 @@ import java.util.concurrent.TimeUnit;
 public final class RemoteStreams implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RemoteStreams.class.getName());
-    /**
-     * Reads several followed streams: KEYS are each stream's events and meta key, ARGV[1] the most entries per
-     * stream, then each stream's first entry id. Answers per stream {@code [entries from that id, end marker or nil]}.
-     */
-    private static final RedisScript READ = new RedisScript(
-            "local out = {}",
-            "for k = 1, #KEYS, 2 do",
-            "  local i = (k + 1) / 2",
-            "  out[i] = {redis.call('XRANGE', KEYS[k], ARGV[i + 1], '+', 'COUNT', ARGV[1]),",
-            "    redis.call('HGET', KEYS[k + 1], 'end')}",
-            "end",
-            "return out");
-    /** The most streams one {@link #READ} call reads. */
-    static final int READ_STREAMS = 128;
 
     final RedisConnection redis;
     final ScheduledExecutorService scheduler;
@@ -133,98 +115,37 @@ public final class RemoteStreams implements AutoCloseable {
     }
 
     /**
-     * {@code "<id> <lastSeq>"} lines from an owner's flush (one per stream it wrote): the streams this node follows
-     * and lacks events of are read on, all in one call ({@link #READ}).
+     * {@code "<id> <lastSeq>"} lines from an owner's flush (one per stream it wrote): for each stream this node
+     * follows and lacks events of, read on.
      */
     private void notice(String message) {
-        List<RemoteStream> due = new ArrayList<>();
         for (int from = 0; from < message.length(); ) {
             int to = message.indexOf('\n', from);
             if (to < 0) {
                 to = message.length();
             }
-            RemoteStream s = noticed(message, from, to);
-            if (s != null && s.claim()) {
-                due.add(s);
-                if (due.size() == READ_STREAMS) {
-                    read(due);
-                    due = new ArrayList<>();
-                }
-            }
+            notice(message, from, to);
             from = to + 1;
-        }
-        if (!due.isEmpty()) {
-            read(due);
         }
     }
 
-    /** The followed stream a notice line names, if it has events or an end this node has not read. */
-    private RemoteStream noticed(String message, int from, int to) {
+    private void notice(String message, int from, int to) {
         int space = message.lastIndexOf(' ', to - 1);
         if (space <= from) {
-            return null;
+            return;
         }
         RemoteStream s = followed.get(message.substring(from, space));
         if (s == null) {
-            return null;
+            return;
         }
         try {
             // equal: the end marker's notice, which may come with no new event
-            return Integer.parseInt(message, space + 1, to, 10) >= s.lastSeq() ? s : null;
+            if (Integer.parseInt(message, space + 1, to, 10) >= s.lastSeq()) {
+                s.fetch();
+            }
         } catch (NumberFormatException e) {
-            return null; // not a notice of this format: ignored, the poll reads the stream anyway
+            // not a notice of this format: ignored, the poll reads the stream anyway
         }
-    }
-
-    /**
-     * Reads each of {@code streams} (each claimed, see {@link RemoteStream#claim()}) on from its next entry, in one
-     * call: what {@link RemoteStream#fetch()} does for one, as one command instead of two per stream.
-     */
-    private void read(List<RemoteStream> streams) {
-        String[] keys = new String[streams.size() * 2];
-        for (int i = 0; i < streams.size(); i++) {
-            keys[2 * i] = streams.get(i).eventsKey();
-            keys[2 * i + 1] = streams.get(i).metaKey();
-        }
-        READ.multi(redis.async(), keys, a -> {
-            a.add(RemoteStream.BATCH);
-            for (RemoteStream s : streams) {
-                a.add(s.nextEntryId());
-            }
-        }).whenCompleteAsync((answers, t) -> {
-            for (int i = 0; i < streams.size(); i++) {
-                RemoteStream s = streams.get(i);
-                if (t != null) {
-                    s.fetched(null, null, t);
-                    continue;
-                }
-                List<?> answer = i < answers.size() && answers.get(i) instanceof List<?> l ? l : List.of();
-                if (answer.size() != 2) {
-                    s.fetched(null, null, new IllegalStateException("a read of " + s.id() + " answered " + answer));
-                } else {
-                    s.fetched(entries(s.eventsKey(), answer.get(0)),
-                            answer.get(1) == null ? null : answer.get(1).toString(), null);
-                }
-            }
-        }, scheduler);
-    }
-
-    /** XRANGE's answer, {@code [[id, [field, value, ...]], ...]}, as Lettuce gives it for the command itself. */
-    private static List<StreamMessage<String, String>> entries(String key, Object range) {
-        List<StreamMessage<String, String>> entries = new ArrayList<>();
-        if (!(range instanceof List<?> list)) {
-            return entries;
-        }
-        for (Object o : list) {
-            if (o instanceof List<?> entry && entry.size() == 2 && entry.get(1) instanceof List<?> fields) {
-                Map<String, String> body = new LinkedHashMap<>();
-                for (int f = 0; f + 1 < fields.size(); f += 2) {
-                    body.put(String.valueOf(fields.get(f)), String.valueOf(fields.get(f + 1)));
-                }
-                entries.add(new StreamMessage<>(key, String.valueOf(entry.get(0)), body));
-            }
-        }
-        return entries;
     }
 
     private void pollAll() {
