@@ -69,7 +69,7 @@ class RedisEventLogTest {
     /**
      * Streams that append in the same tick share one script call and one notice: 300 streams of 2 more events and
      * their ends, appended at once, take a few calls, not 300 (or 600 with their ends); a reader on another node,
-     * told by the shared notices, reads the streams each notice names in one call too, and gets every stream whole.
+     * told only by the shared notices (one line per stream), gets every stream whole.
      */
     @Test
     void streamsThatAppendInOneTickShareOneCallAndOneNotice() throws Exception {
