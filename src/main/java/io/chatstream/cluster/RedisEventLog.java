@@ -4,9 +4,7 @@ import io.chatstream.stream.EventLog;
 import io.chatstream.stream.MemoryEventLog;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.Framing;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,16 +14,17 @@ import java.util.function.Consumer;
 /**
  * The log of a stream this node runs, kept in memory for the readers here and written to Redis for the readers on
  * other nodes ({@link RemoteStream}). {@link #append} only copies the event into the {@link MemoryEventLog} it
- * wraps and marks the log due; {@link RedisEventLogs}' tick then sends every unwritten event (up to {@link #BATCH})
- * in one command, a script ({@link #APPEND}) that runs {@code XADD chat:{id}:events 0-<seq> j <json>} per event and
- * {@code PUBLISH chat:streams "<id> <lastSeq>"}: one round trip per flush, not one per token.
+ * wraps and marks the log due; {@link RedisEventLogs}' tick then takes every unwritten event (up to {@link #BATCH})
+ * of every due log ({@link #take}) and sends them all in one command, a script that {@code XADD}s each event as
+ * {@code chat:{id}:events 0-<seq> j <json>}, sets the end marker of the logs that ended and publishes one notice
+ * for all: one round trip per tick, not one per token nor one per stream.
  *
  * <p>The entry ids are the seqs, and the script skips those Redis has, so a write that the client gave up on (a
- * timeout) but Redis ran is not written twice; being one script, a write runs whole or not at all, so the key never
- * has a gap. When Redis is away the events stay in memory and the write is tried again every {@link #RETRY} from
- * the first seq not known to be written; when it comes back, each is written once. When Redis came back without the
- * key (a restart without persistence), the script answers that it holds nothing and the whole log is written again
- * from seq 1.
+ * timeout) but Redis ran is not written twice; the events of a log go in seq order, so the key never has a gap.
+ * When Redis is away the events stay in memory and the write is tried again every {@link #RETRY} from the first seq
+ * not known to be written; when it comes back, each is written once. When Redis came back without the key (a
+ * restart without persistence), the script answers that it holds nothing and the whole log is written again from
+ * seq 1.
  *
  * <p>An outage is waited out for {@code chat.cluster.outage-seconds} ({@link RedisConnection#whenOut}); then a running
  * stream with events Redis does not have, or whose write fails from then until Redis answers, is told through
@@ -33,51 +32,18 @@ import java.util.function.Consumer;
  * writes, still tried every {@link #RETRY}, take it to Redis with the end marker once Redis is back, and every reader
  * on every node sees the same end.
  *
- * <p>{@link #ended()} flushes, then sets the end marker ({@code HSET chat:{id}:meta end <lastSeq>}) and
- * {@code EXPIRE}s both keys {@code chat.stream.retain-seconds} from then. The keys need no trimming:
- * {@code ChatStream} ends a stream whose log would outgrow {@code chat.stream.max-bytes}, and Redis holds exactly
- * the events the memory log holds.
+ * <p>Once the stream {@link #ended()}, the write that holds its last event (or the next) also sets the end marker
+ * ({@code HSET chat:{id}:meta end <lastSeq>}) and {@code EXPIRE}s both keys {@code chat.stream.retain-seconds} from
+ * then. The keys need no trimming: {@code ChatStream} ends a stream whose log would outgrow
+ * {@code chat.stream.max-bytes}, and Redis holds exactly the events the memory log holds.
  *
- * <p>One flush at a time per log ({@link #writing}); its completion runs on the scheduler, never on the appender's
+ * <p>One write at a time per log ({@link #writing}); its completion runs on the scheduler, never on the appender's
  * thread, and nothing waits for it.
  */
 public final class RedisEventLog implements EventLog {
 
-    /** The most events one write sends: after an outage, the backlog goes in writes of this many. */
+    /** The most events one write of a log sends: after an outage, the backlog goes in writes of this many. */
     static final int BATCH = 512;
-    /**
-     * Appends events ARGV[5..] as seqs ARGV[1].., skipping those Redis has (an earlier write that the client gave up
-     * on but Redis ran), then publishes ARGV[4]; the key's expiry is set with its first event. Answers the seq of
-     * the last event Redis holds: less than ARGV[1] - 1 when events are missing (Redis lost the key), which the
-     * writer then sends again from there, so the key never has a gap.
-     */
-    private static final RedisScript APPEND = new RedisScript(
-            "local top = 0",
-            "local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)",
-            "if #last > 0 then top = tonumber(string.sub(last[1][1], 3)) end",
-            "local first = tonumber(ARGV[1])",
-            "if top < first - 1 then return top end",
-            "for i = 5, #ARGV do",
-            "  local seq = first + i - 5",
-            "  if seq > top then redis.call('XADD', KEYS[1], '0-' .. seq, 'j', ARGV[i]) end",
-            "end",
-            "if first == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end",
-            "redis.call('PUBLISH', ARGV[3], ARGV[4])",
-            "return math.max(top, first + #ARGV - 5)");
-    /**
-     * Marks the end (HSET KEYS[2] end ARGV[1]) and expires both keys in ARGV[2] s, if the events key holds every
-     * event up to ARGV[1]; answers the seq of the last event it holds, as {@link #APPEND} does.
-     */
-    private static final RedisScript END = new RedisScript(
-            "local top = 0",
-            "local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)",
-            "if #last > 0 then top = tonumber(string.sub(last[1][1], 3)) end",
-            "if top < tonumber(ARGV[1]) then return top end",
-            "redis.call('HSET', KEYS[2], 'end', ARGV[1])",
-            "redis.call('EXPIRE', KEYS[1], ARGV[2])",
-            "redis.call('EXPIRE', KEYS[2], ARGV[2])",
-            "redis.call('PUBLISH', ARGV[3], ARGV[4])",
-            "return top");
     /** How soon a failed write is tried again. */
     static final Duration RETRY = Duration.ofMillis(250);
 
@@ -145,11 +111,11 @@ public final class RedisEventLog implements EventLog {
         return memory.bytesAfter(seq);
     }
 
-    /** Flushes now (on the scheduler), then writes the end marker and the expiry. */
+    /** The next tick writes what is unwritten with the end marker and the expiry. */
     @Override
     public void ended() {
         ended = true;
-        logs.scheduler.execute(this::flush);
+        queue();
     }
 
     /** Forgotten here: whatever is not written yet will not be. */
@@ -209,70 +175,65 @@ public final class RedisEventLog implements EventLog {
         return !released && (memory.size() > written || (ended && !endWritten));
     }
 
-    /** Sends what is unwritten, unless a write is in flight (its completion looks again). */
-    void flush() {
+    /**
+     * What one write of a log sends: events {@code from..to} (none when {@code to < from}), and the end marker
+     * {@code end} once they are in, or -1.
+     */
+    record Write(RedisEventLog log, int from, int to, int end) {
+
+        int events() {
+            return Math.max(0, to - from + 1);
+        }
+
+        String streamId() {
+            return log.id;
+        }
+
+        String eventsKey() {
+            return log.eventsKey;
+        }
+
+        String metaKey() {
+            return log.metaKey;
+        }
+
+        /** A copy of event {@code seq}'s JSON. */
+        byte[] json(int seq) {
+            return log.memory.json(seq);
+        }
+    }
+
+    /**
+     * Takes this log's next write, at most {@code max} events: null when nothing is unwritten or a write is in
+     * flight (its completion queues the log again). The caller sends it and then calls {@link #written}.
+     */
+    Write take(int max) {
         queued.set(false);
         if (!pending() || !writing.compareAndSet(false, true)) {
-            return;
+            return null;
         }
-        RedisAsyncCommands<String, String> c = logs.redis.async();
-        if (c == null) {
-            done(new IllegalStateException("not connected yet"));
-            return;
-        }
+        boolean end = ended; // read before the size: once ended, the size counts the last event
+        int size = memory.size();
         int from = written + 1;
-        int to = memory.size();
-        try {
-            if (to >= from) {
-                writeEvents(c, from, to);
-            } else {
-                writeEnd(c, to);
-            }
-        } catch (RuntimeException e) { // Lettuce refuses some commands by throwing rather than failing the future
-            done(e);
-        }
+        int to = Math.min(size, from + Math.min(max, BATCH) - 1);
+        return new Write(this, from, to, end && to == size ? size : -1);
     }
 
-    private void writeEvents(RedisAsyncCommands<String, String> c, int from, int to) {
-        to = Math.min(to, from + BATCH - 1);
-        String[] args = new String[4 + to - from + 1];
-        args[0] = Integer.toString(from);
-        args[1] = Long.toString(logs.liveExpiry.toSeconds());
-        args[2] = StreamKeys.CHANNEL;
-        args[3] = StreamKeys.notice(id, to);
-        for (int seq = from; seq <= to; seq++) {
-            args[4 + seq - from] = new String(memory.json(seq), StandardCharsets.UTF_8);
-        }
-        APPEND.integer(c, new String[] {eventsKey}, args)
-                .whenCompleteAsync((top, t) -> written(top, t), logs.scheduler);
-    }
-
-    private void writeEnd(RedisAsyncCommands<String, String> c, int last) {
-        END.integer(c, new String[] {eventsKey, metaKey}, Integer.toString(last),
-                        Long.toString(logs.retain.toSeconds()), StreamKeys.CHANNEL, StreamKeys.notice(id, last))
-                .whenCompleteAsync((top, t) -> {
-                    if (t == null && top == last) {
-                        endWritten = true;
-                        logs.closed(this);
-                        flushed.complete(null);
-                    }
-                    written(top, t);
-                }, logs.scheduler);
-    }
-
-    /** Redis answered with its last seq (or not at all): the next write starts after it. */
-    private void written(Long top, Throwable failure) {
+    /**
+     * Redis answered a write with the seq of the last event it holds ({@code failure} null), or not at all: the
+     * next write starts after it; the end marker was set if {@code top} reached it.
+     */
+    void written(Write w, long top, Throwable failure) {
         if (failure == null) {
-            written = top.intValue();
+            written = (int) top;
+            if (w.end() >= 0 && top >= w.end()) {
+                endWritten = true;
+                logs.closed(this);
+                flushed.complete(null);
+            }
         }
-        done(failure);
-    }
-
-    /** A write finished: on failure it is tried again after {@link #RETRY}, else what came meanwhile is queued. */
-    private void done(Throwable failure) {
         writing.set(false);
         if (failure != null) {
-            logs.redis.failed(RedisConnection.rootMessage(failure));
             backingOff = true; // the appends meanwhile do not bring the retry forward
             logs.scheduler.schedule(() -> {
                 backingOff = false;
@@ -281,10 +242,7 @@ public final class RedisEventLog implements EventLog {
             if (logs.redis.isOut()) {
                 outage();
             }
-            return;
-        }
-        logs.redis.answered();
-        if (pending()) {
+        } else if (pending()) {
             queue();
         }
     }

@@ -3,6 +3,10 @@ package io.chatstream.cluster;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,6 +15,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * A Lua script run by its SHA-1 ({@code EVALSHA}), sent whole ({@code EVAL}, which also caches it) the first time
@@ -50,11 +56,7 @@ public final class RedisScript {
     /** Runs the script, for a list answer; a nil in it is a null, and an answer that is no list an empty list. */
     public CompletableFuture<List<Object>> multi(RedisAsyncCommands<String, String> c, String[] keys,
             String... args) {
-        return run(c, ScriptOutputType.MULTI, keys, args).thenApply(r -> {
-            @SuppressWarnings("unchecked")
-            List<Object> list = r instanceof List<?> l ? (List<Object>) l : List.of();
-            return list;
-        });
+        return run(c, ScriptOutputType.MULTI, keys, args).thenApply(RedisScript::list);
     }
 
     /** As {@link #multi(RedisAsyncCommands, String[], String...)}, with the keys and arguments in lists. */
@@ -63,21 +65,54 @@ public final class RedisScript {
         return multi(c, keys.toArray(String[]::new), args.toArray(String[]::new));
     }
 
+    /**
+     * As {@link #multi(RedisAsyncCommands, String[], String...)}, with the arguments added by {@code args} as they
+     * are: a byte array goes out as it is, with no String made of it and encoded again.
+     */
+    public CompletableFuture<List<Object>> multi(RedisAsyncCommands<String, String> c, String[] keys,
+            Consumer<CommandArgs<String, String>> args) {
+        if (c == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
+        }
+        return send(bySha -> {
+            CommandArgs<String, String> a = new CommandArgs<>(StringCodec.UTF8).add(bySha ? sha : text)
+                    .add(keys.length).addKeys(keys);
+            args.accept(a);
+            return c.dispatch(bySha ? CommandType.EVALSHA : CommandType.EVAL,
+                    new NestedMultiOutput<>(StringCodec.UTF8), a);
+        }).thenApply(RedisScript::list);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object r) {
+        return r instanceof List<?> l ? (List<Object>) l : List.of();
+    }
+
     private CompletableFuture<Object> run(RedisAsyncCommands<String, String> c, ScriptOutputType type,
             String[] keys, String[] args) {
         if (c == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis yet"));
         }
+        return send(bySha -> bySha ? c.<Object>evalsha(sha, type, keys, args) : c.<Object>eval(text, type, keys, args));
+    }
+
+    /** One way to send the script: by its SHA-1 ({@code true}) or whole. */
+    private interface Send<T> {
+        CompletionStage<T> send(boolean bySha);
+    }
+
+    /** Sends by SHA-1, and whole when Redis answers {@code NOSCRIPT}. */
+    private static <T> CompletableFuture<T> send(Send<T> s) {
         try {
-            return c.<Object>evalsha(sha, type, keys, args).toCompletableFuture().handle((r, t) -> {
+            return s.send(true).toCompletableFuture().handle((r, t) -> {
                 if (t == null) {
                     return CompletableFuture.completedFuture(r);
                 }
                 Throwable u = unwrap(t);
                 if (u instanceof RedisNoScriptException) {
-                    return c.<Object>eval(text, type, keys, args).toCompletableFuture();
+                    return s.send(false).toCompletableFuture();
                 }
-                return CompletableFuture.failedFuture(u);
+                return CompletableFuture.<T>failedFuture(u);
             }).thenCompose(f -> f);
         } catch (RuntimeException e) { // Lettuce refuses some commands by throwing rather than failing the future
             return CompletableFuture.failedFuture(e);

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The streams other nodes run that readers on this node follow, and the one way this node learns of their new
  * events: a single publish/subscribe connection subscribed to {@code chat:streams}, where each owner publishes
- * {@code "<id> <lastSeq>"} after each flush, and a slow safety poll ({@code poll}) of every followed stream, so a
+ * {@code "<id> <lastSeq>"} lines after each flush, and a slow safety poll ({@code poll}) of every followed stream, so a
  * notice missed (a reconnect, an outage) only delays. Whatever the number of streams followed, a node holds two
  * Redis connections: the node's command connection ({@link RedisConnection}, shared with the rate limits and the
  * writing {@link RedisEventLogs}) and this subscription. No thread per stream, no blocking command. An outage longer
@@ -134,19 +134,33 @@ public final class RemoteStreams implements AutoCloseable {
         followed.remove(s.id(), s);
     }
 
-    /** {@code "<id> <lastSeq>"} from an owner's flush: read on, if this node follows that stream and lacks events. */
+    /**
+     * {@code "<id> <lastSeq>"} lines from an owner's flush (one per stream it wrote): for each stream this node
+     * follows and lacks events of, read on.
+     */
     private void notice(String message) {
-        int space = message.lastIndexOf(' ');
-        if (space <= 0) {
+        for (int from = 0; from < message.length(); ) {
+            int to = message.indexOf('\n', from);
+            if (to < 0) {
+                to = message.length();
+            }
+            notice(message, from, to);
+            from = to + 1;
+        }
+    }
+
+    private void notice(String message, int from, int to) {
+        int space = message.lastIndexOf(' ', to - 1);
+        if (space <= from) {
             return;
         }
-        RemoteStream s = followed.get(message.substring(0, space));
+        RemoteStream s = followed.get(message.substring(from, space));
         if (s == null) {
             return;
         }
         try {
-            // equal: the end marker's notice, which comes with no new event
-            if (Integer.parseInt(message, space + 1, message.length(), 10) >= s.lastSeq()) {
+            // equal: the end marker's notice, which may come with no new event
+            if (Integer.parseInt(message, space + 1, to, 10) >= s.lastSeq()) {
                 s.fetch();
             }
         } catch (NumberFormatException e) {

@@ -7,10 +7,10 @@ package io.chatstream.cluster;
  * <pre>
  * chat:{&lt;id&gt;}:events   a Redis stream: entry 0-&lt;seq&gt; holds event seq's JSON in field "j"
  * chat:{&lt;id&gt;}:meta     a hash: "end" = the last seq, once the terminal event is written
- * chat:streams          the channel each flush publishes "&lt;id&gt; &lt;lastSeq&gt;" to
+ * chat:streams          the channel each flush publishes "&lt;id&gt; &lt;lastSeq&gt;" lines to, one per stream written
  * </pre>
  *
- * The scripts of {@link RedisEventLog} spell the field names "j" and "end" too.
+ * The scripts of {@link RedisEventLogs} and {@link OwnerWatch} spell the field names "j" and "end" too.
  */
 final class StreamKeys {
 
@@ -46,10 +46,5 @@ final class StreamKeys {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    /** The message published after a flush: {@code "<id> <lastSeq>"}. */
-    static String notice(String streamId, int lastSeq) {
-        return streamId + ' ' + lastSeq;
     }
 }

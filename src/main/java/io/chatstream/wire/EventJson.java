@@ -21,6 +21,11 @@ import io.chatstream.event.ChatEvent.ToolResult;
 public final class EventJson {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** What every chunk and reasoning event starts with, before its content: written as one copy. */
+    private static final byte[] CHUNK = "{\"type\":\"chunk\",\"content\":".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] REASONING = "{\"type\":\"reasoning\",\"content\":".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII);
 
     private EventJson() {
     }
@@ -32,8 +37,24 @@ public final class EventJson {
         return out.toByteArray();
     }
 
-    /** Appends the event's JSON to {@code out}. */
+    /**
+     * Appends the event's JSON to {@code out}. The per-token events (chunk, reasoning: nearly every event of a
+     * reply) take a direct path, with their fixed start written as one copy; the others go through the visitor,
+     * whose call site sees every event type and so makes its {@code Fields} on the heap each time.
+     */
     public static void encode(ChatEvent event, ByteSink out) {
+        if (event instanceof Chunk c) {
+            out.write(CHUNK);
+            string(out, c.content());
+            out.write('}');
+            return;
+        }
+        if (event instanceof Reasoning r) {
+            out.write(REASONING);
+            string(out, r.content());
+            out.write('}');
+            return;
+        }
         out.ascii("{\"type\":\"").ascii(event.type()).write('"');
         event.accept(new Fields(out));
         out.write('}');

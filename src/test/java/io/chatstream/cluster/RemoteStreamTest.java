@@ -197,7 +197,7 @@ class RemoteStreamTest {
                 assertTrue(pump(clock, () -> clock.pending() == 2), "read, found empty");
                 clock.advance(Duration.ofMillis(500));
                 xadd(f, id, events, 1, 3);
-                f.probe.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, 3));
+                f.probe.publish(StreamKeys.CHANNEL, id + " 3");
                 assertTrue(pump(clock, followed::isDone));
                 RemoteStream remote = followed.get();
                 assertEquals(3, remote.lastSeq());
@@ -210,7 +210,7 @@ class RemoteStreamTest {
                 clock.advance(Duration.ofMillis(1500));
                 assertFalse(five.isDone(), "still within the bound");
                 xadd(f, id, events, 4, 5); // the owner's flush, and its notice
-                f.probe.publish(StreamKeys.CHANNEL, StreamKeys.notice(id, 5));
+                f.probe.publish(StreamKeys.CHANNEL, id + " 5");
                 assertTrue(pump(clock, five::isDone), "complete once the view holds seq 5");
                 assertEquals(5, remote.lastSeq());
                 assertEquals(1, other.following(), "followed while a request waits, though no reader is attached");

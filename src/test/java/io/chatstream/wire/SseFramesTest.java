@@ -76,6 +76,12 @@ class SseFramesTest {
     }
 
     @Test
+    void reasoningFrameExactBytes() {
+        assertEquals("id: AAAAAAAAAAAAAAAAAAAAAA:2\ndata: {\"type\":\"reasoning\",\"content\":\"Hm \\\"x\\\"\\n\"}\n\n",
+                frame(new ChatEvent.Reasoning("Hm \"x\"\n"), 2));
+    }
+
+    @Test
     void astralCharactersAreFourUtf8Bytes() {
         byte[] bytes = EventJson.encode(new ChatEvent.Chunk("\uD83D\uDE00"));
         byte[] expected = "{\"type\":\"chunk\",\"content\":\"\uD83D\uDE00\"}".getBytes(StandardCharsets.UTF_8);
