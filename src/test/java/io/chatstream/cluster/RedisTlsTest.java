@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -50,6 +52,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code Retry-After}, and show no stack trace.
  */
 @Timeout(120)
+@Execution(ExecutionMode.CONCURRENT)
 class RedisTlsTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();

@@ -3,6 +3,8 @@ package io.chatstream.cluster;
 import io.chatstream.testing.RawHttp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * client in the middle of a stream.
  */
 @Timeout(120)
+@Execution(ExecutionMode.CONCURRENT)
 class RoundRobinProxyTest {
 
     private static final Pattern CHUNK = Pattern.compile("\"type\":\"chunk\"");

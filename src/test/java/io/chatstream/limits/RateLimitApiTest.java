@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * backend against a fake upstream that counts the replies it is asked for.
  */
 @Timeout(60)
+@Execution(ExecutionMode.CONCURRENT)
 class RateLimitApiTest {
 
     private static final Duration T = Duration.ofSeconds(10);

@@ -5,6 +5,8 @@ import io.chatstream.deploy.SseConnection;
 import io.chatstream.testing.SseParser.Frame;
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code GET /api/metrics} over real HTTP: the counters move with what streams and readers do; who may read. */
+@Execution(ExecutionMode.CONCURRENT)
 class MetricsApiTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);

@@ -7,6 +7,8 @@ import io.chatstream.config.ConfigException;
 import io.chatstream.config.Settings;
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code GET /api/models} over real HTTP against the dev server. */
+@Execution(ExecutionMode.CONCURRENT)
 class ModelsApiTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SPEC section 7 over real HTTP: the CORS headers of every {@code /api/*} answer (streams, errors, health, 404s) for an
  * allowed origin, none at all for any other, preflights, and {@code *}.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class CorsTest {
 
     private static final Duration T = Duration.ofSeconds(10);

@@ -2,6 +2,8 @@ package io.chatstream.security;
 
 import io.chatstream.testing.TestServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The browser-side rules on the page, its assets and the API: a Content-Security-Policy that allows scripts from the
  * server only and lets only the allowed origins frame the page, {@code nosniff}; and no folder listings.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class SecurityHeadersTest {
 
     private static final List<String> PATHS = List.of("/", "/?embed=1", "/assets/chat.js", "/assets/chat.css",

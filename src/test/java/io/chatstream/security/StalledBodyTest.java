@@ -8,6 +8,8 @@ import io.chatstream.testing.TestServer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code chat.limits.body-timeout-seconds}: then they get 408, whatever the container's idle timeout.
  */
 @Timeout(60)
+@Execution(ExecutionMode.CONCURRENT)
 class StalledBodyTest {
 
     private static final int CLIENTS = 300;

@@ -7,6 +7,8 @@ import io.chatstream.testing.TestServer;
 import io.chatstream.web.ConversationsApiTest.Api;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -35,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restart of the server, a server killed mid-reply; and who may see a conversation under token auth, and that
  * {@code chat.store.url=off} hides the whole API.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class ConversationLifetimeTest {
 
     @TempDir

@@ -8,6 +8,8 @@ import io.chatstream.testing.RawHttp;
 import io.chatstream.testing.TestServer;
 import jakarta.servlet.http.HttpServletRequest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.OutputStream;
 import java.net.Socket;
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The webapp's stop: what it refuses once begun, and its bound. */
+@Execution(ExecutionMode.CONCURRENT)
 class StopSequenceTest {
 
     private static final String PARTIAL_POST = "POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type:"

@@ -20,6 +20,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -54,6 +56,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * server could start it (nothing came too early), which a slow machine cannot break. The exact rules are tested on
  * a manual clock with the stream classes.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class StreamLifetimeTest {
 
     private static final Duration T = Duration.ofSeconds(10);
