@@ -28,9 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A stream another node runs, as the readers on this node see it: a {@link MemoryEventLog} filled from Redis. Each
- * {@link #fetch()} is one round trip, {@code XRANGE chat:{id}:events 0-<next seq> + COUNT 256} and
- * {@code HGET chat:{id}:meta end} pipelined, whose answer is appended in order and wakes the attached readers; the
- * stream is terminated once it holds every event up to the end marker. {@link RemoteStreams} calls {@link #fetch()}
+ * {@link #fetch()} is one command, {@code XRANGE chat:{id}:events 0-<next seq> + COUNT 256}, whose answer is appended
+ * in order and wakes the attached readers; the stream is terminated once it holds its terminal event ({@code end} or
+ * {@code error}, the last a stream has: the owner sets its end marker when that event is in Redis, so reading the
+ * event tells as much as the marker, without a second command per read). {@link RemoteStreams} calls {@link #fetch()}
  * when the owner publishes a flush and on its slow safety poll; nothing here waits or holds a thread.
  *
  * <p>One fetch at a time: a fetch asked for while one is in flight runs again when that one completes, so no notice
@@ -49,6 +50,8 @@ public final class RemoteStream implements StreamSource {
 
     /** Entries per fetch: a long reply read from its start comes in a few round trips, none of them huge. */
     static final int BATCH = 256;
+    private static final String END_EVENT = "{\"type\":\"end\"";
+    private static final String ERROR_EVENT = "{\"type\":\"error\"";
     /**
      * The longest a request waits for this view to reach the seq it names: far above the owner's flush interval and
      * a round trip, so only a seq the stream never sent (or Redis away) takes that long.
@@ -58,7 +61,6 @@ public final class RemoteStream implements StreamSource {
     private final String id;
     private final byte[] idBytes;
     private final String eventsKey;
-    private final String metaKey;
     private final RemoteStreams streams;
     private final MemoryEventLog log = new MemoryEventLog();
     private final ReentrantLock lock = new ReentrantLock();
@@ -80,7 +82,6 @@ public final class RemoteStream implements StreamSource {
         this.id = id;
         this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
         this.eventsKey = StreamKeys.events(id);
-        this.metaKey = StreamKeys.meta(id);
         this.streams = streams;
     }
 
@@ -257,25 +258,18 @@ public final class RemoteStream implements StreamSource {
         again.set(false);
         RedisAsyncCommands<String, String> c = streams.redis.async();
         if (c == null) {
-            fetched(null, null, new IllegalStateException("not connected yet"));
+            fetched(null, new IllegalStateException("not connected yet"));
             return;
         }
         try {
-            CompletableFuture<List<StreamMessage<String, String>>> range = c.xrange(eventsKey,
-                    Range.create(StreamKeys.entryId(log.size() + 1), "+"), Limit.from(BATCH)).toCompletableFuture();
-            CompletableFuture<String> end = c.hget(metaKey, StreamKeys.END).toCompletableFuture();
-            range.thenCombine(end, Fetched::new).whenCompleteAsync((r, t) -> fetched(
-                    r == null ? null : r.entries(), r == null ? null : r.end(), t), streams.scheduler);
+            c.xrange(eventsKey, Range.create(StreamKeys.entryId(log.size() + 1), "+"), Limit.from(BATCH))
+                    .whenCompleteAsync(this::fetched, streams.scheduler);
         } catch (RuntimeException e) {
-            fetched(null, null, e);
+            fetched(null, e);
         }
     }
 
-    /** The answers of one fetch: the entries after the last seq here, and the end marker or null. */
-    private record Fetched(List<StreamMessage<String, String>> entries, String end) {
-    }
-
-    private void fetched(List<StreamMessage<String, String>> entries, String end, Throwable failure) {
+    private void fetched(List<StreamMessage<String, String>> entries, Throwable failure) {
         if (failure != null) {
             streams.redis.failed(RedisConnection.rootMessage(failure));
             if (found.completeExceptionally(failure)) {
@@ -293,7 +287,7 @@ public final class RemoteStream implements StreamSource {
             cutOff = false; // Redis answered: the outage is over before it ended the stream
         }
         streams.redis.answered();
-        if (entries.isEmpty() && end == null && log.size() == 0) {
+        if (entries.isEmpty() && log.size() == 0) {
             fetching.set(false);
             awaitFirst();
             return;
@@ -311,11 +305,11 @@ public final class RemoteStream implements StreamSource {
             byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
             log.append(bytes, 0, bytes.length);
             more = true;
-        }
-        int last = end == null ? -1 : parse(end);
-        if (last >= 0 && log.size() >= last) {
-            terminated = true;
-            streams.forget(this);
+            if (isTerminal(json)) {
+                terminated = true;
+                streams.forget(this);
+                break;
+            }
         }
         found.complete(this);
         if (more || terminated) {
@@ -349,11 +343,8 @@ public final class RemoteStream implements StreamSource {
         }
     }
 
-    private static int parse(String n) {
-        try {
-            return Integer.parseInt(n);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+    /** An {@code end} or {@code error} event: its JSON begins with its type ({@code EventJson} writes it first). */
+    static boolean isTerminal(String json) {
+        return json.startsWith(END_EVENT) || json.startsWith(ERROR_EVENT);
     }
 }
