@@ -29,13 +29,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -222,31 +218,13 @@ class RedisTlsTest {
 
     /** A connection to {@code url}, in this JVM, logs {@code said} once within the connect timeout and a bit. */
     private static void assertOneLine(String url, String said) throws Exception {
-        List<String> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord r) {
-                logged.add(r.getLevel() + " " + r.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger jul = Logger.getLogger(RedisConnection.class.getName());
-        jul.addHandler(capture);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        try (RedisConnection c = RedisConnection.open(RedisUrl.parse(url), scheduler)) {
-            assertTrue(Await.until(Duration.ofSeconds(5), () -> logged.stream().anyMatch(l -> l.contains(said))),
-                    logged::toString);
-            assertEquals(1, logged.stream().filter(l -> l.startsWith("WARNING")).count(), logged.toString());
+        try (LoggedLines logged = new LoggedLines(RedisConnection.class);
+             RedisConnection c = RedisConnection.open(RedisUrl.parse(url), scheduler)) {
+            assertTrue(Await.until(Duration.ofSeconds(5), () -> logged.count(said) > 0), logged::toString);
+            assertEquals(1, logged.all().stream().filter(l -> l.startsWith("WARNING")).count(), logged.toString());
             assertTrue(c.isDown());
         } finally {
-            jul.removeHandler(capture);
             scheduler.shutdownNow();
         }
     }
