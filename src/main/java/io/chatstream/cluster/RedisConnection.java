@@ -98,7 +98,13 @@ public final class RedisConnection implements AutoCloseable {
     private final AtomicBoolean down = new AtomicBoolean();
     private final LongAdder errors = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
+    private static final String UNREACHABLE = "cannot be reached";
     private final Set<String> denials = ConcurrentHashMap.newKeySet();
+    /**
+     * The kinds of setting to fix (a refused password, a certificate) said during this outage: an outage that began
+     * with another reason (a connection that timed out on a loaded machine) still says each once.
+     */
+    private final Set<String> saidThisOutage = ConcurrentHashMap.newKeySet();
     /** {@link System#nanoTime} of the first answer, and of the first after each outage. */
     private volatile long answeringSince = System.nanoTime();
     /**
@@ -234,7 +240,7 @@ public final class RedisConnection implements AutoCloseable {
                 answered();
                 return;
             }
-            down(problem(t));
+            failedToConnect(t);
             long delay = Math.min(MAX_RETRY_SECONDS, 1L << Math.min(attempt - 1, 4));
             if (!closed) {
                 retry = scheduler.schedule(() -> connect(attempt + 1), delay, TimeUnit.SECONDS);
@@ -291,7 +297,7 @@ public final class RedisConnection implements AutoCloseable {
         if (why.contains("NOPERM")) {
             denied(why);
         } else {
-            down("cannot be reached (" + why + ")");
+            down(UNREACHABLE + " (" + why + ")");
         }
     }
 
@@ -310,11 +316,22 @@ public final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /** A connection attempt failed: what the operator must fix is said, once per outage and kind. */
+    void failedToConnect(Throwable t) {
+        down(problem(t));
+    }
+
     private void down(String problem) {
         if (!closed) {
             errors.increment();
         }
-        if (!closed && down.compareAndSet(false, true)) {
+        String kind = problem.startsWith(UNREACHABLE) ? UNREACHABLE : problem.split(" \\(", 2)[0];
+        boolean first = !closed && down.compareAndSet(false, true);
+        if (!closed && !first && !kind.equals(UNREACHABLE) && saidThisOutage.add(kind)) {
+            LOG.log(Level.WARNING, "Redis at " + url + " " + problem);
+        }
+        if (first) {
+            saidThisOutage.add(kind);
             long since = ticker.nanoTime();
             downSince = since;
             LOG.log(Level.WARNING, "Redis at " + url + " " + problem + "; until it answers again the rate limits"
@@ -374,6 +391,7 @@ public final class RedisConnection implements AutoCloseable {
     /** Redis answered: its return after an outage is logged once. */
     public void answered() {
         if (down.compareAndSet(true, false)) {
+            saidThisOutage.clear();
             out = false;
             answeringSince = System.nanoTime();
             reconnects.increment();
@@ -493,7 +511,7 @@ public final class RedisConnection implements AutoCloseable {
                 return "failed the TLS handshake (" + rootMessage(t) + ")";
             }
         }
-        return "cannot be reached (" + rootMessage(t) + ")";
+        return UNREACHABLE + " (" + rootMessage(t) + ")";
     }
 
     static String rootMessage(Throwable t) {

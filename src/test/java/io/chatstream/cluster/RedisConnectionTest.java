@@ -11,15 +11,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,22 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(60)
 class RedisConnectionTest {
 
-    private static final Logger JUL = Logger.getLogger(RedisConnection.class.getName());
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            logged.add(r.getLevel() + " " + r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private LoggedLines logged;
     private ScheduledExecutorService scheduler;
 
     @BeforeAll
@@ -60,18 +41,18 @@ class RedisConnectionTest {
 
     @BeforeEach
     void setUp() {
-        JUL.addHandler(capture);
+        logged = new LoggedLines(RedisConnection.class);
         scheduler = Executors.newSingleThreadScheduledExecutor();
     }
 
     @AfterEach
     void tearDown() {
-        JUL.removeHandler(capture);
+        logged.close();
         scheduler.shutdownNow();
     }
 
     private long lines(String text) {
-        return logged.stream().filter(l -> l.contains(text)).count();
+        return logged.count(text);
     }
 
     private static List<String> redisThreads() {
@@ -144,6 +125,26 @@ class RedisConnectionTest {
         return left.get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * On a loaded machine the first attempt may time out before Redis or its TLS handshake could refuse anything:
+     * what the operator must fix, said by a later attempt, is still logged (once), not hidden by the first line.
+     */
+    @Test
+    void aSettingToFixIsSaidEvenWhenTheOutageBeganWithATimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            RedisConnection c = RedisConnection.open(RedisUrl.parse("redis://127.0.0.1:" + silent.getLocalPort()),
+                    scheduler);
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> lines("cannot be reached") == 1),
+                    logged::toString);
+            Exception wrongPassword = new IllegalStateException("connect failed",
+                    new IllegalStateException("WRONGPASS invalid username-password pair or user is disabled."));
+            c.failedToConnect(wrongPassword);
+            c.failedToConnect(wrongPassword);
+            assertEquals(1, lines("refused the user name or password of chat.cluster.redis-url"), logged::toString);
+            c.close();
+        }
+    }
+
     @Test
     void openReturnsWhileRedisHasNotAnswered() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -174,8 +175,8 @@ class RedisConnectionTest {
             assertTrue(Await.until(Duration.ofSeconds(20), () -> c.async() != null), "found once it came");
             assertTrue(Await.until(Duration.ofSeconds(5), () -> lines("is back") == 1), logged::toString);
             assertFalse(c.isDown());
-            assertFalse(logged.stream().anyMatch(l -> l.contains("hunter2")), "the password is never logged");
-            assertTrue(logged.stream().anyMatch(l -> l.contains("redis://default:***@127.0.0.1:" + redis.port())));
+            assertFalse(logged.all().stream().anyMatch(l -> l.contains("hunter2")), "the password is never logged");
+            assertTrue(logged.all().stream().anyMatch(l -> l.contains("redis://default:***@127.0.0.1:" + redis.port())));
 
             redis.stop();
             assertTrue(Await.until(Duration.ofSeconds(5), () -> lines("cannot be reached") == 2), logged::toString);
@@ -184,7 +185,7 @@ class RedisConnectionTest {
             assertNotNull(c.async().ping().get(5, TimeUnit.SECONDS));
             c.close();
             assertEquals(List.of(), redisThreads(), logged::toString);
-            assertTrue(logged.stream().noneMatch(l -> l.startsWith(Level.SEVERE.getName())), logged.toString());
+            assertTrue(logged.all().stream().noneMatch(l -> l.startsWith(Level.SEVERE.getName())), logged.toString());
         }
     }
 }
