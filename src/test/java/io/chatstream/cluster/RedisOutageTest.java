@@ -38,6 +38,7 @@ import static io.chatstream.cluster.SharedLogFixture.T;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -194,6 +195,8 @@ class RedisOutageTest {
             assertEquals(5, written.size(), written.toString());
             assertTrue(written.get(4).contains("\"code\":\"internal\""), written.get(4));
             assertFalse(n.ownerRedis.isOut(), "Redis answers again");
+            // each node reconnects on its own back-off; until the other's does, its reads are refused at once
+            assertTrue(pump(clock, () -> !n.otherRedis.isDown()), "the other node answers again too");
 
             // a new reply works, and is read on the other node
             ChatStream next = n.open("after");
@@ -202,10 +205,19 @@ class RedisOutageTest {
             n.sink().end(FinishReason.STOP, null);
             CompletableFuture<RemoteStream> again = new CompletableFuture<>();
             assertTrue(pump(clock, () -> f.probe.hget(StreamKeys.meta(next.id()), StreamKeys.END) != null));
-            n.other.follow(next.id()).whenComplete((s, t) -> again.complete(s));
-            assertTrue(pump(clock, () -> again.isDone() && again.join().isTerminated()), "followed to its end");
-            assertEquals(3, again.join().lastSeq());
-            assertTrue(json(again.join(), 2).contains("back"));
+            n.other.follow(next.id()).whenComplete((s, t) -> {
+                if (t != null) {
+                    again.completeExceptionally(t);
+                } else {
+                    again.complete(s);
+                }
+            });
+            assertTrue(pump(clock, again::isDone), "followed");
+            RemoteStream read = again.join();
+            assertNotNull(read, "found in Redis");
+            assertTrue(pump(clock, read::isTerminated), "followed to its end");
+            assertEquals(3, read.lastSeq());
+            assertTrue(json(read, 2).contains("back"));
         }
     }
 
@@ -242,6 +254,7 @@ class RedisOutageTest {
             n.sink().end(FinishReason.STOP, null);
             assertTrue(Await.until(T, () -> f.probe.hget(StreamKeys.meta(next.id()), StreamKeys.END) != null),
                     "and is written to Redis");
+            assertTrue(Await.until(T, () -> !n.otherRedis.isDown()), "the other node answers again too");
             RemoteStream read = n.other.follow(next.id()).toCompletableFuture().get(20, TimeUnit.SECONDS);
             assertTrue(Await.until(T, read::isTerminated), "and read on the other node to its end");
             assertEquals(3, read.lastSeq());
