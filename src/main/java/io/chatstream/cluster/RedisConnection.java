@@ -12,6 +12,7 @@ import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -274,8 +275,13 @@ public final class RedisConnection implements AutoCloseable {
      * background; Lettuce reconnects it and subscribes it again by itself. Closed by its user, before this.
      */
     public CompletableFuture<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
-        CompletableFuture<StatefulRedisPubSubConnection<String, String>> c =
-                client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
+        return connectPubSub(StringCodec.UTF8);
+    }
+
+    /** As {@link #connectPubSub()}, its channels and messages read with {@code codec}. */
+    public <K, V> CompletableFuture<StatefulRedisPubSubConnection<K, V>> connectPubSub(RedisCodec<K, V> codec) {
+        CompletableFuture<StatefulRedisPubSubConnection<K, V>> c =
+                client.connectPubSubAsync(codec, uri).toCompletableFuture();
         forgetNettyLocals();
         return c;
     }

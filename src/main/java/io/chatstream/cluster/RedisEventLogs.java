@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * stream appended; otherwise it sends what every due stream appended meanwhile in one command ({@link #FLUSH}, up to
  * {@link #CALL_EVENTS} events; a backlog after an outage in several), with one notice for them all. At 1,000
  * streams of 20 tokens a second that is 200 commands and notices a second, not 20,000: the cost of a command (in
- * Lettuce, the network and Redis) and of a notice on every node is paid per tick, not per token.
+ * Lettuce, the network and Redis) and of a notice on every node is paid per tick, not per token. The notice carries
+ * the events it announces (up to {@link #NOTICE_BYTES}), so the nodes that follow those streams need not read them.
  *
  * <p>One script for many streams' keys needs a standalone Redis (or one primary); on a Redis Cluster, whose keys
  * of different streams live in different slots, the calls would have to be made per slot.
@@ -33,15 +34,17 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RedisEventLogs.class.getName());
     /**
      * Writes the events of several streams: KEYS are each stream's events and meta key; ARGV[1] the live expiry,
-     * ARGV[2] the retain expiry, ARGV[3] the channel, then per stream its id, the first seq, the number n of events,
-     * the end marker's seq or -1, and the n events' JSON. For each stream it skips the seqs Redis has (a write the
-     * client gave up on but Redis ran) and writes nothing when Redis lacks events before the first (it lost the
-     * key); sets the key's expiry with its first event, and the end marker and the retain expiry once the events
-     * key holds every event up to it. Publishes {@code "<id> <top>"} of every stream written, one per line, in one
-     * message. Answers, per stream, the seq of the last event Redis holds.
+     * ARGV[2] the retain expiry, ARGV[3] the channel, ARGV[4] the most bytes of events the notice carries, then per
+     * stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events' JSON. For
+     * each stream it skips the seqs Redis has (a write the client gave up on but Redis ran) and writes nothing when
+     * Redis lacks events before the first (it lost the key); sets the key's expiry with its first event, and the end
+     * marker and the retain expiry once the events key holds every event up to it. Publishes one message: per stream
+     * written a line {@code "<id> <top>"}, followed, while they fit in ARGV[4], by its n events' JSON, one per line,
+     * when they are the last Redis holds (JSON has no line break, and begins with a brace, which no id does). Answers,
+     * per stream, the seq of the last event Redis holds.
      */
     private static final RedisScript FLUSH = new RedisScript(
-            "local tops, notices, a = {}, {}, 4",
+            "local tops, notices, a, room = {}, {}, 5, tonumber(ARGV[4])",
             "for k = 1, #KEYS, 2 do",
             "  local id, first, n, last = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])",
             "  local top = 0",
@@ -60,6 +63,14 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
             "      redis.call('EXPIRE', KEYS[k + 1], ARGV[2])",
             "    end",
             "    notices[#notices + 1] = id .. ' ' .. top",
+            "    if n > 0 and top == first + n - 1 then",
+            "      local size = 0",
+            "      for i = 1, n do size = size + #ARGV[a + 3 + i] + 1 end",
+            "      if size <= room then",
+            "        room = room - size",
+            "        for i = 1, n do notices[#notices + 1] = ARGV[a + 3 + i] end",
+            "      end",
+            "    end",
             "  end",
             "  tops[#tops + 1] = top",
             "  a = a + 4 + n",
@@ -70,6 +81,12 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
     static final int CALL_EVENTS = 1024;
     /** The most streams one {@link #FLUSH} call carries. */
     static final int CALL_STREAMS = 256;
+    /**
+     * The most bytes of events one notice carries: the followers take them from it, with no read of their own; the
+     * events of streams past it are announced only, and read ({@link RemoteStream}). It bounds what a slow
+     * subscriber's buffer in Redis grows by per tick.
+     */
+    static final int NOTICE_BYTES = 64 * 1024;
     /** How often appended events are sent: a reader on another node sees a token this much later, at most. */
     static final Duration TICK = Duration.ofMillis(5);
 
@@ -173,7 +190,7 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
             keys[2 * i + 1] = writes.get(i).metaKey();
         }
         FLUSH.multi(redis.async(), keys, a -> {
-            a.add(liveExpiry.toSeconds()).add(retain.toSeconds()).add(StreamKeys.CHANNEL);
+            a.add(liveExpiry.toSeconds()).add(retain.toSeconds()).add(StreamKeys.CHANNEL).add(NOTICE_BYTES);
             for (RedisEventLog.Write w : writes) {
                 a.add(w.streamId()).add(w.from()).add(w.events()).add(w.end());
                 for (int seq = w.from(); seq <= w.to(); seq++) {

@@ -16,6 +16,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,8 +51,8 @@ public final class RemoteStream implements StreamSource {
 
     /** Entries per fetch: a long reply read from its start comes in a few round trips, none of them huge. */
     static final int BATCH = 256;
-    private static final String END_EVENT = "{\"type\":\"end\"";
-    private static final String ERROR_EVENT = "{\"type\":\"error\"";
+    private static final byte[] END_EVENT = "{\"type\":\"end\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_EVENT = "{\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
     /**
      * The longest a request waits for this view to reach the seq it names: far above the owner's flush interval and
      * a round trip, so only a seq the stream never sent (or Redis away) takes that long.
@@ -303,11 +304,8 @@ public final class RemoteStream implements StreamSource {
                 break; // only while the owner writes a lost key again from seq 1: the next fetch reads on
             }
             byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-            log.append(bytes, 0, bytes.length);
             more = true;
-            if (isTerminal(json)) {
-                terminated = true;
-                streams.forget(this);
+            if (take(bytes, 0, bytes.length)) {
                 break;
             }
         }
@@ -320,6 +318,65 @@ public final class RemoteStream implements StreamSource {
         if (entries.size() == BATCH || again.get()) {
             fetch();
         }
+    }
+
+    /**
+     * A notice said Redis holds the events up to seq {@code top}, and carried the last of them, one JSON per line in
+     * {@code m[from, to)} (none when the flush had no room for them). Taken at once when they follow on from the view
+     * here, with no read of Redis; else (a gap, a read in flight, the first read not answered yet, nothing carried)
+     * read as before.
+     */
+    void noticed(int top, byte[] m, int from, int to) {
+        if (released || terminated || top < log.size()) {
+            return;
+        }
+        int carried = 0;
+        for (int at = from; at < to; at = RemoteStreams.lineEnd(m, at) + 1) {
+            carried++;
+        }
+        int first = top - carried + 1;
+        if (carried == 0 || first > log.size() + 1 || !found.isDone() || !fetching.compareAndSet(false, true)) {
+            if (top > log.size() || carried == 0) { // equal and nothing carried: the end marker's notice
+                fetch();
+            }
+            return;
+        }
+        boolean more = false;
+        try {
+            int seq = first;
+            for (int at = from; at < to && !terminated; seq++) {
+                int end = Math.min(RemoteStreams.lineEnd(m, at), to);
+                if (seq > log.size()) {
+                    more = true;
+                    take(m, at, end - at);
+                }
+                at = end + 1;
+            }
+            cutOff = false; // Redis answered: the outage is over before it ended the stream
+        } finally {
+            fetching.set(false);
+        }
+        if (more) {
+            readers.wakeAll();
+            wakeWaiters();
+        }
+        if (again.get()) { // asked for while these were taken
+            fetch();
+        }
+    }
+
+    /**
+     * Appends the next event, {@code json[offset, offset + length)}; the caller holds {@link #fetching}. True when it
+     * was the terminal event: the stream is then terminated and no longer followed.
+     */
+    private boolean take(byte[] json, int offset, int length) {
+        log.append(json, offset, length);
+        if (isTerminal(json, offset, length)) {
+            terminated = true;
+            streams.forget(this);
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -344,7 +401,12 @@ public final class RemoteStream implements StreamSource {
     }
 
     /** An {@code end} or {@code error} event: its JSON begins with its type ({@code EventJson} writes it first). */
-    static boolean isTerminal(String json) {
-        return json.startsWith(END_EVENT) || json.startsWith(ERROR_EVENT);
+    private static boolean isTerminal(byte[] json, int offset, int length) {
+        return startsWith(json, offset, length, END_EVENT) || startsWith(json, offset, length, ERROR_EVENT);
+    }
+
+    private static boolean startsWith(byte[] json, int offset, int length, byte[] prefix) {
+        return length >= prefix.length
+                && Arrays.equals(json, offset, offset + prefix.length, prefix, 0, prefix.length);
     }
 }

@@ -1,14 +1,17 @@
 package io.chatstream.cluster;
 
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,19 +22,22 @@ import java.util.concurrent.TimeUnit;
  * {@code "<id> <lastSeq>"} lines after each flush, and a slow safety poll ({@code poll}) of every followed stream, so a
  * notice missed (a reconnect, an outage) only delays. Whatever the number of streams followed, a node holds two
  * Redis connections: the node's command connection ({@link RedisConnection}, shared with the rate limits and the
- * writing {@link RedisEventLogs}) and this subscription. No thread per stream, no blocking command. An outage longer
+ * writing {@link RedisEventLogs}) and this subscription. A notice carries the events it announces, up to
+ * {@link RedisEventLogs#NOTICE_BYTES} a flush: a follower reads Redis itself only for the rest, to catch up, and on the
+ * poll. No thread per stream, no blocking command. An outage longer
  * than {@code chat.cluster.outage-seconds} ends the followed streams ({@link RemoteStream#cutOff()}).
  */
 public final class RemoteStreams implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RemoteStreams.class.getName());
+    private static final byte[] CHANNEL = StreamKeys.CHANNEL.getBytes(StandardCharsets.US_ASCII);
 
     final RedisConnection redis;
     final ScheduledExecutorService scheduler;
     private final Map<String, RemoteStream> followed = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> poll;
     private final Duration pollEvery;
-    private volatile StatefulRedisPubSubConnection<String, String> subscription;
+    private volatile StatefulRedisPubSubConnection<byte[], byte[]> subscription;
     private volatile boolean subscribed;
     private volatile boolean closed;
     /** The subscription's failure is logged once, and only while commands go through: else it has one cause. */
@@ -64,7 +70,7 @@ public final class RemoteStreams implements AutoCloseable {
      * Lettuce reconnects and subscribes it again by itself.
      */
     private void subscribe(int attempt) {
-        redis.connectPubSub().whenComplete((c, t) -> {
+        redis.connectPubSub(ByteArrayCodec.INSTANCE).whenComplete((c, t) -> {
             if (t != null) {
                 // while the node's command connection fails too, RedisConnection has said why, in one line
                 if (!subscribeFailureLogged && !redis.isDown()) {
@@ -85,12 +91,16 @@ public final class RemoteStreams implements AutoCloseable {
             }
             c.addListener(new RedisPubSubAdapter<>() {
                 @Override
-                public void message(String channel, String message) {
-                    notice(message);
+                public void message(byte[] channel, byte[] message) {
+                    try {
+                        scheduler.execute(() -> notice(message)); // where the reads' answers are taken too
+                    } catch (RejectedExecutionException stopping) {
+                        // the webapp stops: nothing is followed any more
+                    }
                 }
             });
             subscription = c;
-            c.async().subscribe(StreamKeys.CHANNEL).whenComplete((v, f) -> {
+            c.async().subscribe(CHANNEL).whenComplete((v, f) -> {
                 if (f == null) {
                     subscribed = true;
                 } else if (RedisConnection.rootMessage(f).contains("NOPERM")) {
@@ -135,37 +145,59 @@ public final class RemoteStreams implements AutoCloseable {
     }
 
     /**
-     * {@code "<id> <lastSeq>"} lines from an owner's flush (one per stream it wrote): for each stream this node
-     * follows and lacks events of, read on.
+     * An owner's flush: per stream it wrote a line {@code "<id> <top>"}, then, when the notice carries them, the last
+     * of its events up to seq {@code top}, one JSON per line. Each stream this node follows takes them
+     * ({@link RemoteStream#noticed}); the lines of the others are skipped.
      */
-    private void notice(String message) {
-        for (int from = 0; from < message.length(); ) {
-            int to = message.indexOf('\n', from);
-            if (to < 0) {
-                to = message.length();
+    private void notice(byte[] m) {
+        for (int at = 0; at < m.length; ) {
+            int lineEnd = lineEnd(m, at);
+            int events = Math.min(lineEnd + 1, m.length);
+            int eventsEnd = events;
+            while (eventsEnd < m.length && m[eventsEnd] == '{') {
+                eventsEnd = Math.min(lineEnd(m, eventsEnd) + 1, m.length);
             }
-            notice(message, from, to);
-            from = to + 1;
+            try {
+                noticed(m, at, lineEnd, events, eventsEnd);
+            } catch (RuntimeException e) { // one stream's trouble must not cost the others their events
+                LOG.log(Level.ERROR, "Taking a notice from Redis failed", e);
+            }
+            at = eventsEnd;
         }
     }
 
-    private void notice(String message, int from, int to) {
-        int space = message.lastIndexOf(' ', to - 1);
-        if (space <= from) {
-            return;
+    /** The stream named by line {@code m[from, to)}, with its events in {@code m[events, eventsEnd)}. */
+    private void noticed(byte[] m, int from, int to, int events, int eventsEnd) {
+        int space = to - 1;
+        while (space > from && m[space] != ' ') {
+            space--;
         }
-        RemoteStream s = followed.get(message.substring(from, space));
+        if (space <= from || space == to - 1) {
+            return; // not a notice of this format: ignored, the poll reads the stream anyway
+        }
+        RemoteStream s = followed.get(new String(m, from, space - from, StandardCharsets.ISO_8859_1));
         if (s == null) {
             return;
         }
-        try {
-            // equal: the end marker's notice, which may come with no new event
-            if (Integer.parseInt(message, space + 1, to, 10) >= s.lastSeq()) {
-                s.fetch();
+        int top = 0;
+        for (int i = space + 1; i < to; i++) {
+            int digit = m[i] - '0';
+            if (digit < 0 || digit > 9 || top > (Integer.MAX_VALUE - digit) / 10) {
+                return;
             }
-        } catch (NumberFormatException e) {
-            // not a notice of this format: ignored, the poll reads the stream anyway
+            top = top * 10 + digit;
         }
+        s.noticed(top, m, events, eventsEnd);
+    }
+
+    /** Where the line that begins at {@code from} ends: its line break, or the end of {@code m}. */
+    static int lineEnd(byte[] m, int from) {
+        for (int i = from; i < m.length; i++) {
+            if (m[i] == '\n') {
+                return i;
+            }
+        }
+        return m.length;
     }
 
     private void pollAll() {
@@ -183,7 +215,7 @@ public final class RemoteStreams implements AutoCloseable {
     public void close() {
         closed = true;
         poll.cancel(false);
-        StatefulRedisPubSubConnection<String, String> c = subscription;
+        StatefulRedisPubSubConnection<byte[], byte[]> c = subscription;
         if (c != null) {
             c.close();
         }

@@ -2,7 +2,9 @@ package io.chatstream.cluster;
 
 import io.chatstream.testing.Await;
 import io.chatstream.cluster.RedisEventLogTest.CountingReader;
+import io.chatstream.event.ChatEvent;
 import io.chatstream.stream.MemoryEventLog;
+import io.chatstream.wire.EventJson;
 import io.chatstream.time.ManualScheduler;
 import io.chatstream.wire.ByteSink;
 import io.chatstream.wire.Framing;
@@ -90,6 +92,86 @@ class RemoteStreamTest {
                 assertArrayEquals(mine.toByteArray(), theirs.toByteArray(), "event " + seq);
             }
             assertEquals(expected.bytesAfter(3), remote.bytesAfter(3));
+        }
+    }
+
+    @Test
+    void theNoticeCarriesTheEventsSoAFollowerTakesThemWithoutReadingRedis() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
+            RemoteStreams other = f.reader(f.node(), Duration.ofMinutes(10)); // no poll within the test
+            assertTrue(Await.until(T, other::subscribed), "subscribed");
+            String id = SharedLogFixture.newId();
+            List<byte[]> events = new ArrayList<>(SharedLogFixture.reply(id, 20));
+            // what a line-based notice must not split or garble: a line break, a brace, quotes, non-ASCII
+            events.add(3, EventJson.encode(new ChatEvent.Chunk("a line\n{\"and\": \"na\u00efve \u4e2d\u6587\"}\r\n")));
+            RedisEventLog log = owner.create(id);
+            log.append(events.get(0), 0, events.get(0).length);
+            assertTrue(Await.until(T, () -> log.written() == 1));
+            RemoteStream remote = follow(other, id);
+            long reads = f.calls("xrange");
+            for (int i = 1; i < events.size(); i++) {
+                byte[] e = events.get(i);
+                int seq = log.append(e, 0, e.length);
+                if (i == events.size() - 1) {
+                    log.ended();
+                }
+                assertTrue(Await.until(Duration.ofSeconds(5), () -> remote.lastSeq() == seq), "event " + seq);
+            }
+            assertTrue(remote.isTerminated(), "the carried end terminates it");
+            assertEquals(reads, f.calls("xrange"), "no read of Redis: every event came with its notice");
+            for (int seq = 1; seq <= events.size(); seq++) {
+                assertArrayEquals(events.get(seq - 1), remote.json(seq), "event " + seq);
+            }
+        }
+    }
+
+    @Test
+    void eventsTheNoticeHasNoRoomForAreReadFromRedis() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
+            RemoteStreams other = f.reader(f.node(), Duration.ofMinutes(10));
+            assertTrue(Await.until(T, other::subscribed), "subscribed");
+            String id = SharedLogFixture.newId();
+            RedisEventLog log = owner.create(id);
+            byte[] start = SharedLogFixture.reply(id, 0).get(0);
+            log.append(start, 0, start.length);
+            assertTrue(Await.until(T, () -> log.written() == 1));
+            RemoteStream remote = follow(other, id);
+            long reads = f.calls("xrange");
+            byte[] big = EventJson.encode(new ChatEvent.Chunk("x".repeat(RedisEventLogs.NOTICE_BYTES)));
+            log.append(big, 0, big.length);
+            assertTrue(Await.until(T, () -> remote.lastSeq() == 2), "read after its notice");
+            assertArrayEquals(big, remote.json(2));
+            assertTrue(f.calls("xrange") > reads, "read from Redis");
+        }
+    }
+
+    @Test
+    void aNoticeThatLeavesAGapIsReadFromRedisAndLinesOfOtherFormatsAreIgnored() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RemoteStreams other = f.reader(f.node(), Duration.ofMinutes(10));
+            assertTrue(Await.until(T, other::subscribed), "subscribed");
+            String id = SharedLogFixture.newId();
+            List<byte[]> events = SharedLogFixture.reply(id, 6); // seqs 1 to 8
+            xadd(f, id, events, 1, 2);
+            RemoteStream remote = follow(other, id);
+            assertEquals(2, remote.lastSeq());
+            // Redis holds up to 5; the notice carries only 5 (the view here lacks 3 and 4): read, not taken
+            xadd(f, id, events, 3, 5);
+            String five = new String(events.get(4), StandardCharsets.UTF_8);
+            f.probe.publish(StreamKeys.CHANNEL, "garbage\n" + id + " x\n\n" + id + " 5\n" + five);
+            assertTrue(Await.until(T, () -> remote.lastSeq() == 5), "read from Redis");
+            for (int seq = 1; seq <= 5; seq++) {
+                assertArrayEquals(events.get(seq - 1), remote.json(seq), "event " + seq);
+            }
+            // a notice that follows on is taken as it is: this one carries what Redis does not hold, so it can only
+            // have come from the notice
+            byte[] six = EventJson.encode(new ChatEvent.Chunk("only in the notice"));
+            f.probe.publish(StreamKeys.CHANNEL, SharedLogFixture.newId() + " 9\n" + five + "\n" + id + " 6\n"
+                    + new String(six, StandardCharsets.UTF_8));
+            assertTrue(Await.until(T, () -> remote.lastSeq() == 6));
+            assertArrayEquals(six, remote.json(6));
         }
     }
 
