@@ -50,6 +50,7 @@ public final class RedisEventLog implements EventLog {
     private final String id;
     private final String eventsKey;
     private final String metaKey;
+    private final String followedKey;
     private final RedisEventLogs logs;
     private final MemoryEventLog memory = new MemoryEventLog();
     /** Set while the log waits in {@link RedisEventLogs}' queue: one entry there however many appends. */
@@ -72,6 +73,7 @@ public final class RedisEventLog implements EventLog {
         this.id = id;
         this.eventsKey = StreamKeys.events(id);
         this.metaKey = StreamKeys.meta(id);
+        this.followedKey = StreamKeys.followed(id);
         this.logs = logs;
     }
 
@@ -195,6 +197,10 @@ public final class RedisEventLog implements EventLog {
 
         String metaKey() {
             return log.metaKey;
+        }
+
+        String followedKey() {
+            return log.followedKey;
         }
 
         /** A copy of event {@code seq}'s JSON. */

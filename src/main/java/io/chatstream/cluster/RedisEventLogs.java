@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * stream appended; otherwise it sends what every due stream appended meanwhile in one command ({@link #FLUSH}, up to
  * {@link #CALL_EVENTS} events; a backlog after an outage in several), with one notice for them all. At 1,000
  * streams of 20 tokens a second that is 200 commands and notices a second, not 20,000: the cost of a command (in
- * Lettuce, the network and Redis) and of a notice on every node is paid per tick, not per token. The notice carries
- * the events it announces (up to {@link #NOTICE_BYTES}), so the nodes that follow those streams need not read them.
+ * Lettuce, the network and Redis) and of a notice on every node is paid per tick, not per token. The notice names
+ * only the streams another node follows (most streams are read where they run, and cost no notice), and carries
+ * their events (up to {@link #NOTICE_BYTES}), so the nodes that follow them need not read them.
  *
  * <p>One script for many streams' keys needs a standalone Redis (or one primary); on a Redis Cluster, whose keys
  * of different streams live in different slots, the calls would have to be made per slot.
@@ -33,19 +34,20 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RedisEventLogs.class.getName());
     /**
-     * Writes the events of several streams: KEYS are each stream's events and meta key; ARGV[1] the live expiry,
-     * ARGV[2] the retain expiry, ARGV[3] the channel, ARGV[4] the most bytes of events the notice carries, then per
-     * stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events' JSON. For
-     * each stream it skips the seqs Redis has (a write the client gave up on but Redis ran) and writes nothing when
-     * Redis lacks events before the first (it lost the key); sets the key's expiry with its first event, and the end
-     * marker and the retain expiry once the events key holds every event up to it. Publishes one message: per stream
-     * written a line {@code "<id> <top>"}, followed, while they fit in ARGV[4], by its n events' JSON, one per line,
-     * when they are the last Redis holds (JSON has no line break, and begins with a brace, which no id does). Answers,
-     * per stream, the seq of the last event Redis holds.
+     * Writes the events of several streams: KEYS are each stream's events, meta and followed key; ARGV[1] the live
+     * expiry, ARGV[2] the retain expiry, ARGV[3] the channel, ARGV[4] the most bytes of events the notice carries,
+     * then per stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events'
+     * JSON. For each stream it skips the seqs Redis has (a write the client gave up on but Redis ran) and writes
+     * nothing when Redis lacks events before the first (it lost the key); sets the key's expiry with its first event,
+     * and the end marker and the retain expiry once the events key holds every event up to it. Publishes one message:
+     * per stream written that another node follows (its followed key exists) a line {@code "<id> <top>"}, followed,
+     * while they fit in ARGV[4], by its n events' JSON, one per line, when they are the last Redis holds (JSON has no
+     * line break, and begins with a brace, which no id does); nothing when no stream is followed. Answers, per stream,
+     * the seq of the last event Redis holds.
      */
     private static final RedisScript FLUSH = new RedisScript(
             "local tops, notices, a, room = {}, {}, 5, tonumber(ARGV[4])",
-            "for k = 1, #KEYS, 2 do",
+            "for k = 1, #KEYS, 3 do",
             "  local id, first, n, last = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])",
             "  local top = 0",
             "  local x = redis.call('XREVRANGE', KEYS[k], '+', '-', 'COUNT', 1)",
@@ -62,8 +64,9 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
             "      redis.call('EXPIRE', KEYS[k], ARGV[2])",
             "      redis.call('EXPIRE', KEYS[k + 1], ARGV[2])",
             "    end",
-            "    notices[#notices + 1] = id .. ' ' .. top",
-            "    if n > 0 and top == first + n - 1 then",
+            "    local followed = redis.call('EXISTS', KEYS[k + 2]) == 1",
+            "    if followed then notices[#notices + 1] = id .. ' ' .. top end",
+            "    if followed and n > 0 and top == first + n - 1 then",
             "      local size = 0",
             "      for i = 1, n do size = size + #ARGV[a + 3 + i] + 1 end",
             "      if size <= room then",
@@ -184,10 +187,11 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
 
     /** Sends one {@link #FLUSH} call for {@code writes}; its answer (or failure) goes to each log on the scheduler. */
     private void send(List<RedisEventLog.Write> writes) {
-        String[] keys = new String[writes.size() * 2];
+        String[] keys = new String[writes.size() * 3];
         for (int i = 0; i < writes.size(); i++) {
-            keys[2 * i] = writes.get(i).eventsKey();
-            keys[2 * i + 1] = writes.get(i).metaKey();
+            keys[3 * i] = writes.get(i).eventsKey();
+            keys[3 * i + 1] = writes.get(i).metaKey();
+            keys[3 * i + 2] = writes.get(i).followedKey();
         }
         FLUSH.multi(redis.async(), keys, a -> {
             a.add(liveExpiry.toSeconds()).add(retain.toSeconds()).add(StreamKeys.CHANNEL).add(NOTICE_BYTES);

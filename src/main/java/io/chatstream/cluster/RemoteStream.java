@@ -11,6 +11,7 @@ import io.chatstream.wire.EventJson;
 import io.chatstream.wire.Framing;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
@@ -62,6 +63,7 @@ public final class RemoteStream implements StreamSource {
     private final String id;
     private final byte[] idBytes;
     private final String eventsKey;
+    private final String followedKey;
     private final RemoteStreams streams;
     private final MemoryEventLog log = new MemoryEventLog();
     private final ReentrantLock lock = new ReentrantLock();
@@ -83,6 +85,7 @@ public final class RemoteStream implements StreamSource {
         this.id = id;
         this.idBytes = id.getBytes(StandardCharsets.US_ASCII);
         this.eventsKey = StreamKeys.events(id);
+        this.followedKey = StreamKeys.followed(id);
         this.streams = streams;
     }
 
@@ -245,6 +248,22 @@ public final class RemoteStream implements StreamSource {
         streams.forget(this);
         readers.wakeAll();
         wakeWaiters();
+    }
+
+    /**
+     * Marks the stream as followed by a node ({@link StreamKeys#followed}, for {@link RemoteStreams#FOLLOW_MARK}), so
+     * its owner's flushes notice it. A failure is the next read's to report.
+     */
+    void mark() {
+        RedisAsyncCommands<String, String> c = streams.redis.async();
+        if (c == null) {
+            return;
+        }
+        try {
+            c.set(followedKey, "1", SetArgs.Builder.px(RemoteStreams.FOLLOW_MARK.toMillis()));
+        } catch (RuntimeException e) {
+            // the connection is down: the poll marks it again
+        }
     }
 
     /** Reads what Redis has after {@link #lastSeq()}, unless a fetch is in flight (it will run once more). */

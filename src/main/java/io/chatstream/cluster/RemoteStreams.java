@@ -17,26 +17,35 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The streams other nodes run that readers on this node follow, and the one way this node learns of their new
- * events: a single publish/subscribe connection subscribed to {@code chat:streams}, where each owner publishes
- * {@code "<id> <lastSeq>"} lines after each flush, and a slow safety poll ({@code poll}) of every followed stream, so a
- * notice missed (a reconnect, an outage) only delays. Whatever the number of streams followed, a node holds two
- * Redis connections: the node's command connection ({@link RedisConnection}, shared with the rate limits and the
- * writing {@link RedisEventLogs}) and this subscription. A notice carries the events it announces, up to
- * {@link RedisEventLogs#NOTICE_BYTES} a flush: a follower reads Redis itself only for the rest, to catch up, and on the
- * poll. No thread per stream, no blocking command. An outage longer
- * than {@code chat.cluster.outage-seconds} ends the followed streams ({@link RemoteStream#cutOff()}).
+ * The streams other nodes run that readers on this node follow, and the one way this node learns of their new events:
+ * a single publish/subscribe connection subscribed to {@code chat:streams}, where each owner publishes
+ * {@code "<id> <lastSeq>"} lines after each flush for the streams some node marked as followed (this node marks each
+ * stream it follows before its first read, and renews the mark on the poll), and a slow safety poll ({@code poll}) of
+ * every followed stream, so a notice missed (a reconnect, an outage) only delays. Whatever the number of streams
+ * followed, a node holds two Redis connections: the node's command connection ({@link RedisConnection}, shared with
+ * the rate limits and the writing {@link RedisEventLogs}) and this subscription. A notice carries the events it
+ * announces, up to {@link RedisEventLogs#NOTICE_BYTES} a flush: a follower reads Redis itself only for the rest, to
+ * catch up, and on the poll. No thread per stream, no blocking command. An outage longer than
+ * {@code chat.cluster.outage-seconds} ends the followed streams ({@link RemoteStream#cutOff()}).
  */
 public final class RemoteStreams implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RemoteStreams.class.getName());
     private static final byte[] CHANNEL = StreamKeys.CHANNEL.getBytes(StandardCharsets.US_ASCII);
+    /**
+     * How long this node's mark on a stream it follows ({@link StreamKeys#followed}) lasts unless renewed: a node that
+     * stops following, or dies, costs the owner's notices no longer than this.
+     */
+    static final Duration FOLLOW_MARK = Duration.ofSeconds(30);
 
     final RedisConnection redis;
     final ScheduledExecutorService scheduler;
     private final Map<String, RemoteStream> followed = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> poll;
     private final Duration pollEvery;
+    /** Every this many polls the marks of the streams followed are renewed: well within {@link #FOLLOW_MARK}. */
+    private final long markEvery;
+    private long polls;
     private volatile StatefulRedisPubSubConnection<byte[], byte[]> subscription;
     private volatile boolean subscribed;
     private volatile boolean closed;
@@ -52,6 +61,7 @@ public final class RemoteStreams implements AutoCloseable {
         this.redis = redis;
         this.scheduler = scheduler;
         this.pollEvery = poll;
+        this.markEvery = Math.max(1, FOLLOW_MARK.dividedBy(3).toNanos() / poll.toNanos());
         subscribe(1);
         long every = poll.toNanos();
         this.poll = scheduler.scheduleWithFixedDelay(this::pollAll, every, every, TimeUnit.NANOSECONDS);
@@ -112,14 +122,16 @@ public final class RemoteStreams implements AutoCloseable {
     }
 
     /**
-     * Follows stream {@code id}: completes after its first read from Redis with the stream (holding every event
-     * Redis has so far, then filled as the owner writes), or with null when Redis holds nothing of it, nor does
-     * within {@link RemoteStream#CATCH_UP} (its first event may be on its way); fails when Redis cannot be read. Followers of one id share one {@link RemoteStream} while it is followed.
+     * Follows stream {@code id}: completes after its first read from Redis with the stream (holding every event Redis
+     * has so far, then filled as the owner writes), or with null when Redis holds nothing of it, nor does within
+     * {@link RemoteStream#CATCH_UP} (its first event may be on its way); fails when Redis cannot be read. Followers of
+     * one id share one {@link RemoteStream} while it is followed.
      */
     public CompletionStage<RemoteStream> follow(String id) {
         RemoteStream[] made = new RemoteStream[1];
         RemoteStream s = followed.computeIfAbsent(id, k -> made[0] = new RemoteStream(k, this));
         if (s == made[0]) {
+            s.mark(); // before the first read, on the same connection: every flush after that read notices this node
             s.fetch();
         }
         return s.found();
@@ -201,8 +213,12 @@ public final class RemoteStreams implements AutoCloseable {
     }
 
     private void pollAll() {
+        boolean mark = ++polls % markEvery == 0;
         for (RemoteStream s : followed.values()) {
             try {
+                if (mark) {
+                    s.mark();
+                }
                 s.fetch();
             } catch (RuntimeException e) { // a periodic task that throws is never run again
                 LOG.log(Level.ERROR, "Reading stream " + s.id() + " from Redis failed", e);

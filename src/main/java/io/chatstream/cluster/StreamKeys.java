@@ -2,12 +2,14 @@ package io.chatstream.cluster;
 
 /**
  * The Redis names of a shared stream: one place for them, used by the writer ({@link RedisEventLog}) and the readers
- * ({@link RemoteStream}). Both keys of a stream carry its id as a hash tag, so they live in one cluster slot.
+ * ({@link RemoteStream}). The keys of a stream carry its id as a hash tag, so they live in one cluster slot.
  *
  * <pre>
  * chat:{&lt;id&gt;}:events   a Redis stream: entry 0-&lt;seq&gt; holds event seq's JSON in field "j"
  * chat:{&lt;id&gt;}:meta     a hash: "end" = the last seq, once the terminal event is written
- * chat:streams          the channel each flush publishes "&lt;id&gt; &lt;lastSeq&gt;" lines to, one per stream written
+ * chat:{&lt;id&gt;}:followed a string, set (with an expiry) by each node that follows the stream, so the owner notices
+ * chat:streams          the channel each flush publishes "&lt;id&gt; &lt;lastSeq&gt;" lines to, one per followed stream
+ *                       written, each with the events written
  * </pre>
  *
  * The scripts of {@link RedisEventLogs} and {@link OwnerWatch} spell the field names "j" and "end" too.
@@ -29,6 +31,10 @@ final class StreamKeys {
 
     static String meta(String streamId) {
         return "chat:{" + streamId + "}:meta";
+    }
+
+    static String followed(String streamId) {
+        return "chat:{" + streamId + "}:followed";
     }
 
     /** The entry id of event {@code seq}: explicit, so a write sent twice is refused the second time. */

@@ -45,6 +45,7 @@ class RedisEventLogTest {
             String id = SharedLogFixture.newId();
             List<byte[]> events = SharedLogFixture.reply(id, 200);
             long publishesBefore = f.calls("publish");
+            f.probe.set(StreamKeys.followed(id), "1"); // as a node that follows it marks it: the flushes notice it
             RedisEventLog log = logs.create(id);
             SharedLogFixture.writeAll(log, events);
 

@@ -127,6 +127,42 @@ class RemoteStreamTest {
     }
 
     @Test
+    void onlyTheStreamsAnotherNodeFollowsCostANotice() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
+            RemoteStreams other = f.reader(f.node(), Duration.ofMinutes(10));
+            assertTrue(Await.until(T, other::subscribed), "subscribed");
+            String followedId = SharedLogFixture.newId();
+            String aloneId = SharedLogFixture.newId();
+            RedisEventLog followedLog = owner.create(followedId);
+            RedisEventLog alone = owner.create(aloneId);
+            List<byte[]> events = SharedLogFixture.reply(followedId, 5);
+            long publishes = f.calls("publish");
+            followedLog.append(events.get(0), 0, events.get(0).length);
+            alone.append(events.get(0), 0, events.get(0).length);
+            assertTrue(Await.until(T, () -> followedLog.written() == 1 && alone.written() == 1));
+            assertEquals(publishes, f.calls("publish"), "nobody follows either: no notice");
+
+            RemoteStream remote = follow(other, followedId);
+            long ttl = f.probe.pttl(StreamKeys.followed(followedId));
+            assertTrue(ttl > 0 && ttl <= RemoteStreams.FOLLOW_MARK.toMillis(), "marked, for a while: " + ttl);
+            assertEquals(-2, f.probe.pttl(StreamKeys.followed(aloneId)), "no mark");
+            for (int i = 1; i < events.size(); i++) {
+                byte[] e = events.get(i);
+                int seq = alone.append(e, 0, e.length);
+                assertTrue(Await.until(T, () -> alone.written() == seq));
+            }
+            assertEquals(publishes, f.calls("publish"), "the stream nobody follows is written without a notice");
+            for (int i = 1; i < events.size(); i++) {
+                byte[] e = events.get(i);
+                int seq = followedLog.append(e, 0, e.length);
+                assertTrue(Await.until(T, () -> remote.lastSeq() == seq), "event " + seq);
+            }
+            assertTrue(f.calls("publish") >= publishes + events.size() - 1, "a notice per flush of the followed one");
+        }
+    }
+
+    @Test
     void eventsTheNoticeHasNoRoomForAreReadFromRedis() throws Exception {
         try (SharedLogFixture f = new SharedLogFixture()) {
             RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
