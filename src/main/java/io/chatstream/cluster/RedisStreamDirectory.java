@@ -69,10 +69,8 @@ public final class RedisStreamDirectory implements StreamDirectory {
     private final RedisScript create;
     /** KEYS: running[, idem]. ARGV: id, lease ms, limit, idem value, idem ttl ms. Answers {code, detail}. */
     private final RedisScript admit;
-    /** KEYS: facts. ARGV: ttl ms, then field, value, ... */
+    /** Writes back facts Redis lost, unless the stream ended. KEYS: facts. ARGV: ttl ms, then field, value, ... */
     private final RedisScript touchStream;
-    /** KEYS: running[, idem]. ARGV: id, lease ms, idem value, idem ttl ms. */
-    private final RedisScript touchClient;
     /** KEYS: facts. ARGV: retain ms. */
     private final RedisScript endStream;
     /** KEYS: running[, idem]. ARGV: id, idem value, retain ms. */
@@ -88,6 +86,35 @@ public final class RedisStreamDirectory implements StreamDirectory {
             "return stopped");
     /** The most streams' flags one {@link #STOP_FLAGS} call reads: a node with more sends several calls. */
     static final int STOP_FLAGS_PER_CALL = 256;
+    /**
+     * The renewal of several running streams in one call: each one's facts TTL, its entry (score: now + lease) in its
+     * client's running set and that set's TTL, and its idempotency key (written back if gone, renewed if still its
+     * own). KEYS: per stream its facts and running key, then its idempotency key if it has one. ARGV: the facts' ttl
+     * ms, the lease ms, then per stream its id, its number of keys (2 or 3) and its idempotency value. Answers the
+     * 1-based positions of the streams whose facts are gone (a Redis restart lost them), which the caller writes back
+     * with {@code touchStream}.
+     */
+    private static final RedisScript TOUCH_ALL = new RedisScript(
+            NOW,
+            "local gone, k, i = {}, 1, 0",
+            "for a = 3, #ARGV, 3 do",
+            "  i = i + 1",
+            "  local n = tonumber(ARGV[a + 1])",
+            "  local state = redis.call('HGET', KEYS[k], 'state')",
+            "  if not state then gone[#gone + 1] = i",
+            "  elseif state ~= 'ended' then redis.call('PEXPIRE', KEYS[k], ARGV[1]) end",
+            "  redis.call('ZADD', KEYS[k + 1], now + tonumber(ARGV[2]), ARGV[a])",
+            "  redis.call('PEXPIRE', KEYS[k + 1], ARGV[2])",
+            "  if n > 2 then",
+            "    local held = redis.call('GET', KEYS[k + 2])",
+            "    if not held then redis.call('SET', KEYS[k + 2], ARGV[a + 2], 'PX', ARGV[1])",
+            "    elseif held == ARGV[a + 2] then redis.call('PEXPIRE', KEYS[k + 2], ARGV[1]) end",
+            "  end",
+            "  k = k + n",
+            "end",
+            "return gone");
+    /** The most streams one {@link #TOUCH_ALL} call renews. */
+    static final int TOUCH_PER_CALL = 256;
 
     private final RedisConnection redis;
     private final String node;
@@ -157,16 +184,6 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 "if state == 'ended' then return 0 end",
                 "if not state then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end",
                 "redis.call('PEXPIRE', KEYS[1], ARGV[1])",
-                "return 1");
-        touchClient = new RedisScript(
-                NOW,
-                "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])",
-                "redis.call('PEXPIRE', KEYS[1], ARGV[2])",
-                "if #KEYS > 1 then",
-                "  local held = redis.call('GET', KEYS[2])",
-                "  if not held then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])",
-                "  elseif held == ARGV[3] then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end",
-                "end",
                 "return 1");
         endStream = new RedisScript(
                 "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end",
@@ -341,6 +358,7 @@ public final class RedisStreamDirectory implements StreamDirectory {
         }
         c.set(leaseKey(node), Long.toString(System.currentTimeMillis()), SetArgs.Builder.px(leaseMillis))
                 .whenComplete((ok, t) -> note(t));
+        List<Owned> batch = new ArrayList<>();
         for (Owned o : owned.values()) {
             synchronized (o) {
                 if (o.ended || o.abandoned) {
@@ -349,17 +367,55 @@ public final class RedisStreamDirectory implements StreamDirectory {
                 }
                 o.touching.incrementAndGet();
             }
-            List<String> args = new ArrayList<>();
-            args.add(Long.toString(runningTtl()));
-            args.addAll(fields(o.facts));
-            CompletableFuture<Long> s = touchStream.integer(redis.async(), List.of(factsKey(o.facts.id())), args);
-            CompletableFuture<Long> k = touchClient.integer(redis.async(), o.clientKeys(), List.of(o.facts.id(),
-                    Long.toString(leaseMillis), o.idemValue, Long.toString(runningTtl())));
-            CompletableFuture.allOf(s, k).whenComplete((v, t) -> {
-                o.touching.decrementAndGet();
-                note(t);
-            });
+            batch.add(o);
+            if (batch.size() == TOUCH_PER_CALL) {
+                touch(batch);
+                batch = new ArrayList<>();
+            }
         }
+        if (!batch.isEmpty()) {
+            touch(batch);
+        }
+    }
+
+    /**
+     * Renews the TTLs and scores of {@code batch} (each counted in its {@code touching}) in one call, then writes
+     * back the facts Redis lost, stream by stream (only after a Redis restart).
+     */
+    private void touch(List<Owned> batch) {
+        List<String> keys = new ArrayList<>();
+        List<String> args = new ArrayList<>(List.of(Long.toString(runningTtl()), Long.toString(leaseMillis)));
+        for (Owned o : batch) {
+            List<String> client = o.clientKeys();
+            keys.add(factsKey(o.facts.id()));
+            keys.addAll(client);
+            args.add(o.facts.id());
+            args.add(Integer.toString(1 + client.size()));
+            args.add(o.idemValue);
+        }
+        TOUCH_ALL.multi(redis.async(), keys, args).whenComplete((gone, t) -> {
+            note(t);
+            if (t == null) {
+                for (Object position : gone) {
+                    writeBack(batch.get(((Number) position).intValue() - 1));
+                }
+            }
+            for (Owned o : batch) {
+                o.touching.decrementAndGet();
+            }
+        });
+    }
+
+    /** Writes the facts of {@code o} again, which Redis lost; the caller still counts in its {@code touching}. */
+    private void writeBack(Owned o) {
+        o.touching.incrementAndGet();
+        List<String> args = new ArrayList<>();
+        args.add(Long.toString(runningTtl()));
+        args.addAll(fields(o.facts));
+        touchStream.integer(redis.async(), List.of(factsKey(o.facts.id())), args).whenComplete((v, t) -> {
+            o.touching.decrementAndGet();
+            note(t);
+        });
     }
 
     /**

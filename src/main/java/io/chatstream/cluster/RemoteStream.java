@@ -80,6 +80,8 @@ public final class RemoteStream implements StreamSource {
     private volatile boolean released;
     /** Redis was away for the outage bound: the stream ends here at the next chance ({@link #endCutOff}). */
     private volatile boolean cutOff;
+    /** The poll round ({@link RemoteStreams#polls()}) of the last notice of this stream. */
+    private volatile long heardIn = -1;
 
     RemoteStream(String id, RemoteStreams streams) {
         this.id = id;
@@ -250,6 +252,11 @@ public final class RemoteStream implements StreamSource {
         wakeWaiters();
     }
 
+    /** The poll round of the last notice of this stream: the poll skips a stream that had one since it last ran. */
+    long heardIn() {
+        return heardIn;
+    }
+
     /**
      * Marks the stream as followed by a node ({@link StreamKeys#followed}, for {@link RemoteStreams#FOLLOW_MARK}), so
      * its owner's flushes notice it. A failure is the next read's to report.
@@ -346,6 +353,7 @@ public final class RemoteStream implements StreamSource {
      * read as before.
      */
     void noticed(int top, byte[] m, int from, int to) {
+        heardIn = streams.polls();
         if (released || terminated || top < log.size()) {
             return;
         }

@@ -45,7 +45,7 @@ public final class RemoteStreams implements AutoCloseable {
     private final Duration pollEvery;
     /** Every this many polls the marks of the streams followed are renewed: well within {@link #FOLLOW_MARK}. */
     private final long markEvery;
-    private long polls;
+    private volatile long polls;
     private volatile StatefulRedisPubSubConnection<byte[], byte[]> subscription;
     private volatile boolean subscribed;
     private volatile boolean closed;
@@ -147,6 +147,11 @@ public final class RemoteStreams implements AutoCloseable {
         return followed.size();
     }
 
+    /** The number of polls so far: the round a notice is heard in. */
+    long polls() {
+        return polls;
+    }
+
     /** The streams followed now. */
     Collection<RemoteStream> followed() {
         return followed.values();
@@ -212,14 +217,22 @@ public final class RemoteStreams implements AutoCloseable {
         return m.length;
     }
 
+    /**
+     * Reads the followed streams that heard nothing since the last poll (a notice lost, the subscription down, a
+     * stream that paused): one that had a notice meanwhile reads on its own when the next one shows a gap, so at
+     * 20 tokens a second a followed stream costs the poll nothing.
+     */
     private void pollAll() {
-        boolean mark = ++polls % markEvery == 0;
+        long round = ++polls;
+        boolean mark = round % markEvery == 0;
         for (RemoteStream s : followed.values()) {
             try {
                 if (mark) {
                     s.mark();
                 }
-                s.fetch();
+                if (s.heardIn() < round - 1) {
+                    s.fetch();
+                }
             } catch (RuntimeException e) { // a periodic task that throws is never run again
                 LOG.log(Level.ERROR, "Reading stream " + s.id() + " from Redis failed", e);
             }

@@ -163,6 +163,38 @@ class RemoteStreamTest {
     }
 
     @Test
+    void thePollReadsOnlyTheFollowedStreamsThatHeardNothingSinceItLastRan() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
+            ManualScheduler clock = new ManualScheduler();
+            RemoteStreams other = new RemoteStreams(f.node(), clock, Duration.ofSeconds(1));
+            try {
+                assertTrue(pump(clock, other::subscribed), "subscribed");
+                String id = SharedLogFixture.newId();
+                List<byte[]> events = SharedLogFixture.reply(id, 10);
+                RedisEventLog log = owner.create(id);
+                log.append(events.get(0), 0, events.get(0).length);
+                assertTrue(Await.until(T, () -> log.written() == 1));
+                CompletableFuture<RemoteStream> followed = other.follow(id).toCompletableFuture();
+                assertTrue(pump(clock, followed::isDone));
+                RemoteStream remote = followed.get();
+                long reads = f.calls("xrange");
+                for (int i = 1; i <= 5; i++) {
+                    byte[] e = events.get(i);
+                    int seq = log.append(e, 0, e.length);
+                    assertTrue(pump(clock, () -> remote.lastSeq() == seq), "event " + seq + ", by its notice");
+                    clock.advance(Duration.ofSeconds(1)); // a poll: the stream had a notice since the last one
+                }
+                assertEquals(reads, f.calls("xrange"), "a stream that hears notices is not read by the poll");
+                clock.advance(Duration.ofSeconds(1)); // no notice since the last poll: read
+                assertTrue(Await.until(T, () -> f.calls("xrange") == reads + 1), "silent for a whole round: read");
+            } finally {
+                other.close();
+            }
+        }
+    }
+
+    @Test
     void eventsTheNoticeHasNoRoomForAreReadFromRedis() throws Exception {
         try (SharedLogFixture f = new SharedLogFixture()) {
             RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
