@@ -232,11 +232,13 @@ public final class LoadClient {
         long upstreamCpu0 = upstream == null ? 0 : upstream.sample();
         Map<String, ProcSampler> others = new LinkedHashMap<>();
         Map<String, Long> othersCpu0 = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> othersThreads0 = new LinkedHashMap<>();
         measured.forEach((name, pid) -> {
             ProcSampler p = new ProcSampler(pid, ProcSampler.getconf("CLK_TCK", 100),
                     ProcSampler.getconf("PAGESIZE", 4096));
             others.put(name, p);
             othersCpu0.put(name, p.sample());
+            othersThreads0.put(name, p.cpuByThreadGroup());
         });
         long redisMemory0 = -1;
         if (redisPort > 0) {
@@ -274,13 +276,14 @@ public final class LoadClient {
         long serverCpu1 = server == null ? 0 : server.sample();
         serverSysNanos = server == null ? 0 : server.systemNanos() - serverSys0;
         if (server != null && opts.containsKey("thread-cpu")) {
-            printThreadCpu(threadCpu0, server.cpuByThreadGroup());
+            printThreadCpu("server", threadCpu0, server.cpuByThreadGroup());
         }
         long selfCpu1 = self.sample();
         long upstreamCpuNanos = upstream == null ? 0 : upstream.sample() - upstreamCpu0;
         Map<String, Long> othersCpu = new LinkedHashMap<>();
         others.forEach((name, p) -> {
             othersCpu.put(name, p.sample() - othersCpu0.get(name));
+            printThreadCpu(name, othersThreads0.get(name), p.cpuByThreadGroup());
             p.close();
         });
         Stats all = new Stats();
@@ -708,9 +711,9 @@ public final class LoadClient {
         return events == 0 ? 0 : cpuNanos / 1e6 / (events / 1000.0);
     }
 
-    /** The server's CPU time during the run by thread group, largest first (threads that ended are missing). */
-    private static void printThreadCpu(Map<String, Long> before, Map<String, Long> after) {
-        StringBuilder b = new StringBuilder("server CPU by thread (s):");
+    /** A process's CPU time during the run by thread group, largest first (threads that ended are missing). */
+    private static void printThreadCpu(String process, Map<String, Long> before, Map<String, Long> after) {
+        StringBuilder b = new StringBuilder(process + " CPU by thread (s):");
         after.entrySet().stream()
                 .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
                 .filter(e -> e.getValue() > 0)
