@@ -69,8 +69,9 @@ class ClusterDrainTest {
                 "chat.openai.api-key", "sk-test", "chat.openai.model", "m",
                 "chat.cluster.drain-seconds", Integer.toString(DRAIN_SECONDS),
                 "chat.store.url", "off");
-        a = DevServerProcess.start("a", settings);
-        b = DevServerProcess.start("b", settings);
+        DevServerProcess[] nodes = DevServerProcess.startAll(settings, "a", "b");
+        a = nodes[0];
+        b = nodes[1];
         for (DevServerProcess node : new DevServerProcess[] {a, b}) {
             assertTrue(Await.until(T, () -> node.lines("Connected to Redis at " + redis.url()) == 1), node::output);
         }
@@ -79,7 +80,8 @@ class ClusterDrainTest {
     @AfterAll
     static void stopCluster() throws Exception {
         finish.countDown();
-        for (AutoCloseable c : new AutoCloseable[] {a, b, upstream, redis}) {
+        DevServerProcess.closeAll(a, b);
+        for (AutoCloseable c : new AutoCloseable[] {upstream, redis}) {
             if (c != null) {
                 c.close();
             }

@@ -47,9 +47,11 @@ class ClusterRateLimitTest {
             Map<String, String> settings = Map.of("chat.cluster.redis-url", redis.url(),
                     "chat.limits.replies-per-minute", "3", "chat.demo.tokens-per-second", "1000",
                     "chat.store.url", "off");
-            try (DevServerProcess a = DevServerProcess.start("a", settings);
-                 DevServerProcess b = DevServerProcess.start("b", settings)) {
+            // started side by side
+            try (DevServerProcess a = DevServerProcess.launch("a", settings);
+                 DevServerProcess b = DevServerProcess.launch("b", settings)) {
                 for (DevServerProcess node : new DevServerProcess[] {a, b}) {
+                    node.awaitListening();
                     assertTrue(Await.until(T, () -> node.lines("Connected to Redis at " + redis.url()) == 1),
                             node::output);
                 }

@@ -64,16 +64,19 @@ class ClusterResumeTest {
                 "chat.openai.base-url", upstream.url("/v1"), "chat.openai.api-key", "sk-test",
                 "chat.openai.model", "m", "chat.stream.detach-grace-seconds", "120", "chat.store.url", "off"));
         settings.put("chat.cluster.redis-url", slow.redisUrl());
-        a = DevServerProcess.start("a", settings);
+        a = DevServerProcess.launch("a", settings);
         settings.put("chat.cluster.redis-url", redis.url());
-        b = DevServerProcess.start("b", settings);
+        b = DevServerProcess.launch("b", settings);
+        a.awaitListening();
+        b.awaitListening();
         assertTrue(Await.until(T, () -> a.lines("Connected to Redis at " + slow.redisUrl()) == 1), a::output);
         assertTrue(Await.until(T, () -> b.lines("Connected to Redis at " + redis.url()) == 1), b::output);
     }
 
     @AfterAll
     static void stopCluster() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, upstream, slow, redis}) {
+        DevServerProcess.closeAll(a, b);
+        for (AutoCloseable c : new AutoCloseable[] {upstream, slow, redis}) {
             if (c != null) {
                 c.close();
             }

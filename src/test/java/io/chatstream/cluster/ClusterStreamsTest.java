@@ -94,8 +94,9 @@ class ClusterStreamsTest {
                 "chat.store.url", "off"));
         // short, so that the readers of a killed node's stream learn it soon
         settings.put("chat.cluster.lease-seconds", "2");
-        a = DevServerProcess.start("a", settings);
-        b = DevServerProcess.start("b", settings);
+        DevServerProcess[] nodes = DevServerProcess.startAll(settings, "a", "b");
+        a = nodes[0];
+        b = nodes[1];
         for (DevServerProcess node : new DevServerProcess[] {a, b}) {
             assertTrue(Await.until(T, () -> node.lines("Connected to Redis at " + redis.url()) == 1), node::output);
             assertEquals(1, node.lines("cluster node "), node.output());
@@ -104,7 +105,8 @@ class ClusterStreamsTest {
 
     @AfterAll
     static void stopCluster() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, upstream, redis}) {
+        DevServerProcess.closeAll(a, b);
+        for (AutoCloseable c : new AutoCloseable[] {upstream, redis}) {
             if (c != null) {
                 c.close();
             }

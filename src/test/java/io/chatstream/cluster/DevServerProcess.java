@@ -52,15 +52,44 @@ public final class DevServerProcess implements AutoCloseable {
 
     /** Starts a node and returns once it listens. */
     public static DevServerProcess start(String name, Map<String, String> settings) throws IOException {
-        DevServerProcess p = new DevServerProcess(name, settings);
-        if (!Await.until(Duration.ofSeconds(60), () -> p.port > 0 || !p.process.isAlive())) {
-            p.close();
-            throw new IllegalStateException("node " + name + " did not start:\n" + p.output());
+        return launch(name, settings).awaitListening();
+    }
+
+    /**
+     * Starts the nodes side by side and returns once each listens: a JVM's start-up is mostly class loading and
+     * waiting, so two take little longer than one.
+     */
+    public static DevServerProcess[] startAll(Map<String, String> settings, String... names) throws IOException {
+        DevServerProcess[] nodes = new DevServerProcess[names.length];
+        try {
+            for (int i = 0; i < names.length; i++) {
+                nodes[i] = launch(names[i], settings);
+            }
+            for (DevServerProcess node : nodes) {
+                node.awaitListening();
+            }
+            return nodes;
+        } catch (IOException | RuntimeException e) {
+            closeAll(nodes);
+            throw e;
         }
-        if (p.port < 0) {
-            throw new IllegalStateException("node " + name + " ended:\n" + p.output());
+    }
+
+    /** Starts a node's process without waiting for it to listen: {@link #awaitListening()} does. */
+    public static DevServerProcess launch(String name, Map<String, String> settings) throws IOException {
+        return new DevServerProcess(name, settings);
+    }
+
+    /** Returns this node once it listens; stops it and throws if it ends or takes a minute. */
+    public DevServerProcess awaitListening() {
+        if (!Await.until(Duration.ofSeconds(60), () -> port > 0 || !process.isAlive())) {
+            close();
+            throw new IllegalStateException("node " + name + " did not start:\n" + output());
         }
-        return p;
+        if (port < 0) {
+            throw new IllegalStateException("node " + name + " ended:\n" + output());
+        }
+        return this;
     }
 
     private void read() {
@@ -101,7 +130,27 @@ public final class DevServerProcess implements AutoCloseable {
     /** Stops the node as Ctrl+C would, and waits for its end. */
     @Override
     public void close() {
-        process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output kept here
+        closeAll(this);
+    }
+
+    /**
+     * Stops the nodes (nulls skipped) as Ctrl+C on each would, side by side, and waits for their ends: each node's
+     * stop sequence then runs while the others' run.
+     */
+    public static void closeAll(DevServerProcess... nodes) {
+        for (DevServerProcess node : nodes) {
+            if (node != null) {
+                node.process.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output kept here
+            }
+        }
+        for (DevServerProcess node : nodes) {
+            if (node != null) {
+                node.awaitEnd();
+            }
+        }
+    }
+
+    private void awaitEnd() {
         try {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

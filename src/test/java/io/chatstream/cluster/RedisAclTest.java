@@ -81,8 +81,9 @@ class RedisAclTest {
                 "chat.store.url", "off"));
         // short, so that a killed node's reader learns it soon
         settings.put("chat.cluster.lease-seconds", "2");
-        a = DevServerProcess.start("a", settings);
-        b = DevServerProcess.start("b", settings);
+        DevServerProcess[] nodes = DevServerProcess.startAll(settings, "a", "b");
+        a = nodes[0];
+        b = nodes[1];
         for (DevServerProcess node : new DevServerProcess[] {a, b}) {
             assertTrue(Await.until(T, () -> node.lines("Connected to Redis at redis://chat:***@127.0.0.1:"
                     + redis.port() + "/0") == 1), node::output);
@@ -91,7 +92,8 @@ class RedisAclTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {a, b, adminConnection}) {
+        DevServerProcess.closeAll(a, b);
+        for (AutoCloseable c : new AutoCloseable[] {adminConnection}) {
             if (c != null) {
                 c.close();
             }

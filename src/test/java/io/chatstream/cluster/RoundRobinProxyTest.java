@@ -56,9 +56,11 @@ class RoundRobinProxyTest {
     @Test
     void eachNewConnectionGoesToTheNextNodeAndBothAnswer() throws Exception {
         Map<String, String> common = Map.of("chat.store.url", "off", "chat.demo.tokens-per-second", "1000");
-        try (DevServerProcess a = DevServerProcess.start("a", with(common, "chat.demo.reply-tokens", "5"));
-             DevServerProcess b = DevServerProcess.start("b", with(common, "chat.demo.reply-tokens", "7"));
-             RoundRobinProxy proxy = new RoundRobinProxy(List.of(a.uri("/").getPort(), b.uri("/").getPort()))) {
+        // started side by side
+        try (DevServerProcess a = DevServerProcess.launch("a", with(common, "chat.demo.reply-tokens", "5"));
+             DevServerProcess b = DevServerProcess.launch("b", with(common, "chat.demo.reply-tokens", "7"));
+             RoundRobinProxy proxy = new RoundRobinProxy(List.of(a.awaitListening().uri("/").getPort(),
+                     b.awaitListening().uri("/").getPort()))) {
             for (int round = 0; round < 2; round++) {
                 assertEquals(5, chunks(reply(proxy)), "node a: " + a.output());
                 assertEquals(7, chunks(reply(proxy)), "node b: " + b.output());

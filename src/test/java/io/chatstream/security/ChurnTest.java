@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -120,6 +121,8 @@ class ChurnTest {
             }
         } finally {
             clients.shutdownNow();
+            // the clients' own threads end before the JVM's threads are counted: only the server's are measured
+            assertTrue(clients.awaitTermination(30, TimeUnit.SECONDS), "the client threads ended");
         }
     }
 
