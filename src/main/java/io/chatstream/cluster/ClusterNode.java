@@ -45,10 +45,10 @@ public final class ClusterNode implements AutoCloseable {
     public static ClusterNode start(RedisUrl url, ClusterSettings settings, Duration retain, Duration maxDuration,
                                     ScheduledExecutorService scheduler) {
         RedisConnection redis = RedisConnection.open(url, scheduler, Ticker.SYSTEM, settings.outage());
-        StreamDirectory directory = RedisStreamDirectory.start(redis, UUID.randomUUID().toString(), settings, retain,
-                scheduler);
-        RedisEventLogs logs = new RedisEventLogs(redis, scheduler, retain, maxDuration);
-        RemoteStreams remote = new RemoteStreams(redis, scheduler, REMOTE_POLL);
+        String node = UUID.randomUUID().toString();
+        StreamDirectory directory = RedisStreamDirectory.start(redis, node, settings, retain, scheduler);
+        RedisEventLogs logs = new RedisEventLogs(redis, node, scheduler, retain, maxDuration);
+        RemoteStreams remote = new RemoteStreams(redis, node, scheduler, REMOTE_POLL);
         OwnerWatch watch = new OwnerWatch(redis, directory, remote, scheduler, settings.renewEvery(), retain);
         return new ClusterNode(redis, directory, logs, remote, watch, settings.drain());
     }

@@ -36,22 +36,22 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
     /**
      * Writes the events of several streams: KEYS are each stream's events, meta and followed key; ARGV[1] the live
      * expiry, ARGV[2] the retain expiry, ARGV[3] the channel, ARGV[4] the most bytes of events the notice carries,
-     * then per stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events'
-     * JSON. For each stream it skips the seqs Redis has (a write the client gave up on but Redis ran) and writes
+     * ARGV[5] the notice's first line ({@code "@<node>"}: the node that wrote, which skips its own notices), then per
+     * stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events'
+     * JSON. For each stream it skips the seqs Redis has (a write the client gave up on but Redis ran: the entries are
+     * 0-1 to 0-top with no gap and none trimmed, so the key's length is its last seq) and writes
      * nothing when Redis lacks events before the first (it lost the key); sets the key's expiry with its first event,
      * and the end marker and the retain expiry once the events key holds every event up to it. Publishes one message:
-     * per stream written that another node follows (its followed key exists) a line {@code "<id> <top>"}, followed,
+     * ARGV[5], then per stream written that another node follows (its followed key exists) a line {@code "<id> <top>"}, followed,
      * while they fit in ARGV[4], by its n events' JSON, one per line, when they are the last Redis holds (JSON has no
      * line break, and begins with a brace, which no id does); nothing when no stream is followed. Answers, per stream,
      * the seq of the last event Redis holds.
      */
     private static final RedisScript FLUSH = new RedisScript(
-            "local tops, notices, a, room = {}, {}, 5, tonumber(ARGV[4])",
+            "local tops, notices, a, room = {}, {ARGV[5]}, 6, tonumber(ARGV[4])",
             "for k = 1, #KEYS, 3 do",
             "  local id, first, n, last = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])",
-            "  local top = 0",
-            "  local x = redis.call('XREVRANGE', KEYS[k], '+', '-', 'COUNT', 1)",
-            "  if #x > 0 then top = tonumber(string.sub(x[1][1], 3)) end",
+            "  local top = redis.call('XLEN', KEYS[k])",
             "  if top >= first - 1 then",
             "    for i = 1, n do",
             "      local seq = first + i - 1",
@@ -78,7 +78,7 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
             "  tops[#tops + 1] = top",
             "  a = a + 4 + n",
             "end",
-            "if #notices > 0 then redis.call('PUBLISH', ARGV[3], table.concat(notices, '\\n')) end",
+            "if #notices > 1 then redis.call('PUBLISH', ARGV[3], table.concat(notices, '\\n')) end",
             "return tops");
     /** The most events one {@link #FLUSH} call carries: a tick with more sends several calls, pipelined. */
     static final int CALL_EVENTS = 1024;
@@ -95,6 +95,8 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
 
     final RedisConnection redis;
     final ScheduledExecutorService scheduler;
+    /** The first line of this node's notices: {@link RemoteStreams#header}. */
+    private final String header;
     /** {@code chat.stream.retain-seconds}: how long the keys stay after the end. */
     final Duration retain;
     /**
@@ -108,12 +110,14 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
     private final ScheduledFuture<?> tick;
 
     /**
+     * @param node        this node's id: its notices say so, and its own {@link RemoteStreams} skips them
      * @param retain      {@code chat.stream.retain-seconds}
      * @param maxDuration {@code chat.stream.max-duration-seconds}
      */
-    public RedisEventLogs(RedisConnection redis, ScheduledExecutorService scheduler, Duration retain,
+    public RedisEventLogs(RedisConnection redis, String node, ScheduledExecutorService scheduler, Duration retain,
                           Duration maxDuration) {
         this.redis = redis;
+        this.header = RemoteStreams.header(node);
         this.scheduler = scheduler;
         // EXPIRE 0 would delete the events before a reader on another node read the last ones
         this.retain = retain.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : retain;
@@ -194,7 +198,8 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
             keys[3 * i + 2] = writes.get(i).followedKey();
         }
         FLUSH.multi(redis.async(), keys, a -> {
-            a.add(liveExpiry.toSeconds()).add(retain.toSeconds()).add(StreamKeys.CHANNEL).add(NOTICE_BYTES);
+            a.add(liveExpiry.toSeconds()).add(retain.toSeconds()).add(StreamKeys.CHANNEL).add(NOTICE_BYTES)
+                    .add(header);
             for (RedisEventLog.Write w : writes) {
                 a.add(w.streamId()).add(w.from()).add(w.events()).add(w.end());
                 for (int seq = w.from(); seq <= w.to(); seq++) {

@@ -7,6 +7,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The streams other nodes run that readers on this node follow, and the one way this node learns of their new events:
  * a single publish/subscribe connection subscribed to {@code chat:streams}, where each owner publishes
- * {@code "<id> <lastSeq>"} lines after each flush for the streams some node marked as followed (this node marks each
+ * after each flush a line naming itself (which it skips on its own subscription) and {@code "<id> <lastSeq>"} lines for the streams some node marked as followed (this node marks each
  * stream it follows before its first read, and renews the mark on the poll), and a slow safety poll ({@code poll}) of
  * every followed stream, so a notice missed (a reconnect, an outage) only delays. Whatever the number of streams
  * followed, a node holds two Redis connections: the node's command connection ({@link RedisConnection}, shared with
@@ -40,6 +41,8 @@ public final class RemoteStreams implements AutoCloseable {
 
     final RedisConnection redis;
     final ScheduledExecutorService scheduler;
+    /** {@link #header} of this node, as bytes: a notice that begins with it is this node's own. */
+    private final byte[] ownNotices;
     private final Map<String, RemoteStream> followed = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> poll;
     private final Duration pollEvery;
@@ -55,10 +58,12 @@ public final class RemoteStreams implements AutoCloseable {
     /**
      * Subscribes in the background and starts the poll.
      *
+     * @param node this node's id: the notices of its own flushes ({@link RedisEventLogs}) are skipped unread
      * @param poll how often every followed stream is read whatever the notices: the longest a missed notice delays
      */
-    public RemoteStreams(RedisConnection redis, ScheduledExecutorService scheduler, Duration poll) {
+    public RemoteStreams(RedisConnection redis, String node, ScheduledExecutorService scheduler, Duration poll) {
         this.redis = redis;
+        this.ownNotices = (header(node) + "\n").getBytes(StandardCharsets.UTF_8);
         this.scheduler = scheduler;
         this.pollEvery = poll;
         this.markEvery = Math.max(1, FOLLOW_MARK.dividedBy(3).toNanos() / poll.toNanos());
@@ -102,6 +107,9 @@ public final class RemoteStreams implements AutoCloseable {
             c.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(byte[] channel, byte[] message) {
+                    if (fromHere(message)) {
+                        return; // this node's own flush: a node follows only the streams of others
+                    }
                     try {
                         scheduler.execute(() -> notice(message)); // where the reads' answers are taken too
                     } catch (RejectedExecutionException stopping) {
@@ -137,6 +145,19 @@ public final class RemoteStreams implements AutoCloseable {
         return s.found();
     }
 
+    /**
+     * The first line of the notices node {@code node} publishes: {@code "@<node>"}. It holds no space, so a node of
+     * an earlier release, which knows no such line, takes it for a line of another format and skips it.
+     */
+    static String header(String node) {
+        return "@" + node;
+    }
+
+    private boolean fromHere(byte[] m) {
+        return m.length >= ownNotices.length && Arrays.equals(m, 0, ownNotices.length, ownNotices, 0,
+                ownNotices.length);
+    }
+
     /** True once the subscription took effect: from then on, notices come (Lettuce renews it after a reconnect). */
     public boolean subscribed() {
         return subscribed;
@@ -162,13 +183,17 @@ public final class RemoteStreams implements AutoCloseable {
     }
 
     /**
-     * An owner's flush: per stream it wrote a line {@code "<id> <top>"}, then, when the notice carries them, the last
+     * An owner's flush: its node's line ({@link #header}), then per stream it wrote a line {@code "<id> <top>"}, then, when the notice carries them, the last
      * of its events up to seq {@code top}, one JSON per line. Each stream this node follows takes them
      * ({@link RemoteStream#noticed}); the lines of the others are skipped.
      */
     private void notice(byte[] m) {
         for (int at = 0; at < m.length; ) {
             int lineEnd = lineEnd(m, at);
+            if (m[at] == '@') { // the node that wrote
+                at = lineEnd + 1;
+                continue;
+            }
             int events = Math.min(lineEnd + 1, m.length);
             int eventsEnd = events;
             while (eventsEnd < m.length && m[eventsEnd] == '{') {

@@ -92,8 +92,8 @@ class RedisOutageTest {
             RedisUrl url = RedisUrl.parse(f.server.url());
             ownerRedis = RedisConnection.open(url, scheduler, ticker, outage);
             otherRedis = RedisConnection.open(url, scheduler, ticker, outage);
-            logs = new RedisEventLogs(ownerRedis, scheduler, Duration.ofMinutes(1), Duration.ofMinutes(10));
-            other = new RemoteStreams(otherRedis, scheduler, POLL);
+            logs = new RedisEventLogs(ownerRedis, "owner", scheduler, Duration.ofMinutes(1), Duration.ofMinutes(10));
+            other = new RemoteStreams(otherRedis, "other", scheduler, POLL);
             registry = new StreamRegistry(ChatConfig.load(Settings.of(Map.of())), backend, "m", scheduler,
                     StreamObserver.NONE, SecretMasker.NONE, ServerTools.NONE, logs, ticker);
         }

@@ -127,6 +127,44 @@ class RemoteStreamTest {
     }
 
     @Test
+    void aNodeSkipsTheNoticesOfItsOwnFlushesUnreadAndTakesTheOthers() throws Exception {
+        try (SharedLogFixture f = new SharedLogFixture()) {
+            RedisConnection a = f.node();
+            RedisEventLogs ownerA = f.writer(a, "node-a", Duration.ofSeconds(30));
+            RedisEventLogs ownerC = f.writer(f.node(), "node-c", Duration.ofSeconds(30));
+            // node A's own subscription, and node B's; no poll within the test
+            RemoteStreams hereA = f.reader(a, "node-a", Duration.ofMinutes(10));
+            RemoteStreams otherB = f.reader(f.node(), "node-b", Duration.ofMinutes(10));
+            assertTrue(Await.until(T, () -> hereA.subscribed() && otherB.subscribed()), "subscribed");
+            String idA = SharedLogFixture.newId();
+            String idC = SharedLogFixture.newId();
+            List<byte[]> events = SharedLogFixture.reply(idA, 5);
+            RedisEventLog logA = ownerA.create(idA);
+            RedisEventLog logC = ownerC.create(idC);
+            logA.append(events.get(0), 0, events.get(0).length);
+            logC.append(events.get(0), 0, events.get(0).length);
+            assertTrue(Await.until(T, () -> logA.written() == 1 && logC.written() == 1));
+            // A following its own stream stands for any stream of A's flush that A does not follow: its notice
+            // reaches A's subscription too, and must cost A nothing
+            RemoteStream seenByA = follow(hereA, idA);
+            RemoteStream seenByB = follow(otherB, idA);
+            RemoteStream cSeenByA = follow(hereA, idC);
+            long reads = f.calls("xrange");
+            for (int i = 1; i < events.size(); i++) {
+                byte[] e = events.get(i);
+                int seq = logA.append(e, 0, e.length);
+                assertTrue(Await.until(T, () -> seenByB.lastSeq() == seq), "B takes event " + seq);
+            }
+            // Redis delivers a subscription's messages in order: once A has C's notice, it has had all of its own
+            byte[] e = events.get(1);
+            logC.append(e, 0, e.length);
+            assertTrue(Await.until(T, () -> cSeenByA.lastSeq() == 2), "A takes the notice of another node");
+            assertEquals(1, seenByA.lastSeq(), "A skipped its own notices: nothing taken from them, nothing read");
+            assertEquals(reads, f.calls("xrange"), "no read of Redis by either node");
+        }
+    }
+
+    @Test
     void onlyTheStreamsAnotherNodeFollowsCostANotice() throws Exception {
         try (SharedLogFixture f = new SharedLogFixture()) {
             RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
@@ -167,7 +205,7 @@ class RemoteStreamTest {
         try (SharedLogFixture f = new SharedLogFixture()) {
             RedisEventLogs owner = f.writer(f.node(), Duration.ofSeconds(30));
             ManualScheduler clock = new ManualScheduler();
-            RemoteStreams other = new RemoteStreams(f.node(), clock, Duration.ofSeconds(1));
+            RemoteStreams other = new RemoteStreams(f.node(), "other", clock, Duration.ofSeconds(1));
             try {
                 assertTrue(pump(clock, other::subscribed), "subscribed");
                 String id = SharedLogFixture.newId();
@@ -324,7 +362,7 @@ class RemoteStreamTest {
         try (SharedLogFixture f = new SharedLogFixture()) {
             ManualScheduler clock = new ManualScheduler();
             // no poll within the test: only a notice, or the fetch reach() asks for, reads Redis
-            RemoteStreams other = new RemoteStreams(f.node(), clock, Duration.ofHours(1));
+            RemoteStreams other = new RemoteStreams(f.node(), "other", clock, Duration.ofHours(1));
             try {
                 assertTrue(pump(clock, other::subscribed), "subscribed");
                 // a stream Redis holds nothing of: unknown once the bound is over

@@ -18,6 +18,7 @@ import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -54,14 +55,24 @@ final class SharedLogFixture implements AutoCloseable {
         return c;
     }
 
+    /** The logs of node {@code node}'s streams, written to Redis under a node id of their own. */
     RedisEventLogs writer(RedisConnection node, Duration retain) {
-        RedisEventLogs logs = new RedisEventLogs(node, scheduler, retain, Duration.ofSeconds(600));
+        return writer(node, UUID.randomUUID().toString(), retain);
+    }
+
+    RedisEventLogs writer(RedisConnection node, String nodeId, Duration retain) {
+        RedisEventLogs logs = new RedisEventLogs(node, nodeId, scheduler, retain, Duration.ofSeconds(600));
         closing.add(0, logs);
         return logs;
     }
 
+    /** The streams node {@code node} follows, under a node id of their own. */
     RemoteStreams reader(RedisConnection node, Duration poll) {
-        RemoteStreams streams = new RemoteStreams(node, scheduler, poll);
+        return reader(node, UUID.randomUUID().toString(), poll);
+    }
+
+    RemoteStreams reader(RedisConnection node, String nodeId, Duration poll) {
+        RemoteStreams streams = new RemoteStreams(node, nodeId, scheduler, poll);
         closing.add(0, streams);
         return streams;
     }
