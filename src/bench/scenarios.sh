@@ -26,7 +26,9 @@
 # event S5_DROP_AFTER (default 100) and resumed at once with GET /api/chat/streams/{id} and Last-Event-ID on the
 # other node. Targets: every stream complete with every event once and in order; the CPU of both nodes and Redis per
 # 1,000 events at most 2x S1's (run "s1 s5"); Redis's used_memory per retained reply at most 64 KB.
-# S5_TOKENS (default 200) and S5_WARMUP (streams, default 2000) make a small run of the plumbing.
+# S5_TOKENS (default 200) and S5_WARMUP (streams, default 4000) make a small run of the plumbing. The warm-up is twice
+# S1's because the streams are shared out: each node then runs as many warm-up generations (2,000) as S1's one node,
+# and so has compiled as much of the path before the measurement.
 #
 # s6 is the gateway path: the chat server with chat.backend=openai, then ollama, in front of FakeModelServer
 # (src/bench/java/io/chatstream/bench/FakeModelServer.java), a fake provider in a process of its own on a loopback
@@ -395,10 +397,11 @@ for s in "${SCENARIOS[@]}"; do
       done
       s5=(--port="$PROXY_PORT" --path=/api/chat --lanes="$LANES" --reply-tokens="$tokens"
         --drop-after="${S5_DROP_AFTER:-$((tokens / 2))}" --timeline)
-      # the warm-up takes both paths on both nodes: a generation written to Redis, a stream followed from it
+      # the warm-up takes both paths on both nodes: a generation written to Redis, a stream followed from it; each
+      # node runs half of its streams' generations, so twice S1's warm-up gives each node as many as S1's one node
       # shellcheck disable=SC2086
       "$JAVA" $CLIENT_JVM_OPTS -cp "$CP" io.chatstream.bench.LoadClient --label=s5-warmup "${s5[@]}" \
-        --streams="${S5_WARMUP:-2000}" --ramp=2 --timeout=90 >/dev/null || true
+        --streams="${S5_WARMUP:-4000}" --ramp=2 --timeout=90 >/dev/null || true
       settle
       s1_cpu=$(result "$OUT/s1-$CONTAINER.txt" s1 cpu_ms_per_1k)
       target=()
