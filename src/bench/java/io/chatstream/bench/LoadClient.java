@@ -675,7 +675,7 @@ public final class LoadClient {
      * USAGE} of each started stream's keys (its events, its metadata, its directory entry), per stream.
      */
     private boolean reportRedisMemory(String label, long before) throws IOException, InterruptedException {
-        // a stream's last events and its end mark are written by the owner's next flush (every 5 ms), after the
+        // a stream's last events and its end mark are written by the owner's next flush (every 10 ms), after the
         // client has read them from memory
         Thread.sleep(1000);
         long after;

@@ -34,7 +34,7 @@ class ClusterResumeTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration T = Duration.ofSeconds(20);
-    /** How late node A's writes reach Redis: far beyond the 5 ms of a flush, well within the 2 s a resume waits. */
+    /** How late node A's writes reach Redis: far beyond the 10 ms of a flush, well within the 2 s a resume waits. */
     private static final Duration LAG = Duration.ofMillis(300);
     private static final String CHUNK = "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
             + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tick\"},\"finish_reason\":null}]}\n\n";

@@ -129,7 +129,7 @@ class RedisOutageTest {
         return new String(s.json(seq), StandardCharsets.UTF_8);
     }
 
-    /** Runs what falls due on {@code clock}, moving it 5 ms a turn (the flush tick), until {@code condition}. */
+    /** Runs what falls due on {@code clock}, moving it 5 ms a turn (half a flush tick), until {@code condition}. */
     private static boolean pump(ManualScheduler clock, BooleanSupplier condition) {
         return Await.until(T, () -> {
             clock.advance(Duration.ofMillis(5));
