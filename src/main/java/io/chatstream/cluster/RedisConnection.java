@@ -294,16 +294,20 @@ public final class RedisConnection implements AutoCloseable {
         return client;
     }
 
+    /** How Redis 7.0 refuses the ACL user a command inside a script (later versions answer {@code NOPERM}). */
+    private static final String SCRIPT_DENIED = "The user executing the script can't run this command";
+
     public RedisUrl url() {
         return url;
     }
 
     /**
      * A command failed or went unanswered, or the connection closed: counted; logged once until Redis answers. A
-     * refusal of the ACL user ({@code NOPERM}) is no outage: logged once per kind, and Redis still counts as there.
+     * refusal of the ACL user ({@code NOPERM}, or Redis 7.0's words for a command a script may not run) is no
+     * outage: logged once per kind, and Redis still counts as there.
      */
     public void failed(String why) {
-        if (why.contains("NOPERM")) {
+        if (why.contains("NOPERM") || why.contains(SCRIPT_DENIED)) {
             denied(why);
         } else {
             down(UNREACHABLE + " (" + why + ")");

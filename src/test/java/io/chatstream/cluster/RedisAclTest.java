@@ -208,6 +208,43 @@ class RedisAclTest {
                 args));
     }
 
+    /**
+     * A command the user lacks inside the flush script: the refusal is said once however often the write is tried
+     * again, Redis is not taken for gone, and once the grant is back the events the node kept reach Redis.
+     */
+    @Test
+    @Order(3)
+    void aCommandDeniedInsideAScriptIsSaidOnceAndIsNoOutage() throws Exception {
+        long outages = b.lines("cannot be reached");
+        long backs = b.lines("is back");
+        long denials = b.lines("denied the user of chat.cluster.redis-url");
+        String id;
+        setUser("-xlen");
+        try {
+            try (SseRecorder r = SseRecorder.open(HTTP, post(b, "written later").build())) {
+                assertEquals(200, r.status(), b::output);
+                id = r.header("X-Stream-Id");
+                r.readToEnd(T); // from node b's memory
+            }
+            // the write is tried again every 250 ms: wait for a few refusals
+            assertTrue(Await.until(T, () -> adminConnection.sync().aclLog().stream()
+                    .anyMatch(e -> "xlen".equals(e.get("object")) && ((Long) e.get("count")) >= 4)), b::output);
+            assertEquals(denials + 1, b.lines("denied the user of chat.cluster.redis-url"), b.output());
+            assertEquals(outages, b.lines("cannot be reached"), "Redis answered: no outage");
+            assertEquals(backs, b.lines("is back"), b.output());
+        } finally {
+            setUser("+xlen");
+            adminConnection.sync().aclLogReset();
+        }
+        try (SseRecorder onA = SseRecorder.open(HTTP, HttpRequest.newBuilder(a.uri("/api/chat/streams/" + id))
+                .build())) {
+            assertEquals(200, onA.status(), a::output);
+            List<SseRecorder.Event> all = onA.readToEnd(T);
+            SseRecorder.assertSequential(all, 1);
+            assertEquals("end", all.get(all.size() - 1).type(), all.toString());
+        }
+    }
+
     @Test
     @Order(4)
     void theReadersOfADeadNodeLearnItThroughTheSameUser() throws Exception {
