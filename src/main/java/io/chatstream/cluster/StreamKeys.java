@@ -8,8 +8,8 @@ package io.chatstream.cluster;
  * chat:{&lt;id&gt;}:events   a Redis stream: entry 0-&lt;seq&gt; holds event seq's JSON in field "j"
  * chat:{&lt;id&gt;}:meta     a hash: "end" = the last seq, once the terminal event is written
  * chat:{&lt;id&gt;}:followed a string, set (with an expiry) by each node that follows the stream, so the owner notices
- * chat:streams          the channel each flush publishes "&lt;id&gt; &lt;lastSeq&gt;" lines to, one per followed stream
- *                       written, each with the events written
+ * chat:streams          the channel each flush publishes to: "@&lt;node&gt;", then "&lt;id&gt; &lt;lastSeq&gt;" lines,
+ *                       one per followed stream written, each with the events written
  * </pre>
  *
  * The scripts of {@link RedisEventLogs} and {@link OwnerWatch} spell the field names "j" and "end" too.
