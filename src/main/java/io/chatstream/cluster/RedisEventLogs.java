@@ -14,16 +14,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The logs of the streams this node runs, written to Redis: makes each new stream's {@link RedisEventLog} and
- * flushes the ones with unwritten events every {@link #TICK} on the shared scheduler. A tick costs nothing when no
- * stream appended; otherwise it sends what every due stream appended meanwhile in one command ({@link #FLUSH}, up to
- * {@link #CALL_EVENTS} events; a backlog after an outage in several), with one notice for them all. At 1,000
- * streams of 20 tokens a second that is 100 commands and notices a second, not 20,000: the cost of a command (in
- * Lettuce, the network and Redis) and of a notice on every node is paid per tick, not per token. The tick is well
- * under a token's interval, so a stream has about one event per tick; 10 ms rather than 5 halves the round trips
- * and wake-ups per second (each a few system calls in every process) for 5 ms more on a remote reader's view. The notice names
- * only the streams another node follows (most streams are read where they run, and cost no notice), and carries
- * their events (up to {@link #NOTICE_BYTES}), so the nodes that follow them need not read them.
+ * The logs of the streams this node runs, written to Redis: makes each new stream's {@link RedisEventLog} and flushes
+ * the ones with unwritten events every {@link #TICK} on the shared scheduler. A tick costs nothing when no stream
+ * appended; otherwise it sends what every due stream appended meanwhile in one command ({@link #FLUSH}, up to
+ * {@link #CALL_EVENTS} events; a backlog after an outage in several), with one notice for them all. At 1,000 streams of
+ * 20 tokens a second that is 100 commands and notices a second, not 20,000: the cost of a command (in Lettuce, the
+ * network and Redis) and of a notice on every node is paid per tick, not per token. The tick is well under a token's
+ * interval, so a stream has about one event per tick; 10 ms rather than 5 halves the round trips and wake-ups per
+ * second (each a few system calls in every process) for 5 ms more on a remote reader's view. The notice names only the
+ * streams another node follows (most streams are read where they run, and cost no notice), and carries their events (up
+ * to {@link #NOTICE_BYTES}), so the nodes that follow them need not read them.
  *
  * <p>One script for many streams' keys needs a standalone Redis (or one primary); on a Redis Cluster, whose keys
  * of different streams live in different slots, the calls would have to be made per slot.
@@ -39,15 +39,15 @@ public final class RedisEventLogs implements EventLogs, AutoCloseable {
      * Writes the events of several streams: KEYS are each stream's events, meta and followed key; ARGV[1] the live
      * expiry, ARGV[2] the retain expiry, ARGV[3] the channel, ARGV[4] the most bytes of events the notice carries,
      * ARGV[5] the notice's first line ({@code "@<node>"}: the node that wrote, which skips its own notices), then per
-     * stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events'
-     * JSON. For each stream it skips the seqs Redis has (a write the client gave up on but Redis ran: the entries are
-     * 0-1 to 0-top with no gap and none trimmed, so the key's length is its last seq) and writes
-     * nothing when Redis lacks events before the first (it lost the key); sets the key's expiry with its first event,
-     * and the end marker and the retain expiry once the events key holds every event up to it. Publishes one message:
-     * ARGV[5], then per stream written that another node follows (its followed key exists) a line {@code "<id> <top>"}, followed,
-     * while they fit in ARGV[4], by its n events' JSON, one per line, when they are the last Redis holds (JSON has no
-     * line break, and begins with a brace, which no id does); nothing when no stream is followed. Answers, per stream,
-     * the seq of the last event Redis holds.
+     * stream its id, the first seq, the number n of events, the end marker's seq or -1, and the n events' JSON. For
+     * each stream it skips the seqs Redis has (a write the client gave up on but Redis ran: the entries are 0-1 to
+     * 0-top with no gap and none trimmed, so the key's length is its last seq) and writes nothing when Redis lacks
+     * events before the first (it lost the key); sets the key's expiry with its first event, and the end marker and the
+     * retain expiry once the events key holds every event up to it. Publishes one message: ARGV[5], then per stream
+     * written that another node follows (its followed key exists) a line {@code "<id> <top>"}, followed, while they fit
+     * in ARGV[4], by its n events' JSON, one per line, when they are the last Redis holds (JSON has no line break, and
+     * begins with a brace, which no id does); nothing when no stream is followed. Answers, per stream, the seq of the
+     * last event Redis holds.
      */
     private static final RedisScript FLUSH = new RedisScript(
             "local tops, notices, a, room = {}, {ARGV[5]}, 6, tonumber(ARGV[4])",

@@ -18,16 +18,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The streams other nodes run that readers on this node follow, and the one way this node learns of their new events:
- * a single publish/subscribe connection subscribed to {@code chat:streams}, where each owner publishes
- * after each flush a line naming itself (which it skips on its own subscription) and {@code "<id> <lastSeq>"} lines for the streams some node marked as followed (this node marks each
- * stream it follows before its first read, and renews the mark on the poll), and a slow safety poll ({@code poll}) of
- * every followed stream, so a notice missed (a reconnect, an outage) only delays. Whatever the number of streams
- * followed, a node holds two Redis connections: the node's command connection ({@link RedisConnection}, shared with
- * the rate limits and the writing {@link RedisEventLogs}) and this subscription. A notice carries the events it
- * announces, up to {@link RedisEventLogs#NOTICE_BYTES} a flush: a follower reads Redis itself only for the rest, to
- * catch up, and on the poll. No thread per stream, no blocking command. An outage longer than
- * {@code chat.cluster.outage-seconds} ends the followed streams ({@link RemoteStream#cutOff()}).
+ * The streams other nodes run that readers on this node follow, and the one way this node learns of their new events: a
+ * single publish/subscribe connection subscribed to {@code chat:streams}, where each owner publishes after each flush a
+ * line naming itself (which it skips on its own subscription) and {@code "<id> <lastSeq>"} lines for the streams some
+ * node marked as followed (this node marks each stream it follows before its first read, and renews the mark on the
+ * poll), and a slow safety poll ({@code poll}) of every followed stream, so a notice missed (a reconnect, an outage)
+ * only delays. Whatever the number of streams followed, a node holds two Redis connections: the node's command
+ * connection ({@link RedisConnection}, shared with the rate limits and the writing {@link RedisEventLogs}) and this
+ * subscription. A notice carries the events it announces, up to {@link RedisEventLogs#NOTICE_BYTES} a flush: a follower
+ * reads Redis itself only for the rest, to catch up, and on the poll. No thread per stream, no blocking command. An
+ * outage longer than {@code chat.cluster.outage-seconds} ends the followed streams ({@link RemoteStream#cutOff()}).
  */
 public final class RemoteStreams implements AutoCloseable {
 
@@ -183,9 +183,9 @@ public final class RemoteStreams implements AutoCloseable {
     }
 
     /**
-     * An owner's flush: its node's line ({@link #header}), then per stream it wrote a line {@code "<id> <top>"}, then, when the notice carries them, the last
-     * of its events up to seq {@code top}, one JSON per line. Each stream this node follows takes them
-     * ({@link RemoteStream#noticed}); the lines of the others are skipped.
+     * An owner's flush: its node's line ({@link #header}), then per stream it wrote a line {@code "<id> <top>"}, then,
+     * when the notice carries them, the last of its events up to seq {@code top}, one JSON per line. Each stream this
+     * node follows takes them ({@link RemoteStream#noticed}); the lines of the others are skipped.
      */
     private void notice(byte[] m) {
         for (int at = 0; at < m.length; ) {
