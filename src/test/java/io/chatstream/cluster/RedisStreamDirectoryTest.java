@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -296,6 +297,39 @@ class RedisStreamDirectoryTest {
         assertEquals(r.streamId(), stops.poll(5, TimeUnit.SECONDS));
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked) < 1000);
         assertNull(stops.poll(1200, TimeUnit.MILLISECONDS), "told once, and nothing of " + other.streamId());
+    }
+
+    /** More streams than one call carries: the stop flags are read, and the streams renewed, in several calls. */
+    @Test
+    void withMoreStreamsThanOneCallCarriesEveryStreamIsRenewedAndEveryFlagSeen() throws Exception {
+        int n = Math.max(RedisStreamDirectory.TOUCH_PER_CALL, RedisStreamDirectory.STOP_FLAGS_PER_CALL) + 44;
+        RedisStreamDirectory a = node("a", Duration.ofMinutes(5));
+        BlockingQueue<String> stops = new LinkedBlockingQueue<>();
+        a.addStopListener(stops::add);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(register(a, "client-" + (i % 7), null, null, n).streamId());
+        }
+        // Redis loses every stream's facts: each renewal call finds its streams gone and writes them back
+        for (String id : ids) {
+            get(redisCommands().del(RedisStreamDirectory.factsKey(id)));
+        }
+        assertTrue(Await.until(T, () -> ids.stream().allMatch(id ->
+                get(redisCommands().exists(RedisStreamDirectory.factsKey(id))) == 1)), "every stream written back");
+        for (String id : ids) {
+            assertEquals(StreamFacts.State.RUNNING, get(a.find(id)).orElseThrow().state(), id);
+        }
+
+        // the flags as requestStop writes them, without the messages: every one is seen, each once
+        for (String id : ids) {
+            get(redisCommands().hset(RedisStreamDirectory.factsKey(id), "stop", "1"));
+        }
+        Set<String> seen = new HashSet<>();
+        assertTrue(Await.until(T, () -> {
+            stops.drainTo(seen);
+            return seen.size() == n;
+        }), "stops seen: " + seen.size() + " of " + n);
+        assertEquals(Set.copyOf(ids), seen);
     }
 
     @Test
