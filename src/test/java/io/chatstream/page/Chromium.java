@@ -71,7 +71,12 @@ final class Chromium implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--no-default-browser-check", "--disable-extensions",
-                "--disable-features=Translate,OptimizationHints,MediaRouter",
+                "--disable-features=Translate,OptimizationHints,MediaRouter,IsolateOrigins,site-per-process",
+                // one renderer process for all the browser's pages and frames: no process is started and ended at
+                // each navigation between sites (the tests' servers, about:blank): 0.3 s of CPU for a round trip
+                // instead of 0.9, and a sixth less browser CPU over the page tests. What the tests check
+                // (same-origin rules, CSP, frames, storage) is enforced inside the renderer either way
+                "--disable-site-isolation-trials", "--renderer-process-limit=1",
                 "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
         // the console of every frame, read by consoleMessages(): a Content-Security-Policy refusal is reported there
         options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
