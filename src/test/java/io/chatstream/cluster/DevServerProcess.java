@@ -1,6 +1,7 @@
 package io.chatstream.cluster;
 
 import io.chatstream.testing.Await;
+import io.chatstream.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,8 +37,7 @@ public final class DevServerProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xss512k");
         command.add("-Xmx256m");
-        // the JIT's first tier alone: a node lives seconds, too short for the optimising compiler to pay off
-        command.add("-XX:TieredStopAtLevel=1");
+        command.addAll(ChildJvm.FLAGS);
         command.add("-Dchat.server.port=0");
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");

@@ -1,6 +1,7 @@
 package io.chatstream.deploy;
 
 import io.chatstream.testing.Await;
+import io.chatstream.testing.ChildJvm;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ServerSocket;
@@ -69,11 +70,8 @@ abstract class Container implements AutoCloseable {
                 "chat.openai.model", "deepseek-reasoner");
     }
 
-    /**
-     * The container JVM's JIT: the first tier alone. A container here lives a few minutes, too short for the
-     * optimising compiler's CPU to pay off while several containers start side by side on two cores.
-     */
-    static final String JIT = "-XX:TieredStopAtLevel=1";
+    /** The container JVM's options: those of every JVM the tests start ({@link ChildJvm}). */
+    static final List<String> JVM_FLAGS = ChildJvm.FLAGS;
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 

@@ -32,8 +32,9 @@ final class JettyContainer extends Container {
         JettyContainer jetty = new JettyContainer(name, home);
         try {
             jetty.install(modelParameters);
-            List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k", JIT,
-                    "-Djava.io.tmpdir=" + jetty.base.resolve("tmp"),
+            List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k"));
+            command.addAll(JVM_FLAGS);
+            command.addAll(List.of("-Djava.io.tmpdir=" + jetty.base.resolve("tmp"),
                     // the servlet async timeout, lowered to TIMEOUT (see there): the webapp's to override
                     "-Dorg.eclipse.jetty.ee10.servlet.ServletChannelState.DEFAULT_TIMEOUT=" + TIMEOUT.toMillis()));
             SYSTEM_PROPERTIES.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -57,8 +58,10 @@ final class JettyContainer extends Container {
 
     private void install(Map<String, String> modelParameters) throws IOException, InterruptedException {
         Files.createDirectories(base.resolve("tmp"));
-        Process p = new ProcessBuilder(java(), JIT, "-jar", home.resolve("start.jar").toString(),
-                "--add-modules=" + MODULES)
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(JVM_FLAGS);
+        command.addAll(List.of("-jar", home.resolve("start.jar").toString(), "--add-modules=" + MODULES));
+        Process p = new ProcessBuilder(command)
                 .directory(base.toFile()).redirectErrorStream(true)
                 .redirectOutput(base.resolve("add-modules.log").toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -218,7 +218,7 @@ final class TomcatContainer extends Container {
         properties.putAll(nodeProperties);
         env.put("CATALINA_OPTS", properties.entrySet().stream()
                 .map(e -> "-D" + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "))
-                + " -Xmx768m -Xss512k " + JIT);
+                + " -Xmx768m -Xss512k " + String.join(" ", JVM_FLAGS));
         return env;
     }
 

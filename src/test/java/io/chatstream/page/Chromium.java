@@ -7,6 +7,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.support.ui.Sleeper;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -173,8 +175,19 @@ final class Chromium implements AutoCloseable {
         return await(WAIT, condition);
     }
 
+    /**
+     * Waits until {@code condition} gives neither null nor false, as {@link WebDriverWait} does. Each check is a round
+     * trip to the browser, so the pause between checks starts at 5 ms and doubles up to 50 ms: a quick condition is
+     * seen at once, and a reply that takes seconds is checked 20 times a second, not 50.
+     */
     <T> T await(Duration timeout, Function<ChromeDriver, T> condition) {
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(20)).until(d -> condition.apply(driver));
+        long[] pause = {5};
+        Sleeper backingOff = ignored -> {
+            Thread.sleep(pause[0]);
+            pause[0] = Math.min(pause[0] * 2, 50);
+        };
+        return new WebDriverWait(driver, timeout, Duration.ofMillis(50), Clock.systemUTC(), backingOff)
+                .until(d -> condition.apply(driver));
     }
 
     /** Emulates the system's colour scheme (the page follows {@code prefers-color-scheme}). */

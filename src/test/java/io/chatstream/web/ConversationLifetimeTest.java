@@ -1,6 +1,7 @@
 package io.chatstream.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatstream.testing.ChildJvm;
 import io.chatstream.testing.SseRecorder;
 import io.chatstream.testing.SseRecorder.Event;
 import io.chatstream.testing.TestServer;
@@ -244,8 +245,7 @@ class ConversationLifetimeTest {
     private static Process startDevServerProcess(Map<String, String> settings) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // the JIT's first tier alone: the server lives seconds, too short for the optimising compiler to pay off
-        command.add("-XX:TieredStopAtLevel=1");
+        command.addAll(ChildJvm.FLAGS);
         command.add("-Dchat.server.port=0");
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-cp");
