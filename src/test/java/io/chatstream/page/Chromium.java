@@ -1,13 +1,15 @@
 package io.chatstream.page;
 
+import io.chatstream.testing.Await;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NotFoundException;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.support.ui.Sleeper;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -15,10 +17,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashSet;
@@ -176,18 +178,26 @@ final class Chromium implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code condition} gives neither null nor false, as {@link WebDriverWait} does. Each check is a round
-     * trip to the browser, so the pause between checks starts at 5 ms and doubles up to 50 ms: a quick condition is
-     * seen at once, and a reply that takes seconds is checked 20 times a second, not 50.
+     * Waits until {@code condition} gives neither null nor false, and returns what it gave, as {@link WebDriverWait}
+     * does (an element not found yet is waited for). The checks are {@link Await}'s, the tests' one polling loop:
+     * each is a round trip to the browser, and a wait of seconds checks 25 times a second, not 50.
      */
     <T> T await(Duration timeout, Function<ChromeDriver, T> condition) {
-        long[] pause = {5};
-        Sleeper backingOff = ignored -> {
-            Thread.sleep(pause[0]);
-            pause[0] = Math.min(pause[0] * 2, 50);
-        };
-        return new WebDriverWait(driver, timeout, Duration.ofMillis(50), Clock.systemUTC(), backingOff)
-                .until(d -> condition.apply(driver));
+        List<T> last = new ArrayList<>(Collections.singletonList(null));
+        boolean held = Await.until(timeout, () -> {
+            try {
+                T value = condition.apply(driver);
+                last.set(0, value);
+                return value != null && !Boolean.FALSE.equals(value);
+            } catch (NotFoundException e) {
+                return false;
+            }
+        });
+        if (!held) {
+            throw new TimeoutException("Waited " + timeout.toMillis() + " ms for " + condition + "; it last gave "
+                    + last.get(0));
+        }
+        return last.get(0);
     }
 
     /** Emulates the system's colour scheme (the page follows {@code prefers-color-scheme}). */
