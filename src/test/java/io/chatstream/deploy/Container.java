@@ -1,7 +1,6 @@
 package io.chatstream.deploy;
 
 import io.chatstream.testing.Await;
-import io.chatstream.testing.ChildJvm;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ServerSocket;
@@ -69,9 +68,6 @@ abstract class Container implements AutoCloseable {
                 "chat.openai.api-key", "sk-it-0123456789",
                 "chat.openai.model", "deepseek-reasoner");
     }
-
-    /** The container JVM's options: those of every JVM the tests start ({@link ChildJvm}). */
-    static final List<String> JVM_FLAGS = ChildJvm.FLAGS;
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 

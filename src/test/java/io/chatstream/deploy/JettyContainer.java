@@ -1,5 +1,6 @@
 package io.chatstream.deploy;
 
+import io.chatstream.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ final class JettyContainer extends Container {
         try {
             jetty.install(modelParameters);
             List<String> command = new ArrayList<>(List.of(java(), "-Xmx768m", "-Xss512k"));
-            command.addAll(JVM_FLAGS);
+            command.addAll(ChildJvm.FLAGS);
             command.addAll(List.of("-Djava.io.tmpdir=" + jetty.base.resolve("tmp"),
                     // the servlet async timeout, lowered to TIMEOUT (see there): the webapp's to override
                     "-Dorg.eclipse.jetty.ee10.servlet.ServletChannelState.DEFAULT_TIMEOUT=" + TIMEOUT.toMillis()));
@@ -59,7 +60,7 @@ final class JettyContainer extends Container {
     private void install(Map<String, String> modelParameters) throws IOException, InterruptedException {
         Files.createDirectories(base.resolve("tmp"));
         List<String> command = new ArrayList<>(List.of(java()));
-        command.addAll(JVM_FLAGS);
+        command.addAll(ChildJvm.FLAGS);
         command.addAll(List.of("-jar", home.resolve("start.jar").toString(), "--add-modules=" + MODULES));
         Process p = new ProcessBuilder(command)
                 .directory(base.toFile()).redirectErrorStream(true)

@@ -1,5 +1,6 @@
 package io.chatstream.deploy;
 
+import io.chatstream.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -218,7 +219,7 @@ final class TomcatContainer extends Container {
         properties.putAll(nodeProperties);
         env.put("CATALINA_OPTS", properties.entrySet().stream()
                 .map(e -> "-D" + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "))
-                + " -Xmx768m -Xss512k " + String.join(" ", JVM_FLAGS));
+                + " -Xmx768m -Xss512k " + String.join(" ", ChildJvm.FLAGS));
         return env;
     }
 
