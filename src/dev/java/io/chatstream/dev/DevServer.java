@@ -54,6 +54,10 @@ public final class DevServer {
         connector.setPort(port);
         connector.setIdleTimeout(300_000);
         connector.setAcceptQueueSize(4096);
+        // on stop, Jetty gives each open connection this long to go idle before it closes it (default a second). The
+        // webapp has stopped and drained before (see stop): what is left open is a browser's or a client's idle
+        // kept-alive connection, which would hold every stop for a second
+        connector.setShutdownIdleTimeout(100);
         // Jetty's per-connection header cache matches values ignoring case: a bearer token or stream id differing
         // only in case from one seen before on the connection would reach the app as that earlier value
         connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
