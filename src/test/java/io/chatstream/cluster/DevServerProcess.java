@@ -7,9 +7,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,18 +32,10 @@ public final class DevServerProcess implements AutoCloseable {
 
     private DevServerProcess(String name, Map<String, String> settings) throws IOException {
         this.name = name;
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xss512k");
-        command.add("-Xmx256m");
-        command.addAll(ChildJvm.FLAGS);
-        command.add("-Dchat.server.port=0");
-        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("io.chatstream.dev.DevServer");
-        command.add(Path.of("").toAbsolutePath().toString());
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("chat.server.port", "0");
+        all.putAll(settings);
+        process = ChildJvm.startDevServer(List.of("-Xss512k", "-Xmx256m"), all);
         Thread reader = new Thread(this::read, "node-" + name + "-output");
         reader.setDaemon(true);
         reader.start();

@@ -1,6 +1,10 @@
 package io.chatstream.testing;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JVM options of the processes the tests start (dev-server nodes, real containers), as the test JVMs' own
@@ -16,6 +20,21 @@ import java.util.List;
 public final class ChildJvm {
 
     public static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+    /**
+     * Starts the dev server ({@code io.chatstream.dev.DevServer} serving the working folder) in a JVM of its own,
+     * on the tests' classes and libraries, with {@link #FLAGS}, then {@code options}, then the settings as system
+     * properties; its errors are merged into its output. The JVMs of one kind (cluster nodes, single ones) share a
+     * {@link ClassDataArchive}.
+     */
+    public static Process startDevServer(List<String> options, Map<String, String> settings) throws IOException {
+        List<String> jvm = new ArrayList<>(FLAGS);
+        jvm.addAll(options);
+        settings.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
+        String kind = settings.containsKey("chat.cluster.redis-url") ? "cluster" : "single";
+        return ClassDataArchive.of(kind).start(jvm,
+                List.of("io.chatstream.dev.DevServer", Path.of("").toAbsolutePath().toString()));
+    }
 
     private ChildJvm() {
     }

@@ -18,8 +18,8 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -243,16 +243,10 @@ class ConversationLifetimeTest {
 
     /** The dev server in a JVM of its own, so it can be killed with SIGKILL. */
     private static Process startDevServerProcess(Map<String, String> settings) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ChildJvm.FLAGS);
-        command.add("-Dchat.server.port=0");
-        settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("io.chatstream.dev.DevServer");
-        command.add(Path.of("").toAbsolutePath().toString());
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("chat.server.port", "0");
+        all.putAll(settings);
+        return ChildJvm.startDevServer(List.of(), all);
     }
 
     private static final Pattern PORT_LINE = Pattern.compile("Chat dev server on http://[^:]+:(\\d+)/");
