@@ -9,7 +9,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +34,7 @@ final class CuttingProxy implements AutoCloseable {
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final ByteArrayOutputStream requests = new ByteArrayOutputStream();
     private final AtomicBoolean dropPost = new AtomicBoolean();
-    private final Queue<Pattern> cutAfter = new ConcurrentLinkedQueue<>();
+    private final Queue<Cut> cutAfter = new ConcurrentLinkedQueue<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "cutting-proxy");
         t.setDaemon(true);
@@ -69,12 +68,24 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     /**
-     * Resets the connection whose response next contains the first of {@code patterns} (matched within one read of
-     * the server's bytes), right after the match: e.g. after an event's {@code id:} line and before its
-     * {@code data:} line. Then the same for the next pattern, on any connection, and so on.
+     * Resets the connection whose response next contains {@code pattern} (matched within one read of the server's
+     * bytes), right after the match: e.g. after an event's {@code id:} line and before its {@code data:} line. A
+     * reset may overtake bytes sent just before it: the client can lose some of what preceded the match. Cuts queue
+     * up: the next one applies after this one, on any connection.
      */
-    void cutResponsesAfter(Pattern... patterns) {
-        cutAfter.addAll(List.of(patterns));
+    void resetResponseAfter(Pattern pattern) {
+        cutAfter.add(new Cut(pattern, true));
+    }
+
+    /**
+     * Ends the response that next contains {@code pattern} right after the match with a clean close (FIN) to the
+     * client, which receives every byte up to there, and resets the server's side. Queued with the resets.
+     */
+    void closeResponseAfter(Pattern pattern) {
+        cutAfter.add(new Cut(pattern, false));
+    }
+
+    private record Cut(Pattern pattern, boolean reset) {
     }
 
     /** Everything browsers sent through the proxy so far, as text. */
@@ -145,12 +156,19 @@ final class CuttingProxy implements AutoCloseable {
                         cut();
                         return;
                     } else if (cutAfter.peek() != null) {
-                        Pattern pattern = cutAfter.peek();
-                        Matcher m = pattern.matcher(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
-                        if (m.find() && cutAfter.remove(pattern)) {
+                        Cut next = cutAfter.peek();
+                        Matcher m = next.pattern().matcher(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+                        if (m.find() && cutAfter.remove(next)) {
                             out.write(buf, 0, m.end());
                             out.flush();
-                            cut();
+                            if (next.reset()) {
+                                cut();
+                            } else {
+                                // the client reads what it was sent, then the end; the request side's pump ends
+                                // the rest once the client closes its side
+                                to.shutdownOutput();
+                                reset(from);
+                            }
                             return;
                         }
                     }
