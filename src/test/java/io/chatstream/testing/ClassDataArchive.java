@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -43,15 +43,18 @@ import java.util.zip.ZipOutputStream;
  * dumps what it loaded as it exits ({@code -XX:ArchiveClassesAtExit}): about 3 s, once, after which every node of
  * the kind uses the archive (a node to start while another test JVM makes it waits for it). A kind is what decides
  * which classes a node loads: a cluster node loads Lettuce, Netty and Reactor (some 1,400 classes) that a single node
- * never does. Whatever goes wrong here, a node still starts, only without an archive.
+ * never does. The run that makes it has the settings of the node it precedes, so it connects to the same Redis and
+ * opens the same conversation store, and has stopped (drained, unregistered, store closed) before that node starts:
+ * what a test sees is a node that came and went cleanly before its own. Whatever goes wrong here, a node still
+ * starts, only without an archive.
  */
 final class ClassDataArchive {
 
     private static final Path DIR = Path.of("target", "child-jvm");
     /** The JVM validates a jar of an archive by size and time: both are the same for the same content. */
     private static final FileTime FIXED = FileTime.fromMillis(946_684_800_000L);
-    /** How long the run that makes an archive may take to listen, and then to exit. */
-    private static final Duration TRAINING = Duration.ofSeconds(60);
+    /** How long the run that makes an archive may take to listen, and then to exit (a node takes about 3 s). */
+    private static final Duration TRAINING = Duration.ofSeconds(30);
     /** A claim older than this was abandoned (its test JVM ended while making the archive). */
     private static final Duration STALE = Duration.ofMinutes(10);
     /** The class path with its folders as jars, or the test JVM's own if they could not be written. */
